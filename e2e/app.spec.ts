@@ -1,0 +1,79 @@
+import { expect, test, type Page } from "@playwright/test";
+
+// Everything the page does over the network and on the console, recorded
+// from the first request on.
+type Watch = { requests: string[]; foreign: string[]; errors: string[]; failed: string[] };
+
+async function watch(page: Page): Promise<Watch> {
+  const w: Watch = { requests: [], foreign: [], errors: [], failed: [] };
+  // The page's own origin is the e2e server's; anything else is foreign.
+  const origin = new URL(test.info().project.use.baseURL ?? "").origin;
+  // Abort (and record) any request to another origin, so a stray CDN or
+  // analytics call fails loudly instead of silently leaking.
+  await page.context().route("**/*", (route) => {
+    const url = route.request().url();
+    if (new URL(url).origin !== origin && !url.startsWith("data:") && !url.startsWith("blob:")) {
+      w.foreign.push(url);
+      return route.abort("blockedbyclient");
+    }
+    return route.continue();
+  });
+  page.on("request", (req) => {
+    const url = req.url();
+    w.requests.push(url);
+    if (!url.startsWith("data:") && !url.startsWith("blob:") && new URL(url).origin !== origin) {
+      if (!w.foreign.includes(url)) w.foreign.push(url);
+    }
+  });
+  page.on("requestfailed", (req) => w.failed.push(`${req.url()}: ${req.failure()?.errorText}`));
+  page.on("response", (res) => {
+    if (res.status() >= 400) w.failed.push(`${res.url()}: HTTP ${res.status()}`);
+  });
+  page.on("console", (msg) => {
+    if (msg.type() === "error") w.errors.push(msg.text());
+  });
+  page.on("pageerror", (err) => w.errors.push(`uncaught: ${err.message}`));
+  return w;
+}
+
+// Open the app and wait until the wasm has mounted the shell.
+async function openApp(page: Page) {
+  await page.goto("./");
+  await expect(page.getByRole("heading", { level: 1, name: "NC Register" })).toBeVisible();
+  await page.waitForLoadState("networkidle");
+}
+
+test("renders the page shell and the empty state", async ({ page }) => {
+  const w = await watch(page);
+  await openApp(page);
+
+  await expect(page).toHaveTitle("NC Register");
+  await expect(page.getByRole("banner")).toContainText("NC Register");
+  await expect(page.getByRole("main")).toBeVisible();
+  await expect(page.getByRole("heading", { level: 2, name: "No register yet" })).toBeVisible();
+  expect(w.errors, "console errors").toEqual([]);
+});
+
+test("loads only from its own origin and subpath, without errors", async ({ page, baseURL }) => {
+  const w = await watch(page);
+  await openApp(page);
+
+  expect(w.foreign, "requests to other origins").toEqual([]);
+  expect(w.failed, "failed requests").toEqual([]);
+  expect(w.errors, "console errors").toEqual([]);
+  // Relative asset URLs: every request stays under the subpath.
+  expect(w.requests.length).toBeGreaterThanOrEqual(3);
+  for (const url of w.requests) expect(url.startsWith(baseURL ?? "-"), url).toBe(true);
+  // The release build really is wasm (optimised by wasm-opt, served as such).
+  expect(w.requests.some((u) => u.endsWith("_bg.wasm")), "wasm module requested").toBe(true);
+});
+
+test("a reload renders the same shell without errors", async ({ page }) => {
+  const w = await watch(page);
+  await openApp(page);
+  await page.reload();
+  await expect(page.getByRole("heading", { level: 1, name: "NC Register" })).toBeVisible();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveCount(1);
+  expect(w.errors, "console errors").toEqual([]);
+  expect(w.foreign, "requests to other origins").toEqual([]);
+});

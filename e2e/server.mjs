@@ -1,0 +1,74 @@
+// A tiny static file server for the end-to-end tests: serves a Trunk dist
+// directory under a URL subpath, so the tests prove the build uses relative
+// asset URLs. No rewrite rules, no SPA fallback: a missing file is a 404.
+//
+//   node e2e/server.mjs <dist-dir> <port> <base-path>
+//   node e2e/server.mjs target/e2e-dist 4178 /nc/register/
+import { createServer } from "node:http";
+import { readFile, stat } from "node:fs/promises";
+import { extname, join, resolve, sep } from "node:path";
+
+const [distArg = "target/e2e-dist", portArg = "4178", baseArg = "/nc/register/"] =
+  process.argv.slice(2);
+const root = resolve(distArg);
+const port = Number(portArg);
+const base = baseArg.endsWith("/") ? baseArg : `${baseArg}/`;
+
+const TYPES = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".wasm": "application/wasm",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+  ".json": "application/json",
+  ".webmanifest": "application/manifest+json",
+  ".txt": "text/plain; charset=utf-8",
+};
+
+try {
+  await stat(join(root, "index.html"));
+} catch {
+  console.error(`e2e server: ${root}/index.html not found; build first:`);
+  console.error(`  trunk build --release --dist ${distArg}`);
+  process.exit(1);
+}
+
+function send(res, status, body, type = "text/plain; charset=utf-8") {
+  res.writeHead(status, { "content-type": type, "cache-control": "no-store" });
+  res.end(body);
+}
+
+const server = createServer(async (req, res) => {
+  if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "method not allowed\n");
+  const url = new URL(req.url ?? "/", "http://localhost");
+  let path;
+  try {
+    path = decodeURIComponent(url.pathname);
+  } catch {
+    return send(res, 400, "bad request\n");
+  }
+  // The app lives only under `base`; the bare subpath redirects to it.
+  if (path === base.slice(0, -1)) {
+    res.writeHead(301, { location: base });
+    return res.end();
+  }
+  if (!path.startsWith(base)) return send(res, 404, "not found\n");
+  let rel = path.slice(base.length);
+  if (rel === "" || rel.endsWith("/")) rel += "index.html";
+  const file = resolve(root, rel);
+  if (file !== root && !file.startsWith(root + sep)) return send(res, 404, "not found\n");
+  try {
+    const body = await readFile(file);
+    send(res, 200, req.method === "HEAD" ? undefined : body, TYPES[extname(file)] ?? "application/octet-stream");
+  } catch {
+    send(res, 404, "not found\n");
+  }
+});
+
+server.listen(port, "127.0.0.1", () => {
+  console.log(`e2e server: ${root} at http://127.0.0.1:${port}${base}`);
+});
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.close(() => process.exit(0)));

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Command 2: install whatever is missing, then run EVERY check and test:
+#
+#   1. cargo fmt --check                 6. browser tests: cargo test --target wasm32
+#   2. leptosfmt --check src                (wasm-bindgen-test in headless Chromium)
+#   3. clippy -D warnings, native        7. release build: trunk build --release
+#   4. clippy -D warnings, wasm32        8. end-to-end: Playwright against the
+#   5. native tests: cargo test             release build served from a subpath
+#
+# A failing step does not stop the others (except that e2e needs the release
+# build); the summary at the end lists every step, its time and its test
+# counts, and the exit status is non-zero if any step failed.
+# Logs of each step: target/test-logs/.
+set -euo pipefail
+# shellcheck source=scripts/install.sh
+source "$(dirname "${BASH_SOURCE[0]}")/install.sh"
+
+t0=$(date +%s)
+ncr_install test
+cd "$NCR_ROOT"
+install_secs=$(($(date +%s) - t0))
+
+LOG_DIR="$NCR_ROOT/target/test-logs"
+mkdir -p "$LOG_DIR"
+E2E_DIST="target/e2e-dist"
+export E2E_DIST
+
+RESULTS=()
+FAILED=0
+
+# Sum the `test result:` lines of cargo's test harnesses in a log.
+cargo_counts() {
+  awk '/^test result:/ {
+         for (i = 1; i <= NF; i++) {
+           if ($i ~ /^passed/) p += $(i - 1)
+           if ($i ~ /^failed/) f += $(i - 1)
+           if ($i ~ /^ignored/) g += $(i - 1)
+         }
+         n++
+       }
+       END { if (n) printf "%d passed, %d failed, %d ignored (%d test binaries)", p, f, g, n }' "$1"
+}
+
+# Playwright's list reporter ends with lines like "  3 passed (2.1s)".
+playwright_counts() {
+  grep -E '^ +[0-9]+ (passed|failed|flaky|skipped|interrupted|did not run)' "$1" |
+    sed -E 's/^ +//' | paste -sd ',' - | sed 's/,/, /g'
+}
+
+# step NAME COUNTER CMD...: run CMD, tee its output to a log, record result.
+step() {
+  local name="$1" counter="$2"
+  shift 2
+  local log="$LOG_DIR/$(tr -c 'a-zA-Z0-9\n' '-' <<<"$name" | tr -s '-').log"
+  printf '\n\033[1;34m=== %s\033[0m: %s\n' "$name" "$*"
+  local start rc=0
+  start=$(date +%s)
+  "$@" 2>&1 | tee "$log" || rc=${PIPESTATUS[0]}
+  local secs=$(($(date +%s) - start)) status="PASS" counts=""
+  if [[ $rc -ne 0 ]]; then
+    status="FAIL"
+    FAILED=1
+  fi
+  [[ "$counter" == "-" ]] || counts="$("$counter" "$log" || true)"
+  RESULTS+=("$(printf '%-4s %5ss  %-24s %s' "$status" "$secs" "$name" "$counts")")
+  return $rc
+}
+
+step "cargo fmt" - cargo fmt --all --check || true
+step "leptosfmt" - leptosfmt --check src || true
+step "clippy native" - cargo clippy --locked --all-targets -- -D warnings || true
+step "clippy wasm32" - cargo clippy --locked --all-targets --target "$WASM_TARGET" -- -D warnings || true
+step "native tests" cargo_counts cargo test --locked || true
+step "browser tests (wasm32)" cargo_counts cargo test --locked --target "$WASM_TARGET" || true
+if step "release build" - trunk build --release --dist "$E2E_DIST"; then
+  step "e2e (Playwright)" playwright_counts npx playwright test || true
+else
+  RESULTS+=("SKIP        e2e (Playwright)         release build failed")
+  FAILED=1
+fi
+
+total=$(($(date +%s) - t0))
+printf '\n\033[1m=== Summary\033[0m (install check %ss, total %ss; logs in target/test-logs/)\n' "$install_secs" "$total"
+printf '%s\n' "${RESULTS[@]}"
+if [[ $FAILED -ne 0 ]]; then
+  printf '\033[1;31mFAILED\033[0m\n'
+  exit 1
+fi
+printf '\033[1;32mALL PASSED\033[0m\n'

@@ -1,0 +1,12 @@
+//! The domain core: everything that is true of a register whatever the
+//! screen. Nothing here may use the browser (web-sys, js-sys, wasm-bindgen,
+//! gloo) or the UI (leptos): `tests/layering.rs` enforces it, and all of it
+//! tests with plain `cargo test`.
+
+pub mod catalogue;
+pub mod deadlines;
+pub mod document;
+pub mod model;
+pub mod storage;
+pub mod validate;
+pub mod workflow;

@@ -1,0 +1,371 @@
+//! The register's record: what an auditor writes down about a nonconformity
+//! and what the organisation does about it (ISO/IEC 27001:2022 clause 10.2).
+//!
+//! These types are the contract between the document layer (which maps them
+//! onto the Automerge document with autosurgeon) and the UI. Enumerations are
+//! stored in the document as their stable `code()` strings, never as display
+//! labels, so a label can be reworded without breaking old registers.
+
+use std::collections::BTreeMap;
+
+use autosurgeon::{Hydrate, HydrateError, Reconcile};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// Declares a unit enum whose variants are stored as stable string keys and
+/// shown with human labels. Unknown keys (written by a newer version) hydrate
+/// to an error rather than to a guess.
+macro_rules! keyed_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $key:literal, $label:literal;)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stable key stored in documents and files.
+            pub fn code(self) -> &'static str {
+                match self { $($name::$variant => $key),+ }
+            }
+
+            /// The label shown to people.
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
+
+            pub fn from_code(key: &str) -> Option<Self> {
+                match key { $($key => Some($name::$variant),)+ _ => None }
+            }
+
+            /// Accepts a key or a label, case-insensitively (spreadsheet import).
+            pub fn parse_loose(text: &str) -> Option<Self> {
+                let t = text.trim();
+                Self::ALL.iter().copied().find(|v| {
+                    v.code().eq_ignore_ascii_case(t) || v.label().eq_ignore_ascii_case(t)
+                })
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.label())
+            }
+        }
+
+        impl Reconcile for $name {
+            type Key<'a> = autosurgeon::reconcile::NoKey;
+            fn reconcile<R: autosurgeon::Reconciler>(&self, reconciler: R) -> Result<(), R::Error> {
+                self.code().reconcile(reconciler)
+            }
+        }
+
+        impl Hydrate for $name {
+            fn hydrate_string(s: &'_ str) -> Result<Self, HydrateError> {
+                Self::from_code(s).ok_or_else(|| {
+                    HydrateError::unexpected(concat!("a ", stringify!($name), " key"), s.to_string())
+                })
+            }
+        }
+    };
+}
+
+keyed_enum!(
+    /// How serious a finding is (ISO/IEC 17021-1 grading plus the two
+    /// non-nonconformity kinds registers usually keep alongside).
+    Grade {
+        Major => "major", "Major";
+        Minor => "minor", "Minor";
+        Observation => "observation", "Observation";
+        Opportunity => "ofi", "Opportunity for improvement";
+    }
+);
+
+keyed_enum!(
+    /// Where the finding came from.
+    Source {
+        InternalAudit => "internal_audit", "Internal audit";
+        Stage1 => "stage1", "Stage 1 audit";
+        Stage2 => "stage2", "Stage 2 audit";
+        Surveillance => "surveillance", "Surveillance audit";
+        Recertification => "recertification", "Recertification audit";
+        ManagementReview => "management_review", "Management review";
+        Incident => "incident", "Incident";
+        SelfIdentified => "self_identified", "Self-identified";
+        Other => "other", "Other";
+    }
+);
+
+keyed_enum!(
+    /// The article's list of common causes, used to spot systemic problems.
+    CauseCategory {
+        Documentation => "documentation", "Inadequate documentation";
+        ControlsNotImplemented => "controls_not_implemented", "Failure to implement controls";
+        Awareness => "awareness", "Lack of awareness or training";
+        RiskAssessment => "risk_assessment", "Outdated risk assessment";
+        InternalAudit => "internal_audit", "Internal audit issues";
+        IncidentResponse => "incident_response", "Missing incident response";
+        ChangeManagement => "change_management", "Inadequate change management";
+        Resources => "resources", "Insufficient resources";
+        CertificationMarks => "certification_marks", "Misuse of certification marks";
+        Other => "other", "Other";
+    }
+);
+
+keyed_enum!(
+    /// The lifecycle of a finding; guards live in `workflow`.
+    Status {
+        Open => "open", "Open";
+        Analysed => "analysed", "Analysed";
+        ActionPlanned => "action_planned", "Action planned";
+        InProgress => "in_progress", "In progress";
+        Verifying => "verifying", "Verifying";
+        Closed => "closed", "Closed";
+        Rejected => "rejected", "Rejected";
+        Reopened => "reopened", "Reopened";
+    }
+);
+
+keyed_enum!(
+    ActionStatus {
+        Planned => "planned", "Planned";
+        InProgress => "in_progress", "In progress";
+        Done => "done", "Done";
+        Cancelled => "cancelled", "Cancelled";
+    }
+);
+
+keyed_enum!(
+    ReviewResult {
+        Effective => "effective", "Effective";
+        NotEffective => "not_effective", "Not effective";
+    }
+);
+
+keyed_enum!(
+    /// What a proposed similar finding (clause 10.2 b) 3) was judged to be.
+    SimilarVerdict {
+        Linked => "linked", "Linked";
+        Dismissed => "dismissed", "Dismissed";
+    }
+);
+
+/// Dates live in the document as ISO 8601 strings (`2026-11-28`), which the
+/// official JavaScript library and spreadsheets read without help.
+pub mod date_str {
+    use autosurgeon::{Hydrate, HydrateError, Prop, ReadDoc, Reconciler};
+    use chrono::NaiveDate;
+
+    pub fn reconcile<R: Reconciler>(d: &Option<NaiveDate>, r: R) -> Result<(), R::Error> {
+        use autosurgeon::Reconcile;
+        d.map(|d| d.format("%Y-%m-%d").to_string()).reconcile(r)
+    }
+
+    pub fn hydrate<D: ReadDoc>(
+        doc: &D,
+        obj: &automerge::ObjId,
+        prop: Prop<'_>,
+    ) -> Result<Option<NaiveDate>, HydrateError> {
+        let s: Option<String> = Option::<String>::hydrate(doc, obj, prop)?;
+        match s.as_deref() {
+            None | Some("") => Ok(None),
+            Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map(Some)
+                .map_err(|_| HydrateError::unexpected("an ISO date", s.to_string())),
+        }
+    }
+}
+
+/// A finding's map of requirement references (`"A.5.15"`, `"9.2"`, or free
+/// text for policy/legal requirements). A map, not a list, so two auditors
+/// adding different references concurrently both keep theirs.
+pub type Requirements = BTreeMap<String, bool>;
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct CorrectiveAction {
+    pub id: String,
+    pub description: String,
+    pub owner: String,
+    #[autosurgeon(with = "date_str")]
+    pub due: Option<NaiveDate>,
+    pub status: ActionStatus,
+    #[autosurgeon(with = "date_str")]
+    pub done_on: Option<NaiveDate>,
+}
+
+#[allow(clippy::derivable_impls)] // the enum comes from `keyed_enum!`, which cannot carry `#[default]`
+impl Default for ActionStatus {
+    fn default() -> Self {
+        ActionStatus::Planned
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct EffectivenessReview {
+    #[autosurgeon(with = "date_str")]
+    pub due: Option<NaiveDate>,
+    pub reviewer: String,
+    #[autosurgeon(with = "date_str")]
+    pub reviewed_on: Option<NaiveDate>,
+    pub result: Option<ReviewResult>,
+    pub notes: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct RootCause {
+    /// e.g. "Five whys", "Fishbone", "Fault tree".
+    pub method: String,
+    /// The five-whys chain, one answer per step; fixed keys so concurrent
+    /// edits to different steps merge.
+    pub whys: BTreeMap<String, String>,
+    pub statement: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Correction {
+    pub description: String,
+    #[autosurgeon(with = "date_str")]
+    pub done_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Closure {
+    #[autosurgeon(with = "date_str")]
+    pub closed_on: Option<NaiveDate>,
+    pub closed_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Finding {
+    /// UUID, also the finding's key in the document's `findings` map.
+    pub id: String,
+    /// Human reference, e.g. `NC-2026-JD-007`.
+    pub reference: String,
+    pub title: String,
+    pub statement: String,
+    pub evidence: String,
+    pub requirements: Requirements,
+    pub grade: Grade,
+    pub source: Source,
+    /// Key of an audit in the register's `audits` map, or empty.
+    pub audit: String,
+    pub area: String,
+    #[autosurgeon(with = "date_str")]
+    pub detected_on: Option<NaiveDate>,
+    pub raised_by: String,
+    pub owner: String,
+    pub cause: Option<CauseCategory>,
+    pub status: Status,
+    /// Why a finding was rejected as unfounded.
+    pub rejection_reason: String,
+    pub correction: Correction,
+    pub root_cause: RootCause,
+    /// Other findings judged similar (clause 10.2 b) 3), keyed by finding id.
+    pub similar: BTreeMap<String, SimilarVerdict>,
+    pub actions: BTreeMap<String, CorrectiveAction>,
+    pub review: EffectivenessReview,
+    pub isms_changes: String,
+    pub closure: Closure,
+    /// Deleted findings stay in the document (tombstoned) so a concurrent
+    /// edit elsewhere cannot resurrect half a record.
+    pub deleted: bool,
+    /// When the finding was copied from another register: that register's id
+    /// and the finding's id there.
+    pub origin: String,
+}
+
+impl Finding {
+    pub fn new(id: String, reference: String) -> Self {
+        Finding {
+            id,
+            reference,
+            title: String::new(),
+            statement: String::new(),
+            evidence: String::new(),
+            requirements: Requirements::new(),
+            grade: Grade::Minor,
+            source: Source::InternalAudit,
+            audit: String::new(),
+            area: String::new(),
+            detected_on: None,
+            raised_by: String::new(),
+            owner: String::new(),
+            cause: None,
+            status: Status::Open,
+            rejection_reason: String::new(),
+            correction: Correction::default(),
+            root_cause: RootCause::default(),
+            similar: BTreeMap::new(),
+            actions: BTreeMap::new(),
+            review: EffectivenessReview::default(),
+            isms_changes: String::new(),
+            closure: Closure::default(),
+            deleted: false,
+            origin: String::new(),
+        }
+    }
+
+    /// Requirement references in display order.
+    pub fn requirement_list(&self) -> Vec<&str> {
+        self.requirements
+            .iter()
+            .filter(|(_, on)| **on)
+            .map(|(k, _)| k.as_str())
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Audit {
+    pub id: String,
+    pub title: String,
+    pub kind: Source,
+    #[autosurgeon(with = "date_str")]
+    pub starts_on: Option<NaiveDate>,
+    #[autosurgeon(with = "date_str")]
+    pub ends_on: Option<NaiveDate>,
+    pub lead_auditor: String,
+    pub scope: String,
+}
+
+/// An actor (one browser profile) and the person behind it.
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Auditor {
+    pub name: String,
+    pub initials: String,
+}
+
+/// Certification-body clocks, configurable per register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Settings {
+    /// A corrective action plan is due this many days after detection.
+    pub plan_due_days: u32,
+    /// A major must be closed (corrected and verified) within this many days.
+    pub major_close_days: u32,
+    /// A minor must be closed by the next surveillance audit: this many days.
+    pub minor_close_days: u32,
+    /// Remind the user to export when changes are older than this many days.
+    pub export_reminder_days: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            plan_due_days: 30,
+            major_close_days: 90,
+            minor_close_days: 180,
+            export_reminder_days: 7,
+        }
+    }
+}
+
+/// The register's identity. `id` tells a file of this register from a file
+/// of another one that shares the same genesis.
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct RegisterInfo {
+    pub id: String,
+    pub name: String,
+    pub organisation: String,
+    pub scope: String,
+}

@@ -1,0 +1,435 @@
+//! The storage port and the persistence rules built on it.
+//!
+//! Modelled on automerge-repo's storage layering: a dumb key-value adapter
+//! (load, save, remove, list) and, above it, the rules that make it safe:
+//! - each edit is saved as a small incremental chunk (never the whole register);
+//! - when the chunks outgrow the snapshot they are compacted into a new
+//!   snapshot, written *before* the chunks it replaces are removed, so a
+//!   crash at any point leaves a loadable set;
+//! - a chunk that does not load is moved aside under `quarantine` and
+//!   reported, never overwritten or silently dropped;
+//! - a failed write (full quota) is an error for the user, and the changes
+//!   stay in memory to be written again.
+//!
+//! The trait is async because the browser adapter (IndexedDB) is; native
+//! tests drive the in-memory adapter with a trivial executor.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use automerge::{Automerge, ChangeHash};
+use thiserror::Error;
+
+use crate::core::document::{DocError, RegisterDoc};
+
+/// A storage key: `[register id, kind, name]`, e.g. `[id, "incremental", hash]`.
+pub type StorageKey = Vec<String>;
+
+pub const SNAPSHOT: &str = "snapshot";
+pub const INCREMENTAL: &str = "incremental";
+pub const QUARANTINE: &str = "quarantine";
+
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum StorageError {
+    #[error(
+        "The browser's storage for this site is full. Your latest changes are still open in this tab: export the register now, then free space (delete old registers or allow more storage)."
+    )]
+    QuotaExceeded,
+    #[error("The browser refused to store data: {0}")]
+    Unavailable(String),
+    #[error("Stored data could not be read: {0}")]
+    Io(String),
+}
+
+/// The port: a small key-value store. Keys are compared whole; `list`
+/// returns every key starting with `prefix`, in key order.
+#[allow(async_fn_in_trait)]
+pub trait Storage {
+    async fn load(&self, key: &[String]) -> Result<Option<Vec<u8>>, StorageError>;
+    async fn save(&self, key: &[String], data: &[u8]) -> Result<(), StorageError>;
+    async fn remove(&self, key: &[String]) -> Result<(), StorageError>;
+    async fn list(&self, prefix: &[String]) -> Result<Vec<StorageKey>, StorageError>;
+}
+
+/// In-memory adapter for native tests; `quota` (in bytes) simulates a full
+/// browser storage. Cloning shares the same memory, like two handles to one
+/// IndexedDB database.
+#[derive(Clone, Default)]
+pub struct MemoryStorage {
+    items: Rc<RefCell<BTreeMap<StorageKey, Vec<u8>>>>,
+    quota: Rc<RefCell<Option<usize>>>,
+}
+
+impl MemoryStorage {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn set_quota(&self, bytes: Option<usize>) {
+        *self.quota.borrow_mut() = bytes;
+    }
+
+    pub fn used(&self) -> usize {
+        self.items.borrow().values().map(Vec::len).sum()
+    }
+
+    /// Direct access for tests that corrupt stored data on purpose.
+    pub fn poke(&self, key: StorageKey, data: Vec<u8>) {
+        self.items.borrow_mut().insert(key, data);
+    }
+}
+
+impl Storage for MemoryStorage {
+    async fn load(&self, key: &[String]) -> Result<Option<Vec<u8>>, StorageError> {
+        Ok(self.items.borrow().get(key).cloned())
+    }
+
+    async fn save(&self, key: &[String], data: &[u8]) -> Result<(), StorageError> {
+        if let Some(quota) = *self.quota.borrow() {
+            let existing = self.items.borrow().get(key).map_or(0, Vec::len);
+            if self.used() - existing + data.len() > quota {
+                return Err(StorageError::QuotaExceeded);
+            }
+        }
+        self.items.borrow_mut().insert(key.to_vec(), data.to_vec());
+        Ok(())
+    }
+
+    async fn remove(&self, key: &[String]) -> Result<(), StorageError> {
+        self.items.borrow_mut().remove(key);
+        Ok(())
+    }
+
+    async fn list(&self, prefix: &[String]) -> Result<Vec<StorageKey>, StorageError> {
+        Ok(self
+            .items
+            .borrow()
+            .keys()
+            .filter(|k| k.starts_with(prefix))
+            .cloned()
+            .collect())
+    }
+}
+
+/// Why opening a stored register failed, or what had to be set aside.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum LoadError {
+    #[error("No register with id {0} is stored in this browser.")]
+    Missing(String),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Document(#[from] DocError),
+}
+
+/// A register read back from storage, and any damaged chunks that were kept
+/// aside (their keys under `quarantine`) so the user can be told.
+#[derive(Debug)]
+pub struct Loaded {
+    pub doc: RegisterDoc,
+    pub quarantined: Vec<StorageKey>,
+}
+
+fn heads_name(heads: &[ChangeHash]) -> String {
+    let mut names: Vec<String> = heads.iter().map(|h| h.to_string()).collect();
+    names.sort();
+    // One head is the common case; several are joined so the name stays unique.
+    names.join("-")
+}
+
+fn key(register: &str, kind: &str, name: &str) -> StorageKey {
+    vec![register.to_owned(), kind.to_owned(), name.to_owned()]
+}
+
+/// Applies one stored chunk strictly: Automerge's own incremental load
+/// skips an unreadable tail silently, which would hide damage, so the chunk
+/// is parsed on its own first with partial loads refused.
+fn load_chunk(doc: &Automerge, bytes: &[u8]) -> Result<Automerge, ()> {
+    let options = automerge::LoadOptions::new()
+        .on_partial_load(automerge::OnPartialLoad::Error)
+        .verification_mode(automerge::VerificationMode::DontCheck);
+    match Automerge::load_with_options(bytes, options) {
+        // A chunk's dependencies live in other chunks: that alone is fine.
+        Ok(_) | Err(automerge::AutomergeError::MissingDeps) => {}
+        Err(_) => return Err(()),
+    }
+    let mut scratch = doc.fork();
+    scratch.load_incremental(bytes).map_err(|_| ())?;
+    Ok(scratch)
+}
+
+/// Bytes stored for one register, kept in memory so that deciding whether
+/// to compact never re-reads storage on the per-edit path.
+#[derive(Debug, Clone, Copy, Default)]
+struct Sizes {
+    snapshot: usize,
+    incremental: usize,
+    chunks: usize,
+}
+
+/// The persistence rules over any [`Storage`].
+pub struct Persistence<S: Storage> {
+    pub storage: S,
+    sizes: RefCell<BTreeMap<String, Sizes>>,
+}
+
+impl<S: Storage> Persistence<S> {
+    pub fn new(storage: S) -> Self {
+        Persistence {
+            storage,
+            sizes: RefCell::new(BTreeMap::new()),
+        }
+    }
+
+    async fn sizes(&self, register: &str) -> Result<Sizes, StorageError> {
+        if let Some(s) = self.sizes.borrow().get(register) {
+            return Ok(*s);
+        }
+        let mut sizes = Sizes::default();
+        for k in self.storage.list(&[register.to_owned()]).await? {
+            if k.len() != 3 {
+                continue;
+            }
+            let size = self.storage.load(&k).await?.map_or(0, |b| b.len());
+            match k[1].as_str() {
+                SNAPSHOT => sizes.snapshot += size,
+                INCREMENTAL => {
+                    sizes.incremental += size;
+                    sizes.chunks += 1;
+                }
+                _ => {}
+            }
+        }
+        self.sizes.borrow_mut().insert(register.to_owned(), sizes);
+        Ok(sizes)
+    }
+
+    /// Ids of every register stored here.
+    pub async fn registers(&self) -> Result<Vec<String>, StorageError> {
+        let mut ids: Vec<String> = self
+            .storage
+            .list(&[])
+            .await?
+            .into_iter()
+            .filter(|k| k.len() == 3 && (k[1] == SNAPSHOT || k[1] == INCREMENTAL))
+            .map(|k| k[0].clone())
+            .collect();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    /// Writes what changed since the last save as one incremental chunk, and
+    /// compacts when the chunks have outgrown the snapshot. On error nothing
+    /// is marked saved: the next call writes the same changes again.
+    /// Returns the size of the chunk written, if any.
+    pub async fn save(&self, doc: &mut RegisterDoc) -> Result<Option<usize>, StorageError> {
+        let Some((chunk, heads)) = doc.unsaved_chunk() else {
+            return Ok(None);
+        };
+        let id = doc.id();
+        let mut sizes = self.sizes(&id).await?;
+        self.storage
+            .save(&key(&id, INCREMENTAL, &heads_name(&heads)), &chunk)
+            .await?;
+        doc.mark_persisted(heads);
+        sizes.incremental += chunk.len();
+        sizes.chunks += 1;
+        self.sizes.borrow_mut().insert(id, sizes);
+        // Many tiny chunks cost more to list and load than their bytes suggest.
+        if sizes.incremental > sizes.snapshot.max(4096) || sizes.chunks > 256 {
+            self.save_snapshot(doc).await?;
+        }
+        Ok(Some(chunk.len()))
+    }
+
+    /// Writes a full snapshot (a new or imported register, or compaction).
+    pub async fn save_snapshot(&self, doc: &mut RegisterDoc) -> Result<(), StorageError> {
+        let id = doc.id();
+        let heads = doc.heads();
+        let bytes = doc.save();
+        let name = heads_name(&heads);
+        self.storage
+            .save(&key(&id, SNAPSHOT, &name), &bytes)
+            .await?;
+        doc.mark_persisted(heads);
+        self.sizes.borrow_mut().insert(
+            id.clone(),
+            Sizes {
+                snapshot: bytes.len(),
+                ..Sizes::default()
+            },
+        );
+        // Only now is it safe to drop what the snapshot contains.
+        for k in self.storage.list(std::slice::from_ref(&id)).await? {
+            let stale = (k[1] == SNAPSHOT && k[2] != name) || k[1] == INCREMENTAL;
+            if k.len() == 3 && stale {
+                self.storage.remove(&k).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Loads a register from its snapshot(s) and chunks. A chunk that does
+    /// not load is moved under `quarantine` (copied, then removed) and
+    /// reported; the rest of the register still opens.
+    pub async fn load(
+        &self,
+        register: &str,
+        actor: automerge::ActorId,
+        clock: crate::core::document::Clock,
+    ) -> Result<Loaded, LoadError> {
+        let keys = self.storage.list(&[register.to_owned()]).await?;
+        let mut snapshots = Vec::new();
+        let mut chunks = Vec::new();
+        for k in keys.into_iter().filter(|k| k.len() == 3) {
+            match k[1].as_str() {
+                SNAPSHOT => snapshots.push(k),
+                INCREMENTAL => chunks.push(k),
+                _ => {}
+            }
+        }
+        if snapshots.is_empty() && chunks.is_empty() {
+            return Err(LoadError::Missing(register.to_owned()));
+        }
+        let mut doc = Automerge::new();
+        let mut quarantined = Vec::new();
+        for k in snapshots.iter().chain(chunks.iter()) {
+            let Some(bytes) = self.storage.load(k).await? else {
+                continue;
+            };
+            // Loading into a scratch fork first: a bad chunk must not leave
+            // half of itself in the document.
+            match load_chunk(&doc, &bytes) {
+                Ok(loaded) => doc = loaded,
+                Err(()) => {
+                    let aside = vec![
+                        QUARANTINE.to_owned(),
+                        k[0].clone(),
+                        k[1].clone(),
+                        k[2].clone(),
+                    ];
+                    self.storage.save(&aside, &bytes).await?;
+                    self.storage.remove(k).await?;
+                    quarantined.push(aside);
+                }
+            }
+        }
+        let mut store = RegisterDoc::open(&doc.save(), actor, clock)?;
+        if !quarantined.is_empty() {
+            // Re-anchor storage on what did load, so later chunks apply.
+            self.save_snapshot(&mut store).await?;
+        }
+        Ok(Loaded {
+            doc: store,
+            quarantined,
+        })
+    }
+
+    /// Removes a register and everything stored for it.
+    pub async fn remove_register(&self, register: &str) -> Result<(), StorageError> {
+        for k in self.storage.list(&[register.to_owned()]).await? {
+            self.storage.remove(&k).await?;
+        }
+        self.sizes.borrow_mut().remove(register);
+        Ok(())
+    }
+
+    /// Bytes stored per register (for the storage panel).
+    pub async fn usage(&self) -> Result<BTreeMap<String, usize>, StorageError> {
+        let mut usage = BTreeMap::new();
+        for k in self.storage.list(&[]).await? {
+            let size = self.storage.load(&k).await?.map_or(0, |b| b.len());
+            *usage.entry(k[0].clone()).or_insert(0) += size;
+        }
+        Ok(usage)
+    }
+}
+
+/// The conformance suite every [`Storage`] adapter must pass: the in-memory
+/// one natively, the IndexedDB one under wasm-bindgen-test in Chromium.
+#[doc(hidden)]
+pub mod conformance {
+    use super::*;
+
+    fn k(parts: &[&str]) -> StorageKey {
+        parts.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// Panics with a message naming the broken rule.
+    pub async fn run<S: Storage>(s: &S) {
+        assert_eq!(
+            s.load(&k(&["r1", "snapshot", "a"])).await.unwrap(),
+            None,
+            "missing key loads as None"
+        );
+        s.save(&k(&["r1", "snapshot", "a"]), b"one").await.unwrap();
+        s.save(&k(&["r1", "incremental", "b"]), b"two")
+            .await
+            .unwrap();
+        s.save(&k(&["r10", "snapshot", "c"]), b"three")
+            .await
+            .unwrap();
+        s.save(&k(&["r2", "snapshot", "d"]), &[0u8, 255, 1, 254])
+            .await
+            .unwrap();
+        assert_eq!(
+            s.load(&k(&["r1", "snapshot", "a"]))
+                .await
+                .unwrap()
+                .as_deref(),
+            Some(&b"one"[..]),
+            "saved bytes load back"
+        );
+        assert_eq!(
+            s.load(&k(&["r2", "snapshot", "d"]))
+                .await
+                .unwrap()
+                .as_deref(),
+            Some(&[0u8, 255, 1, 254][..]),
+            "binary data survives"
+        );
+        let mut r1 = s.list(&k(&["r1"])).await.unwrap();
+        r1.sort();
+        assert_eq!(
+            r1,
+            vec![k(&["r1", "incremental", "b"]), k(&["r1", "snapshot", "a"])],
+            "list matches whole key parts: r1 does not list r10"
+        );
+        assert_eq!(
+            s.list(&[]).await.unwrap().len(),
+            4,
+            "empty prefix lists everything"
+        );
+        s.save(&k(&["r1", "snapshot", "a"]), b"uno").await.unwrap();
+        assert_eq!(
+            s.load(&k(&["r1", "snapshot", "a"]))
+                .await
+                .unwrap()
+                .as_deref(),
+            Some(&b"uno"[..]),
+            "save overwrites"
+        );
+        s.remove(&k(&["r1", "snapshot", "a"])).await.unwrap();
+        assert_eq!(
+            s.load(&k(&["r1", "snapshot", "a"])).await.unwrap(),
+            None,
+            "removed"
+        );
+        s.remove(&k(&["r1", "snapshot", "never"])).await.unwrap();
+        let big = vec![7u8; 2 * 1024 * 1024];
+        s.save(&k(&["r3", "snapshot", "big"]), &big).await.unwrap();
+        assert_eq!(
+            s.load(&k(&["r3", "snapshot", "big"]))
+                .await
+                .unwrap()
+                .map(|b| b.len()),
+            Some(big.len()),
+            "megabytes round-trip"
+        );
+        for key in s.list(&[]).await.unwrap() {
+            s.remove(&key).await.unwrap();
+        }
+        assert!(s.list(&[]).await.unwrap().is_empty(), "everything removed");
+    }
+}
