@@ -11,7 +11,9 @@ const dist = process.env.E2E_DIST ?? "target/e2e-dist";
 export default defineConfig({
   testDir: "e2e",
   testMatch: "**/*.spec.ts",
-  outputDir: "test-results",
+  // Per port, so that runs on different ports in the same checkout (set
+  // E2E_PORT) don't delete each other's traces.
+  outputDir: `test-results/port-${port}`,
   fullyParallel: true,
   forbidOnly: !!process.env.CI,
   retries: 0,

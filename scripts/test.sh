@@ -22,7 +22,7 @@ install_secs=$(($(date +%s) - t0))
 
 LOG_DIR="$NCR_ROOT/target/test-logs"
 mkdir -p "$LOG_DIR"
-E2E_DIST="target/e2e-dist"
+E2E_DIST="${E2E_DIST:-target/e2e-dist}"
 export E2E_DIST
 
 RESULTS=()

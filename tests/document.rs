@@ -357,3 +357,100 @@ fn resolving_to_the_current_winner_still_settles_the_conflict() {
     assert!(!b.is_conflicted("f"));
     assert_eq!(b.finding("f").unwrap().area, winner);
 }
+
+#[test]
+fn a_major_finding_walks_from_open_to_closed_and_each_step_is_in_the_history() {
+    use nc_register::core::model::{ReviewResult, Status};
+    let mut doc = register();
+    let id = doc
+        .add_finding("m".into(), today(), |f| {
+            f.title = "No backup restore tests".into();
+            f.grade = Grade::Major;
+        })
+        .unwrap();
+    let refused = doc.change_status(&id, Status::Closed, today()).unwrap_err();
+    assert!(matches!(refused, DocError::Transition(_)));
+    let err = doc.change_status(&id, Status::Analysed, today()).unwrap_err();
+    assert!(err.to_string().contains("root-cause"), "{err}");
+    doc.update_finding(&id, today(), |f| {
+        f.root_cause.statement = "Restore testing was never assigned to anyone.".into();
+        f.correction.description = "Restored last night's backup successfully.".into();
+        f.correction.done_on = Some(today());
+    })
+    .unwrap();
+    doc.change_status(&id, Status::Analysed, today()).unwrap();
+    doc.add_action(
+        &id,
+        "a1".into(),
+        today(),
+        CorrectiveAction {
+            description: "Quarterly restore test in the ops calendar".into(),
+            owner: "Ops lead".into(),
+            due: NaiveDate::from_ymd_opt(2027, 1, 15),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    doc.change_status(&id, Status::ActionPlanned, today()).unwrap();
+    doc.change_status(&id, Status::InProgress, today()).unwrap();
+    doc.update_action(&id, "a1", today(), |a| {
+        a.status = ActionStatus::Done;
+        a.done_on = Some(today());
+    })
+    .unwrap();
+    doc.change_status(&id, Status::Verifying, today()).unwrap();
+    let err = doc.change_status(&id, Status::Closed, today()).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("Cannot close: the effectiveness review is not recorded as effective."),
+        "{err}"
+    );
+    let status = doc
+        .record_review(&id, ReviewResult::NotEffective, "ISMS manager", today(), "Test skipped", today())
+        .unwrap();
+    assert_eq!(status, Status::Reopened);
+    doc.update_finding(&id, today(), |f| {
+        f.actions.get_mut("a1").unwrap().description.push_str(" (with sign-off)");
+    })
+    .unwrap();
+    doc.add_action(
+        &id,
+        "a2".into(),
+        today(),
+        CorrectiveAction {
+            description: "Restore test signed off by CISO".into(),
+            owner: "CISO".into(),
+            due: NaiveDate::from_ymd_opt(2027, 2, 1),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    doc.change_status(&id, Status::ActionPlanned, today()).unwrap();
+    doc.change_status(&id, Status::InProgress, today()).unwrap();
+    doc.update_action(&id, "a2", today(), |a| {
+        a.status = ActionStatus::Done;
+        a.done_on = Some(today());
+    })
+    .unwrap();
+    doc.change_status(&id, Status::Verifying, today()).unwrap();
+    doc.record_review(&id, ReviewResult::Effective, "ISMS manager", today(), "", today())
+        .unwrap();
+    doc.change_status(&id, Status::Closed, today()).unwrap();
+    let f = doc.finding(&id).unwrap();
+    assert_eq!(f.status, Status::Closed);
+    assert_eq!(f.closure.closed_by, "Jane Doe");
+    let steps: Vec<String> = doc
+        .history(&id)
+        .unwrap()
+        .iter()
+        .filter(|e| e.op == "change_status" || e.op == "record_review")
+        .flat_map(|e| e.changes.iter().filter(|c| c.path == ["status"]).map(|c| c.new.clone().unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        steps,
+        vec![
+            "analysed", "action_planned", "in_progress", "verifying", "reopened",
+            "action_planned", "in_progress", "verifying", "closed"
+        ]
+    );
+}

@@ -5,8 +5,10 @@
 
 pub mod catalogue;
 pub mod deadlines;
+pub mod demo;
 pub mod document;
 pub mod model;
+pub mod query;
 pub mod storage;
 pub mod validate;
 pub mod workflow;

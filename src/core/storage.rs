@@ -159,6 +159,16 @@ fn load_chunk(doc: &Automerge, bytes: &[u8]) -> Result<Automerge, ()> {
     Ok(scratch)
 }
 
+/// One write decided by [`Persistence::prepare`].
+#[derive(Debug, Clone)]
+pub struct PendingWrite {
+    pub register: String,
+    pub snapshot: bool,
+    pub name: String,
+    pub bytes: Vec<u8>,
+    pub heads: Vec<ChangeHash>,
+}
+
 /// Bytes stored for one register, kept in memory so that deciding whether
 /// to compact never re-reads storage on the per-edit path.
 #[derive(Debug, Clone, Copy, Default)]
@@ -182,10 +192,118 @@ impl<S: Storage> Persistence<S> {
         }
     }
 
-    async fn sizes(&self, register: &str) -> Result<Sizes, StorageError> {
-        if let Some(s) = self.sizes.borrow().get(register) {
-            return Ok(*s);
+    /// Ids of every register stored here.
+    pub async fn registers(&self) -> Result<Vec<String>, StorageError> {
+        let mut ids: Vec<String> = self
+            .storage
+            .list(&[])
+            .await?
+            .into_iter()
+            .filter(|k| k.len() == 3 && (k[1] == SNAPSHOT || k[1] == INCREMENTAL))
+            .map(|k| k[0].clone())
+            .collect();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    /// Decides what to write for the changes not yet stored: a small
+    /// incremental chunk, or a whole snapshot once the chunks have outgrown
+    /// the last one. Synchronous, so a UI can take it from the document it
+    /// owns and then await the write without holding the document.
+    pub fn prepare(&self, doc: &RegisterDoc) -> Option<PendingWrite> {
+        let (chunk, heads) = doc.unsaved_chunk()?;
+        let register = doc.id();
+        // Unknown sizes (nothing loaded or written through this handle yet)
+        // count as "no snapshot": the first write is then a snapshot.
+        let sizes = self
+            .sizes
+            .borrow()
+            .get(&register)
+            .copied()
+            .unwrap_or_default();
+        let incremental = sizes.incremental + chunk.len();
+        // Many tiny chunks cost more to list and load than their bytes suggest.
+        let compact =
+            sizes.snapshot == 0 || incremental > sizes.snapshot.max(4096) || sizes.chunks >= 256;
+        Some(if compact {
+            PendingWrite {
+                name: heads_name(&heads),
+                register,
+                snapshot: true,
+                bytes: doc.save(),
+                heads,
+            }
+        } else {
+            PendingWrite {
+                name: heads_name(&heads),
+                register,
+                snapshot: false,
+                bytes: chunk,
+                heads,
+            }
+        })
+    }
+
+    /// Performs a prepared write. A snapshot is written before the keys it
+    /// replaces are removed, so a crash in between leaves a loadable set.
+    /// On success the caller marks the document persisted at `heads`.
+    pub async fn write(&self, w: &PendingWrite) -> Result<(), StorageError> {
+        let kind = if w.snapshot { SNAPSHOT } else { INCREMENTAL };
+        self.storage
+            .save(&key(&w.register, kind, &w.name), &w.bytes)
+            .await?;
+        if w.snapshot {
+            for k in self.storage.list(std::slice::from_ref(&w.register)).await? {
+                let stale = k.len() == 3
+                    && ((k[1] == SNAPSHOT && k[2] != w.name) || k[1] == INCREMENTAL);
+                if stale {
+                    self.storage.remove(&k).await?;
+                }
+            }
+            self.sizes.borrow_mut().insert(
+                w.register.clone(),
+                Sizes {
+                    snapshot: w.bytes.len(),
+                    ..Sizes::default()
+                },
+            );
+        } else {
+            let mut sizes = self.sizes.borrow_mut();
+            let entry = sizes.entry(w.register.clone()).or_default();
+            entry.incremental += w.bytes.len();
+            entry.chunks += 1;
         }
+        Ok(())
+    }
+
+    /// Stores what changed since the last save (prepare, write, mark).
+    /// Returns the number of bytes written, if anything was unsaved. On
+    /// error nothing is marked saved: the next call writes it again.
+    pub async fn save(&self, doc: &mut RegisterDoc) -> Result<Option<usize>, StorageError> {
+        let Some(w) = self.prepare(doc) else {
+            return Ok(None);
+        };
+        self.write(&w).await?;
+        doc.mark_persisted(w.heads);
+        Ok(Some(w.bytes.len()))
+    }
+
+    /// Writes a full snapshot now (a new or imported register).
+    pub async fn save_snapshot(&self, doc: &mut RegisterDoc) -> Result<(), StorageError> {
+        let heads = doc.heads();
+        let w = PendingWrite {
+            name: heads_name(&heads),
+            register: doc.id(),
+            snapshot: true,
+            bytes: doc.save(),
+            heads,
+        };
+        self.write(&w).await?;
+        doc.mark_persisted(w.heads);
+        Ok(())
+    }
+
+    async fn measure(&self, register: &str) -> Result<(), StorageError> {
         let mut sizes = Sizes::default();
         for k in self.storage.list(&[register.to_owned()]).await? {
             if k.len() != 3 {
@@ -202,71 +320,6 @@ impl<S: Storage> Persistence<S> {
             }
         }
         self.sizes.borrow_mut().insert(register.to_owned(), sizes);
-        Ok(sizes)
-    }
-
-    /// Ids of every register stored here.
-    pub async fn registers(&self) -> Result<Vec<String>, StorageError> {
-        let mut ids: Vec<String> = self
-            .storage
-            .list(&[])
-            .await?
-            .into_iter()
-            .filter(|k| k.len() == 3 && (k[1] == SNAPSHOT || k[1] == INCREMENTAL))
-            .map(|k| k[0].clone())
-            .collect();
-        ids.dedup();
-        Ok(ids)
-    }
-
-    /// Writes what changed since the last save as one incremental chunk, and
-    /// compacts when the chunks have outgrown the snapshot. On error nothing
-    /// is marked saved: the next call writes the same changes again.
-    /// Returns the size of the chunk written, if any.
-    pub async fn save(&self, doc: &mut RegisterDoc) -> Result<Option<usize>, StorageError> {
-        let Some((chunk, heads)) = doc.unsaved_chunk() else {
-            return Ok(None);
-        };
-        let id = doc.id();
-        let mut sizes = self.sizes(&id).await?;
-        self.storage
-            .save(&key(&id, INCREMENTAL, &heads_name(&heads)), &chunk)
-            .await?;
-        doc.mark_persisted(heads);
-        sizes.incremental += chunk.len();
-        sizes.chunks += 1;
-        self.sizes.borrow_mut().insert(id, sizes);
-        // Many tiny chunks cost more to list and load than their bytes suggest.
-        if sizes.incremental > sizes.snapshot.max(4096) || sizes.chunks > 256 {
-            self.save_snapshot(doc).await?;
-        }
-        Ok(Some(chunk.len()))
-    }
-
-    /// Writes a full snapshot (a new or imported register, or compaction).
-    pub async fn save_snapshot(&self, doc: &mut RegisterDoc) -> Result<(), StorageError> {
-        let id = doc.id();
-        let heads = doc.heads();
-        let bytes = doc.save();
-        let name = heads_name(&heads);
-        self.storage
-            .save(&key(&id, SNAPSHOT, &name), &bytes)
-            .await?;
-        doc.mark_persisted(heads);
-        self.sizes.borrow_mut().insert(
-            id.clone(),
-            Sizes {
-                snapshot: bytes.len(),
-                ..Sizes::default()
-            },
-        );
-        // Only now is it safe to drop what the snapshot contains.
-        for k in self.storage.list(std::slice::from_ref(&id)).await? {
-            let stale = (k[1] == SNAPSHOT && k[2] != name) || k[1] == INCREMENTAL;
-            if k.len() == 3 && stale {
-                self.storage.remove(&k).await?;
-            }
-        }
         Ok(())
     }
 
@@ -316,7 +369,9 @@ impl<S: Storage> Persistence<S> {
             }
         }
         let mut store = RegisterDoc::open(&doc.save(), actor, clock)?;
-        if !quarantined.is_empty() {
+        if quarantined.is_empty() {
+            self.measure(register).await?;
+        } else {
             // Re-anchor storage on what did load, so later chunks apply.
             self.save_snapshot(&mut store).await?;
         }

@@ -1,3 +1,9 @@
 //! Platform adapters: the only code (besides `ui`) that talks to browser
-//! APIs. Later issues add `storage` (the Automerge document in browser
-//! storage), `files` (import and export) and the service worker glue.
+//! APIs. `idb_storage` implements the core's storage port on IndexedDB;
+//! `profile` keeps small settings in localStorage; `files` downloads and
+//! reads files.
+
+pub mod files;
+pub mod idb_storage;
+pub mod profile;
+pub mod tabs;

@@ -1,31 +1,113 @@
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::platform::tabs;
+use crate::ui::finding::FindingScreen;
+use crate::ui::home::Home;
+use crate::ui::register::RegisterScreen;
+use crate::ui::route::Route;
+use crate::ui::state::{NoticeKind, SaveState, Store};
 
 /// The product name, shown in the header and the document title.
 pub const PRODUCT_NAME: &str = "NC Register";
 
-/// The page shell: header, main area and (for now) the empty state.
 #[component]
 pub fn App() -> impl IntoView {
+    let store = Store::new();
+    provide_context(store);
+
+    let hash_listener = window_event_listener_untyped("hashchange", move |_| {
+        store.route.set(Route::current());
+    });
+    on_cleanup(move || hash_listener.remove());
+
+    tabs::listen(move |register, bytes| store.receive_from_tab(&register, &bytes));
+
+    spawn_local(async move { store.boot().await });
+
+    // Opening a register named in the URL (a deep link or the switcher).
+    Effect::new(move |_| {
+        let route = store.route.get();
+        if !store.ready.get() {
+            return;
+        }
+        if let Some(id) = route.register() {
+            let id = id.to_owned();
+            if store.with_doc_untracked(|d| d.id()).as_deref() != Some(id.as_str()) {
+                spawn_local(async move { store.open_register(&id).await });
+            }
+        }
+    });
+
     view! {
+        <a class="skip-link" href="#main">
+            "Skip to content"
+        </a>
         <header class="app-header">
-            <h1 class="app-title">{PRODUCT_NAME}</h1>
+            <h1 class="app-title">
+                <a href="#/">{PRODUCT_NAME}</a>
+            </h1>
             <p class="app-tagline">"ISO/IEC 27001 nonconformity register"</p>
+            <SaveIndicator />
         </header>
-        <main id="main" class="app-main">
-            <EmptyState />
+        <Notices />
+        <main id="main" class="app-main" tabindex="-1">
+            {move || match store.route.get() {
+                Route::Home => view! { <Home /> }.into_any(),
+                Route::Register(r) => view! { <RegisterScreen register=r /> }.into_any(),
+                Route::NewFinding(r) => view! { <RegisterScreen register=r /> }.into_any(),
+                Route::Finding(r, f) => view! { <FindingScreen register=r finding=f /> }.into_any(),
+            }}
         </main>
     }
 }
 
-/// Shown while the browser holds no register.
 #[component]
-fn EmptyState() -> impl IntoView {
+fn SaveIndicator() -> impl IntoView {
+    let store = expect_context::<Store>();
     view! {
-        <section class="empty-state" aria-labelledby="empty-state-title">
-            <h2 id="empty-state-title">"No register yet"</h2>
-            <p>
-                "Nonconformities you record are kept in this browser only. Nothing is sent anywhere."
-            </p>
-        </section>
+        <p class="save-state" role="status" aria-live="polite">
+            {move || {
+                if !store.has_register_tracked() {
+                    return "";
+                }
+                match store.save_state.get() {
+                    SaveState::Saved => "All changes saved in this browser",
+                    SaveState::Saving => "Saving…",
+                    SaveState::Failed => "Not saved: see the message",
+                }
+            }}
+        </p>
+    }
+}
+
+#[component]
+fn Notices() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let dismiss = move |_| store.notice.set(None);
+    view! {
+        <div class="notices">
+            {move || {
+                store
+                    .notice
+                    .get()
+                    .map(|n| {
+                        let role = if n.kind == NoticeKind::Error { "alert" } else { "status" };
+                        let class = if n.kind == NoticeKind::Error {
+                            "notice notice-error"
+                        } else {
+                            "notice notice-info"
+                        };
+                        view! {
+                            <div class=class role=role>
+                                <p>{n.text}</p>
+                                <button type="button" on:click=dismiss>
+                                    "Dismiss"
+                                </button>
+                            </div>
+                        }
+                    })
+            }}
+        </div>
     }
 }

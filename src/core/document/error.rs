@@ -1,6 +1,7 @@
 use thiserror::Error;
 
 use crate::core::validate::ValidationErrors;
+use crate::core::workflow::TransitionError;
 
 /// Everything the document layer can refuse. Display strings are sentences a
 /// person reads in the UI: they say what happened and what was kept.
@@ -26,6 +27,9 @@ pub enum DocError {
     Invalid(#[from] ValidationErrors),
     #[error("{0}")]
     Refused(String),
+    /// A lifecycle step the finding is not ready for: each item says what is missing.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "))]
+    Transition(Vec<TransitionError>),
     #[error("Internal document error: {0}")]
     Internal(String),
 }

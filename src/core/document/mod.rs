@@ -6,6 +6,7 @@ mod conflicts;
 mod error;
 pub mod genesis;
 mod history;
+mod lifecycle;
 mod store;
 
 pub use conflicts::{ConflictValue, FieldConflict};

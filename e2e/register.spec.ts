@@ -1,0 +1,178 @@
+import { expect, expectClean, createRegister, openDemo, saved, setProfile, test, watch } from "./fixtures";
+
+// Issue 4: record and browse findings. Every test starts from a fresh
+// browser profile (Playwright gives each test a new context), served from
+// a subpath of 127.0.0.1 with no rewrite rules.
+
+test("first run leads to a created register", async ({ page }) => {
+  const w = await watch(page);
+  await page.goto("./");
+  await expect(page.getByRole("heading", { name: "Who is recording?" })).toBeVisible();
+  // Refused profile: initials must be letters.
+  await page.getByLabel("Name", { exact: true }).fill("Jane Doe");
+  await page.getByLabel("Initials").fill("J1");
+  await page.getByRole("button", { name: "Save profile" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "Initials" })).toContainText(
+    "one to four letters",
+  );
+  await setProfile(page);
+  await expect(page.getByRole("heading", { name: "No register yet" })).toBeVisible();
+  await createRegister(page);
+  await expect(page.getByText("Showing 0 of 0 findings")).toBeVisible();
+  await saved(page);
+  // The register is remembered: a reload opens it again.
+  await page.reload();
+  await expect(page.getByRole("heading", { level: 2, name: "ACME ISMS 2026" })).toBeVisible();
+  expectClean(w);
+});
+
+test("a finding with every field filled survives a reload", async ({ page }) => {
+  const w = await watch(page);
+  await page.goto("./");
+  await setProfile(page);
+  await createRegister(page);
+  await page.getByRole("button", { name: "New finding" }).click();
+  await expect(page.getByRole("heading", { level: 2, name: /^NC-\d{4}-JD-001/ })).toBeVisible();
+
+  await page.getByLabel("Title", { exact: true }).fill("Access reviews not performed");
+  await page.getByLabel("Statement").fill("User access rights were not reviewed at planned intervals.");
+  await page.getByLabel("Evidence").fill("Last review 2024-03-01; 14 leavers still active in the ERP.");
+  const req = page.getByLabel("Requirement", { exact: true });
+  await req.fill("access rights");
+  await page.getByRole("button", { name: "A.5.18 Access rights" }).click();
+  await req.fill("9.2");
+  await req.press("Enter");
+  await req.fill("Data Protection Act s.12");
+  await page.getByRole("button", { name: /as free text/ }).click();
+  await page.getByLabel("Grade").selectOption({ label: "Major" });
+  await page.getByLabel("Source").selectOption({ label: "Stage 2 audit" });
+  await page.getByLabel("Area").fill("IT operations, Leeds");
+  await page.getByLabel("Detected on").fill("2026-10-01");
+  await page.getByLabel("Raised by").fill("Jane Doe (lead auditor)");
+  await page.getByLabel("Owner").fill("Head of IT");
+  await page.getByLabel("Cause category").selectOption({ label: "Failure to implement controls" });
+  // Leave the last text field so it commits, then wait for storage.
+  await page.getByLabel("Title", { exact: true }).focus();
+  await saved(page);
+
+  await page.reload();
+  await expect(page.getByLabel("Title", { exact: true })).toHaveValue("Access reviews not performed");
+  await expect(page.getByLabel("Statement")).toHaveValue(/not reviewed at planned intervals/);
+  await expect(page.getByLabel("Evidence")).toHaveValue(/14 leavers/);
+  const chosen = page.getByRole("list", { name: "Chosen requirements" });
+  await expect(chosen).toContainText("A.5.18 Access rights");
+  await expect(chosen).toContainText("9.2 Internal audit");
+  await expect(chosen).toContainText("Data Protection Act s.12");
+  await expect(page.getByLabel("Grade")).toHaveValue("major");
+  await expect(page.getByLabel("Source")).toHaveValue("stage2");
+  await expect(page.getByLabel("Area")).toHaveValue("IT operations, Leeds");
+  await expect(page.getByLabel("Detected on")).toHaveValue("2026-10-01");
+  await expect(page.getByLabel("Raised by")).toHaveValue("Jane Doe (lead auditor)");
+  await expect(page.getByLabel("Owner")).toHaveValue("Head of IT");
+  await expect(page.getByLabel("Cause category")).toHaveValue("controls_not_implemented");
+  expectClean(w);
+});
+
+test("typed text is not lost when the tab closes mid-sentence", async ({ page, context }) => {
+  await page.goto("./");
+  await setProfile(page);
+  await createRegister(page);
+  await page.getByRole("button", { name: "New finding" }).click();
+  await page.getByLabel("Title", { exact: true }).fill("Half a thought");
+  await page.getByLabel("Evidence").pressSequentially("typed and the tab clo");
+  // Close without blurring or waiting for the pause that commits.
+  const url = page.url();
+  await page.close({ runBeforeUnload: false });
+  const again = await context.newPage();
+  await again.goto(url);
+  await expect(again.getByLabel("Evidence")).toHaveValue("typed and the tab clo");
+});
+
+test("an impossible or future date is refused with a message", async ({ page }) => {
+  await page.goto("./");
+  await setProfile(page);
+  await createRegister(page);
+  await page.getByRole("button", { name: "New finding" }).click();
+  await page.getByLabel("Detected on").fill("2099-01-01");
+  await expect(page.getByRole("alert").filter({ hasText: "Detected on" })).toContainText("in the future");
+});
+
+test("the demo register opens and search and every filter narrow the table", async ({ page }) => {
+  const w = await watch(page);
+  await page.goto("./");
+  await setProfile(page);
+  await openDemo(page);
+  const counts = page.getByText(/^Showing \d+ of \d+ findings$/);
+  await expect(counts).toBeVisible();
+  const total = Number((await counts.textContent())!.match(/of (\d+)/)![1]);
+  expect(total).toBeGreaterThanOrEqual(15);
+  const rows = page.locator("table tbody tr");
+  await expect(rows).toHaveCount(total);
+
+  async function shown(): Promise<number> {
+    return Number((await counts.textContent())!.match(/^Showing (\d+)/)![1]);
+  }
+  async function narrows(apply: () => Promise<void>, reset: () => Promise<void>, check: (row: string) => boolean) {
+    await apply();
+    const n = await shown();
+    expect(n).toBeGreaterThan(0);
+    expect(n).toBeLessThan(total);
+    await expect(rows).toHaveCount(n);
+    for (const text of await rows.allTextContents()) expect(check(text), text).toBe(true);
+    await reset();
+    await expect(rows).toHaveCount(total);
+  }
+
+  const search = page.getByRole("searchbox", { name: "Search" });
+  const reference = (await rows.nth(2).getByRole("link").textContent())!.trim();
+  await narrows(
+    () => search.fill(reference.toLowerCase()),
+    () => search.fill(""),
+    (row) => row.includes(reference),
+  );
+  // Words of the statement and evidence are searched too, all of them.
+  await narrows(() => search.fill("backup"), () => search.fill(""), () => true);
+  const grade = page.getByLabel("Grade");
+  await narrows(() => grade.selectOption({ label: "Major" }), () => grade.selectOption(""), (r) => r.includes("Major"));
+  const status = page.getByLabel("Status");
+  await narrows(() => status.selectOption({ label: "Closed" }), () => status.selectOption(""), (r) => r.includes("Closed"));
+  const source = page.getByLabel("Source");
+  await narrows(() => source.selectOption({ label: "Internal audit" }), () => source.selectOption(""), () => true);
+  const audit = page.getByLabel("Audit");
+  const firstAudit = (await audit.locator("option").nth(1).textContent())!;
+  await narrows(() => audit.selectOption({ label: firstAudit }), () => audit.selectOption(""), () => true);
+  const requirement = page.getByLabel("Requirement");
+  await narrows(
+    () => requirement.selectOption({ label: "Technological controls (A.8)" }),
+    () => requirement.selectOption(""),
+    (r) => r.includes("A.8."),
+  );
+  const owner = page.getByLabel("Owner");
+  const firstOwner = (await owner.locator("option").nth(1).textContent())!;
+  await narrows(() => owner.selectOption({ label: firstOwner }), () => owner.selectOption(""), (r) => r.includes(firstOwner));
+
+  // Sorting by grade puts majors first, and the header says so.
+  await page.getByRole("button", { name: "Grade" }).click();
+  await expect(page.getByRole("columnheader", { name: "Grade" })).toHaveAttribute("aria-sort", "ascending");
+  await expect(rows.first()).toContainText("Major");
+  expectClean(w);
+});
+
+test("a deep link to a finding opens after a reload from a subpath", async ({ page, baseURL }) => {
+  await page.goto("./");
+  await setProfile(page);
+  await openDemo(page);
+  const link = page.locator("table tbody tr").first().getByRole("link");
+  const reference = (await link.textContent())!.trim();
+  await link.click();
+  await expect(page.getByRole("heading", { level: 2, name: new RegExp(`^${reference}`) })).toBeVisible();
+  expect(page.url().startsWith(baseURL!)).toBe(true);
+  expect(page.url()).toContain("#/r/");
+  await saved(page);
+  const deep = page.url();
+  await page.goto("about:blank");
+  await page.goto(deep);
+  await expect(page.getByRole("heading", { level: 2, name: new RegExp(`^${reference}`) })).toBeVisible();
+  await page.getByRole("link", { name: "Back to register" }).click();
+  await expect(page.getByText(/^Showing \d+ of \d+ findings$/)).toBeVisible();
+});

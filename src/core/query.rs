@@ -1,0 +1,966 @@
+//! What the register table shows: which findings pass the search box and the
+//! filters, in which order, and the counts behind "N of M shown".
+//!
+//! A [`Query`] is plain data (serde, `Default`, `PartialEq`) so the UI can
+//! keep it in the URL hash or in local settings and restore a view exactly;
+//! fields at their default are left out of the serialised form to keep URLs
+//! short, and missing fields read back as defaults so an old bookmark still
+//! opens.
+//!
+//! [`run`] is called on every keystroke, so it is built to stay within a few
+//! milliseconds at 10,000 findings: the query is compiled once (words folded,
+//! requirement resolved against the catalogue), each finding is tested
+//! without allocating, catalogue look-ups are memoised per distinct
+//! requirement key, and sorting compares precomputed keys. The figures are
+//! in the benchmark at the end of `tests/query.rs`.
+//!
+//! # Matching rules
+//!
+//! - **Text**: split on whitespace; every word must occur somewhere (as a
+//!   substring, not necessarily a whole word) in the reference, title,
+//!   statement or evidence. Case and accents are ignored (`securite` finds
+//!   `Sécurité`), as are typographic quotes and dashes (`don't` finds
+//!   `don’t`). Other fields (owner, area, actions) are not searched: they
+//!   have their own filters, and a word matching an owner's name would fill
+//!   the table with noise.
+//! - **Requirement**: a clause, heading or control id, in any spelling the
+//!   catalogue accepts (`a.5.15`, `Clause 9.2`). It matches a finding citing
+//!   that id or anything below it on a dot boundary: `9.2` matches `9.2`,
+//!   `9.2.1` and `9.2.2`; `A.5.1` does not match `A.5.15`. Text that names
+//!   no catalogue entry (`A.5`, a policy name) is matched the same way,
+//!   ignoring ASCII case, so `A.5` selects every Organizational control.
+//! - **Theme**: findings citing at least one Annex A control of the theme.
+//! - **Owner, area**: the whole value, ignoring case, accents and
+//!   surrounding spaces (the dropdowns offer [`owners`] and [`areas`]).
+//! - For `owner`, `area`, `audit` and `requirement`, `Some` of a blank
+//!   string selects findings where that field is blank ("no owner yet").
+//! - **Status**: see [`StatusFilter`]. **Due**: see [`DueFilter`].
+//! - Deleted findings are left out unless `include_deleted` is set.
+//!
+//! # Order
+//!
+//! Sorting is stable and total: equal keys fall back to the reference, then
+//! the id, both ascending whatever the direction. Missing values (no owner,
+//! no detection date, no requirement) sort last in both directions, as in a
+//! spreadsheet. Text compares case- and accent-insensitively with digit runs
+//! compared as numbers, so `NC-2026-AM-10` follows `NC-2026-AM-9` and `9.3`
+//! precedes `10.2`.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use super::catalogue::{self, Theme};
+use super::deadlines::{self, DueState};
+use super::model::{CauseCategory, Finding, Grade, Settings, Source, Status};
+
+/// Which statuses to show.
+///
+/// An enum rather than `Option<Status>` because the view people want most
+/// ("what still needs work") is a set of statuses, not one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusFilter {
+    #[default]
+    Any,
+    /// Still needs work: every status but closed and rejected (reopened
+    /// findings included).
+    Active,
+    Is(Status),
+}
+
+impl StatusFilter {
+    pub fn accepts(self, status: Status) -> bool {
+        match self {
+            StatusFilter::Any => true,
+            StatusFilter::Active => !matches!(status, Status::Closed | Status::Rejected),
+            StatusFilter::Is(wanted) => status == wanted,
+        }
+    }
+
+    fn is_any(&self) -> bool {
+        *self == StatusFilter::Any
+    }
+}
+
+/// Findings by the state of their most urgent running clock ([`urgency`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DueFilter {
+    /// At least one clock has passed its due date.
+    Overdue,
+    /// Nothing overdue, but a clock falls due within
+    /// [`deadlines::DUE_SOON_DAYS`] (today included).
+    DueSoon,
+}
+
+/// The column the table is sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortKey {
+    #[default]
+    Reference,
+    Title,
+    /// Major first when ascending.
+    Grade,
+    /// In the lifecycle order of [`Status::ALL`].
+    Status,
+    /// The finding's first requirement in the standard's order (clauses
+    /// 4–10, then Annex A).
+    Requirement,
+    Owner,
+    /// Closing deadline, then plan deadline; findings with neither last.
+    Due,
+    /// Days since detection, youngest first when ascending.
+    Age,
+    Detected,
+}
+
+impl SortKey {
+    pub const ALL: &'static [SortKey] = &[
+        SortKey::Reference,
+        SortKey::Title,
+        SortKey::Grade,
+        SortKey::Status,
+        SortKey::Requirement,
+        SortKey::Owner,
+        SortKey::Due,
+        SortKey::Age,
+        SortKey::Detected,
+    ];
+
+    /// The column header.
+    pub fn label(self) -> &'static str {
+        match self {
+            SortKey::Reference => "Reference",
+            SortKey::Title => "Title",
+            SortKey::Grade => "Grade",
+            SortKey::Status => "Status",
+            SortKey::Requirement => "Requirement",
+            SortKey::Owner => "Owner",
+            SortKey::Due => "Due",
+            SortKey::Age => "Age",
+            SortKey::Detected => "Detected",
+        }
+    }
+}
+
+/// One view of the register: the search text, the filters and the order.
+/// `Query::default()` shows every live finding by reference.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Query {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grade: Option<Grade>,
+    #[serde(skip_serializing_if = "StatusFilter::is_any")]
+    pub status: StatusFilter,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<CauseCategory>,
+    /// An audit id (a key of the register's audits).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit: Option<String>,
+    /// A clause or control id, matched with everything below it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requirement: Option<String>,
+    /// A separate field rather than a `theme:` prefix inside `requirement`,
+    /// so the two can be combined and neither needs parsing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub theme: Option<Theme>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub area: Option<String>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub include_deleted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due: Option<DueFilter>,
+    #[serde(skip_serializing_if = "is_default_sort")]
+    pub sort: SortKey,
+    #[serde(skip_serializing_if = "is_false")]
+    pub descending: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn is_default_sort(key: &SortKey) -> bool {
+    *key == SortKey::default()
+}
+
+impl Query {
+    /// Whether anything narrows the view (the search text or a filter), for
+    /// a "clear filters" button; the order does not count.
+    pub fn is_filtered(&self) -> bool {
+        let order = Query {
+            sort: self.sort,
+            descending: self.descending,
+            ..Query::default()
+        };
+        *self != order
+    }
+}
+
+/// The findings `query` selects from `findings`, in its order.
+pub fn run<'a>(
+    findings: impl IntoIterator<Item = &'a Finding>,
+    query: &Query,
+    settings: &Settings,
+    today: NaiveDate,
+) -> Vec<&'a Finding> {
+    let compiled = Compiled::new(query);
+    let mut memo = Memo::default();
+    let shown: Vec<&'a Finding> = findings
+        .into_iter()
+        .filter(|f| compiled.matches(f, settings, today, &mut memo))
+        .collect();
+    sort(shown, query.sort, query.descending, settings, today)
+}
+
+/// Sorts findings by `key` (see the module's rules on order).
+pub fn sort<'a>(
+    findings: Vec<&'a Finding>,
+    key: SortKey,
+    descending: bool,
+    settings: &Settings,
+    today: NaiveDate,
+) -> Vec<&'a Finding> {
+    let mut memo = Memo::default();
+    let mut rows: Vec<Row<'a>> = findings
+        .into_iter()
+        .map(|f| Row::new(f, key, settings, today, &mut memo))
+        .collect();
+    rows.sort_by(|a, b| {
+        a.primary(b, descending)
+            .then_with(|| natural_cmp(&a.finding.reference, &b.finding.reference))
+            .then_with(|| a.finding.id.cmp(&b.finding.id))
+    });
+    rows.into_iter().map(|row| row.finding).collect()
+}
+
+/// The counts behind "N of M shown" and the filter chips.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Counts {
+    /// Findings the query selected.
+    pub shown: usize,
+    /// Findings the table could show with no search or filter: the live
+    /// ones, plus the deleted ones when the query includes them.
+    pub total: usize,
+    /// The shown findings by grade; every grade is present, zeros included.
+    pub by_grade: BTreeMap<Grade, usize>,
+    /// The shown findings by status; every status is present.
+    pub by_status: BTreeMap<Status, usize>,
+}
+
+impl Counts {
+    /// `all` is what was given to [`run`], `shown` what it returned.
+    pub fn of<'a>(
+        all: impl IntoIterator<Item = &'a Finding>,
+        query: &Query,
+        shown: &[&Finding],
+    ) -> Counts {
+        let total = all
+            .into_iter()
+            .filter(|f| query.include_deleted || !f.deleted)
+            .count();
+        let mut by_grade: BTreeMap<Grade, usize> = Grade::ALL.iter().map(|&g| (g, 0)).collect();
+        let mut by_status: BTreeMap<Status, usize> =
+            Status::ALL.iter().map(|&s| (s, 0)).collect();
+        for f in shown {
+            *by_grade.entry(f.grade).or_default() += 1;
+            *by_status.entry(f.status).or_default() += 1;
+        }
+        Counts {
+            shown: shown.len(),
+            total,
+            by_grade,
+            by_status,
+        }
+    }
+}
+
+/// The most urgent running clock of a finding: the plan clock, the closing
+/// clock and each open corrective action's own due date (an action the
+/// organisation promised by a date is as late as a missed CB deadline).
+/// Closed, rejected and deleted findings are [`DueState::Done`].
+pub fn urgency(finding: &Finding, settings: &Settings, today: NaiveDate) -> DueState {
+    let stopped =
+        finding.deleted || matches!(finding.status, Status::Closed | Status::Rejected);
+    if stopped {
+        return DueState::Done;
+    }
+    let clocks = [
+        deadlines::plan_state(finding, settings, today),
+        deadlines::close_state(finding, settings, today),
+    ];
+    let actions = finding
+        .actions
+        .values()
+        .map(|a| deadlines::action_state(a, today));
+    clocks
+        .into_iter()
+        .chain(actions)
+        .max_by(|a, b| urgency_rank(*a).cmp(&urgency_rank(*b)))
+        .unwrap_or(DueState::Done)
+}
+
+/// Higher is more urgent; within a state, more days late or fewer days left.
+fn urgency_rank(state: DueState) -> (u8, i64) {
+    match state {
+        DueState::Overdue { days } => (4, i64::from(days)),
+        DueState::DueSoon { days } => (3, -i64::from(days)),
+        DueState::OnTrack => (2, 0),
+        DueState::NoDate => (1, 0),
+        DueState::Done => (0, 0),
+    }
+}
+
+/// Distinct owners for the owner filter, sorted. Spellings that differ only
+/// by case, accents or surrounding spaces are one owner, shown in its most
+/// frequent spelling.
+pub fn owners<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Vec<String> {
+    distinct(findings.into_iter().map(|f| f.owner.as_str()))
+}
+
+/// Distinct areas (process, department or site) for the area filter, with
+/// the same rules as [`owners`].
+pub fn areas<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Vec<String> {
+    distinct(findings.into_iter().map(|f| f.area.as_str()))
+}
+
+/// Distinct requirement keys cited, in the standard's order, free text last
+/// in natural order.
+pub fn requirements<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Vec<String> {
+    let mut keys: Vec<&str> = findings
+        .into_iter()
+        .flat_map(|f| f.requirements.iter())
+        .filter(|(key, on)| **on && !key.trim().is_empty())
+        .map(|(key, _)| key.as_str())
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut keys: Vec<String> = keys.into_iter().map(str::to_owned).collect();
+    keys.sort_by(|a, b| requirement_cmp(a, b));
+    keys
+}
+
+fn distinct<'a>(values: impl Iterator<Item = &'a str>) -> Vec<String> {
+    // folded value -> spelling -> count
+    let mut groups: HashMap<String, BTreeMap<&'a str, usize>> = HashMap::new();
+    for value in values {
+        let value = value.trim();
+        if value.is_empty() {
+            continue;
+        }
+        *groups
+            .entry(normalise(value))
+            .or_default()
+            .entry(value)
+            .or_default() += 1;
+    }
+    let mut out: Vec<String> = groups
+        .into_values()
+        .filter_map(|spellings| {
+            // Most frequent; among equals the first in code-point order, so
+            // the choice does not depend on the findings' order.
+            spellings
+                .into_iter()
+                .max_by(|(a, n), (b, m)| n.cmp(m).then_with(|| b.cmp(a)))
+                .map(|(spelling, _)| spelling.to_owned())
+        })
+        .collect();
+    out.sort_by(|a, b| natural_cmp(a, b).then_with(|| a.cmp(b)));
+    out
+}
+
+// ----- text folding ---------------------------------------------------------
+
+/// Text as the search compares it: lower case, accents removed, typographic
+/// quotes and dashes made plain. One character in, at most one out, so the
+/// matcher can fold the haystack as it reads it instead of copying it.
+pub fn normalise(text: &str) -> String {
+    text.chars()
+        .filter(|&c| !is_combining(c))
+        .map(fold)
+        .collect()
+}
+
+/// Combining diacritical marks, as left by text in decomposed form (NFD).
+fn is_combining(c: char) -> bool {
+    matches!(c, '\u{300}'..='\u{36f}')
+}
+
+fn fold(c: char) -> char {
+    if c.is_ascii() {
+        return c.to_ascii_lowercase();
+    }
+    // A few capitals lower-case to two characters (`İ`); the first is the
+    // letter, the second a combining dot this fold would drop anyway.
+    let lower = c.to_lowercase().next().unwrap_or(c);
+    match lower {
+        'à'..='å' | 'ā' | 'ă' | 'ą' => 'a',
+        'ç' | 'ć' | 'ĉ' | 'ċ' | 'č' => 'c',
+        'ď' | 'đ' | 'ð' => 'd',
+        'è'..='ë' | 'ē' | 'ĕ' | 'ė' | 'ę' | 'ě' => 'e',
+        'ĝ' | 'ğ' | 'ġ' | 'ģ' => 'g',
+        'ĥ' | 'ħ' => 'h',
+        'ì'..='ï' | 'ĩ' | 'ī' | 'ĭ' | 'į' | 'ı' => 'i',
+        'ĵ' => 'j',
+        'ķ' => 'k',
+        'ĺ' | 'ļ' | 'ľ' | 'ŀ' | 'ł' => 'l',
+        'ñ' | 'ń' | 'ņ' | 'ň' => 'n',
+        'ò'..='ö' | 'ø' | 'ō' | 'ŏ' | 'ő' => 'o',
+        'ŕ' | 'ŗ' | 'ř' => 'r',
+        'ś' | 'ŝ' | 'ş' | 'š' | 'ș' => 's',
+        'ţ' | 'ť' | 'ŧ' | 'ț' => 't',
+        'ù'..='ü' | 'ũ' | 'ū' | 'ŭ' | 'ů' | 'ű' | 'ų' => 'u',
+        'ŵ' => 'w',
+        'ý' | 'ÿ' | 'ŷ' => 'y',
+        'ź' | 'ż' | 'ž' => 'z',
+        '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{2032}' => '\'',
+        '\u{201c}' | '\u{201d}' | '\u{201e}' | '\u{2033}' => '"',
+        '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
+        '\u{a0}' | '\u{202f}' => ' ',
+        other => other,
+    }
+}
+
+/// Whether `needle` (already folded) occurs in `hay` once folded.
+///
+/// Works on bytes and decodes only non-ASCII characters: in UTF-8 an ASCII
+/// byte is always a whole character, so ASCII text, the common case, is
+/// scanned eight bytes at a time for the needle's first character and
+/// checked byte by byte, without allocating.
+fn contains_folded(hay: &str, needle: &[char]) -> bool {
+    let Some(&first) = needle.first() else {
+        return true;
+    };
+    let bytes = hay.as_bytes();
+    // 0xFF never occurs in UTF-8, so a non-ASCII first character is only
+    // found through the non-ASCII candidates.
+    let (lower, upper) = if first.is_ascii() {
+        let b = first as u8;
+        (b, b.to_ascii_uppercase())
+    } else {
+        (0xFF, 0xFF)
+    };
+    let mut i = 0;
+    while let Some(at) = next_candidate(bytes, i, lower, upper) {
+        let Some(c) = hay.get(at..).and_then(|rest| rest.chars().next()) else {
+            return false;
+        };
+        if fold(c) == first && matches_at(hay, at, needle) {
+            return true;
+        }
+        i = at + c.len_utf8();
+    }
+    false
+}
+
+/// The first index from `from` holding `lower`, `upper` or a non-ASCII
+/// byte (always a character boundary, since continuation bytes follow their
+/// lead byte, which is found first).
+fn next_candidate(bytes: &[u8], from: usize, lower: u8, upper: u8) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Marks zero bytes; a borrow can also mark bytes above a true zero, so
+    // only the lowest mark is trusted, which is all this needs.
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let (lo, up) = (ONES * u64::from(lower), ONES * u64::from(upper));
+    let mut i = from;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        let marks = zero(x ^ lo) | zero(x ^ up) | (x & HIGH);
+        if marks != 0 {
+            return Some(i + (marks.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    bytes
+        .get(i..)?
+        .iter()
+        .position(|&b| b == lower || b == upper || b >= 0x80)
+        .map(|p| i + p)
+}
+
+/// Whether the folded `needle` starts at byte `at` of `hay` (a character
+/// boundary). ASCII is compared byte by byte; from the first non-ASCII
+/// byte on, characters are decoded and folded.
+fn matches_at(hay: &str, at: usize, needle: &[char]) -> bool {
+    let bytes = hay.as_bytes();
+    let mut j = at;
+    for (k, &n) in needle.iter().enumerate() {
+        match bytes.get(j) {
+            Some(&b) if b < 0x80 => {
+                if char::from(b.to_ascii_lowercase()) != n {
+                    return false;
+                }
+                j += 1;
+            }
+            Some(_) => {
+                return hay
+                    .get(j..)
+                    .is_some_and(|rest| starts_with_folded(rest, &needle[k..]))
+            }
+            None => return false,
+        }
+    }
+    true
+}
+
+fn starts_with_folded(text: &str, needle: &[char]) -> bool {
+    let mut folded = text.chars().filter(|&c| !is_combining(c)).map(fold);
+    needle.iter().all(|&n| folded.next() == Some(n))
+}
+
+/// Equality after folding, ignoring surrounding spaces.
+fn folded_eq(a: &str, b: &str) -> bool {
+    let fold_all = |s: &'_ str| {
+        s.trim()
+            .chars()
+            .filter(|&c| !is_combining(c))
+            .map(fold)
+            .collect::<Vec<char>>()
+    };
+    // Quick exact path first: most comparisons are between identical values
+    // picked from a dropdown.
+    a.trim() == b.trim() || (a.trim().eq_ignore_ascii_case(b.trim())) || {
+        // Only non-ASCII spellings reach this allocation.
+        !(a.is_ascii() && b.is_ascii()) && fold_all(a) == fold_all(b)
+    }
+}
+
+/// Natural, case- and accent-insensitive order: digit runs compare as
+/// numbers (`9` before `10`, `007` equal to `7`).
+pub fn natural_cmp(a: &str, b: &str) -> Ordering {
+    // Identical leading bytes are identical once folded, so skip them at
+    // memory speed (sorted references share long prefixes), backing up to
+    // the start of a digit run so that `10` still compares with `100` as a
+    // number. Equal bytes mean both strings have a character boundary at
+    // the same places.
+    let mut same = a
+        .bytes()
+        .zip(b.bytes())
+        .take_while(|(x, y)| x == y)
+        .count();
+    while same > 0 && a.as_bytes()[same - 1].is_ascii_digit() {
+        same -= 1;
+    }
+    while !(a.is_char_boundary(same) && b.is_char_boundary(same)) {
+        same -= 1;
+    }
+    let (mut a, mut b) = (&a[same..], &b[same..]);
+    loop {
+        let (Some(x), Some(y)) = (a.chars().next(), b.chars().next()) else {
+            return a.is_empty().cmp(&b.is_empty()).reverse();
+        };
+        if x.is_ascii_digit() && y.is_ascii_digit() {
+            let (da, ra) = split_digits(a);
+            let (db, rb) = split_digits(b);
+            let (ta, tb) = (da.trim_start_matches('0'), db.trim_start_matches('0'));
+            let ord = ta.len().cmp(&tb.len()).then_with(|| ta.cmp(tb));
+            if ord != Ordering::Equal {
+                return ord;
+            }
+            (a, b) = (ra, rb);
+        } else {
+            let ord = fold(x).cmp(&fold(y));
+            if ord != Ordering::Equal {
+                return ord;
+            }
+            (a, b) = (&a[x.len_utf8()..], &b[y.len_utf8()..]);
+        }
+    }
+}
+
+fn split_digits(s: &str) -> (&str, &str) {
+    let end = s
+        .bytes()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(s.len());
+    s.split_at(end)
+}
+
+/// Clauses (digits first) before Annex A controls before free text, each
+/// in natural order: `4.1` < `10.2` < `A.5.15` < `A.8.8` < `GDPR`.
+fn requirement_cmp(a: &str, b: &str) -> Ordering {
+    fn class(key: &str) -> (u8, &str) {
+        match catalogue::find(key) {
+            Some(r) if r.theme.is_none() => (0, r.id),
+            Some(r) => (1, r.id),
+            None => (2, key),
+        }
+    }
+    let (ca, ka) = class(a);
+    let (cb, kb) = class(b);
+    ca.cmp(&cb)
+        .then_with(|| natural_cmp(ka, kb))
+        .then_with(|| a.cmp(b))
+}
+
+// ----- compiled query -------------------------------------------------------
+
+/// Catalogue answers per distinct requirement key, kept for one run: a
+/// register cites a few dozen distinct keys across thousands of findings,
+/// and a catalogue look-up costs far more than a hash of a short key.
+#[derive(Default)]
+struct Memo<'a> {
+    resolved: HashMap<&'a str, Resolved<'a>, BuildHasherDefault<Fnv>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Resolved<'a> {
+    /// 0 for a clause or heading, 1 for a control, 2 for free text: the
+    /// order of the Requirement column.
+    class: u8,
+    /// The catalogue's id, or the key trimmed.
+    id: &'a str,
+    theme: Option<Theme>,
+}
+
+impl<'a> Memo<'a> {
+    fn resolve(&mut self, key: &'a str) -> Resolved<'a> {
+        *self.resolved.entry(key).or_insert_with(|| match catalogue::find(key) {
+            Some(entry) => Resolved {
+                class: if entry.theme.is_none() { 0 } else { 1 },
+                id: entry.id,
+                theme: entry.theme,
+            },
+            None => Resolved {
+                class: 2,
+                id: key.trim(),
+                theme: None,
+            },
+        })
+    }
+}
+
+/// FNV-1a: the memo's keys are a handful of short strings, for which
+/// std's DoS-resistant default hasher is several times slower.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+}
+
+struct Compiled<'q> {
+    words: Vec<Vec<char>>,
+    grade: Option<Grade>,
+    status: StatusFilter,
+    source: Option<Source>,
+    cause: Option<CauseCategory>,
+    audit: Option<&'q str>,
+    requirement: Option<String>,
+    theme: Option<Theme>,
+    owner: Option<&'q str>,
+    area: Option<&'q str>,
+    include_deleted: bool,
+    due: Option<DueFilter>,
+}
+
+impl<'q> Compiled<'q> {
+    fn new(q: &'q Query) -> Self {
+        let words = q
+            .text
+            .split_whitespace()
+            .map(|w| {
+                w.chars()
+                    .filter(|&c| !is_combining(c))
+                    .map(fold)
+                    .collect::<Vec<char>>()
+            })
+            .filter(|w| !w.is_empty())
+            .collect();
+        Compiled {
+            words,
+            grade: q.grade,
+            status: q.status,
+            source: q.source,
+            cause: q.cause,
+            audit: q.audit.as_deref().map(str::trim),
+            requirement: q.requirement.as_deref().map(canonical_requirement),
+            theme: q.theme,
+            owner: q.owner.as_deref(),
+            area: q.area.as_deref(),
+            include_deleted: q.include_deleted,
+            due: q.due,
+        }
+    }
+
+    /// Cheap tests first, the text search last.
+    fn matches<'a>(
+        &self,
+        f: &'a Finding,
+        settings: &Settings,
+        today: NaiveDate,
+        memo: &mut Memo<'a>,
+    ) -> bool {
+        if f.deleted && !self.include_deleted {
+            return false;
+        }
+        if self.grade.is_some_and(|g| g != f.grade)
+            || self.source.is_some_and(|s| s != f.source)
+            || self.cause.is_some_and(|c| f.cause != Some(c))
+            || !self.status.accepts(f.status)
+        {
+            return false;
+        }
+        if self.audit.is_some_and(|a| a != f.audit.trim()) {
+            return false;
+        }
+        if self.owner.is_some_and(|o| !folded_eq(o, &f.owner))
+            || self.area.is_some_and(|a| !folded_eq(a, &f.area))
+        {
+            return false;
+        }
+        if let Some(pattern) = &self.requirement {
+            if !cites(f, pattern, memo) {
+                return false;
+            }
+        }
+        if let Some(theme) = self.theme {
+            if !cites_theme(f, theme, memo) {
+                return false;
+            }
+        }
+        if let Some(due) = self.due {
+            let state = urgency(f, settings, today);
+            let wanted = match due {
+                DueFilter::Overdue => state.is_overdue(),
+                DueFilter::DueSoon => matches!(state, DueState::DueSoon { .. }),
+            };
+            if !wanted {
+                return false;
+            }
+        }
+        self.words.iter().all(|w| {
+            contains_folded(&f.reference, w)
+                || contains_folded(&f.title, w)
+                || contains_folded(&f.statement, w)
+                || contains_folded(&f.evidence, w)
+        })
+    }
+}
+
+/// The catalogue's own id for a reference in any accepted spelling;
+/// otherwise the text trimmed (and without a trailing dot, as typed halfway
+/// through `9.2.`).
+fn canonical_requirement(text: &str) -> String {
+    let text = text.trim();
+    match catalogue::find(text) {
+        Some(entry) => entry.id.to_owned(),
+        None => text.trim_end_matches('.').to_owned(),
+    }
+}
+
+fn cites<'a>(f: &'a Finding, pattern: &str, memo: &mut Memo<'a>) -> bool {
+    let mut keys = f
+        .requirements
+        .iter()
+        .filter(|(key, on)| **on && !key.trim().is_empty())
+        .map(|(key, _)| key.as_str())
+        .peekable();
+    if pattern.is_empty() {
+        return keys.peek().is_none();
+    }
+    keys.any(|key| {
+        if is_canonical_shape(key) {
+            under(key, pattern)
+        } else {
+            under(memo.resolve(key).id, pattern)
+        }
+    })
+}
+
+/// Whether `key` is spelled as the catalogue spells its ids (`9.2.1`,
+/// `A.5.15`). Such a key is its own canonical form whether or not the
+/// catalogue holds it, so the filter can skip the look-up: most keys are
+/// written this way, since the UI stores what the catalogue picker gives.
+fn is_canonical_shape(key: &str) -> bool {
+    let number = key.strip_prefix("A.").unwrap_or(key);
+    !number.is_empty()
+        && number.split('.').all(|part| {
+            !part.is_empty()
+                && part.bytes().all(|b| b.is_ascii_digit())
+                && !(part.len() > 1 && part.starts_with('0'))
+        })
+}
+
+/// `key` is `pattern` or lies below it on a dot boundary.
+fn under(key: &str, pattern: &str) -> bool {
+    let Some(head) = key.get(..pattern.len()) else {
+        return false;
+    };
+    head.eq_ignore_ascii_case(pattern)
+        && (key.len() == pattern.len() || key.as_bytes().get(pattern.len()) == Some(&b'.'))
+}
+
+fn cites_theme<'a>(f: &'a Finding, theme: Theme, memo: &mut Memo<'a>) -> bool {
+    f.requirements
+        .iter()
+        .filter(|(_, on)| **on)
+        .any(|(key, _)| memo.resolve(key).theme == Some(theme))
+}
+
+// ----- sorting ----------------------------------------------------------------
+
+/// A finding with its sort key computed once, not per comparison.
+struct Row<'a> {
+    finding: &'a Finding,
+    /// Text keys; `None` (blank) sorts last.
+    text: Option<&'a str>,
+    /// Numeric keys compared in turn; `None` sorts last.
+    numbers: [Option<i64>; 2],
+}
+
+impl<'a> Row<'a> {
+    fn new(
+        f: &'a Finding,
+        key: SortKey,
+        settings: &Settings,
+        today: NaiveDate,
+        memo: &mut Memo<'a>,
+    ) -> Self {
+        let blank_is_none = |s: &'a str| Some(s.trim()).filter(|s| !s.is_empty());
+        let day = |d: Option<NaiveDate>| d.map(|d| i64::from(d.num_days_from_ce()));
+        let rank = |i: Option<usize>| i.map(|i| i as i64);
+        let (text, numbers) = match key {
+            SortKey::Reference => (blank_is_none(&f.reference), [None, None]),
+            SortKey::Title => (blank_is_none(&f.title), [None, None]),
+            SortKey::Owner => (blank_is_none(&f.owner), [None, None]),
+            SortKey::Requirement => match first_requirement(f, memo) {
+                Some(r) => (Some(r.id), [Some(i64::from(r.class)), None]),
+                None => (None, [None, None]),
+            },
+            SortKey::Grade => (
+                None,
+                [rank(Grade::ALL.iter().position(|&g| g == f.grade)), None],
+            ),
+            SortKey::Status => (
+                None,
+                [rank(Status::ALL.iter().position(|&s| s == f.status)), None],
+            ),
+            SortKey::Due => (
+                None,
+                [
+                    day(deadlines::close_due(f, settings)),
+                    day(deadlines::plan_due(f, settings)),
+                ],
+            ),
+            SortKey::Age => (None, [deadlines::age_days(f, today), None]),
+            SortKey::Detected => (None, [day(f.detected_on), None]),
+        };
+        Row {
+            finding: f,
+            text,
+            numbers,
+        }
+    }
+
+    /// Numbers first, then text: only the Requirement column has both (its
+    /// class, then its id).
+    fn primary(&self, other: &Row<'_>, descending: bool) -> Ordering {
+        let direct = |ord: Ordering| if descending { ord.reverse() } else { ord };
+        let numbers = self
+            .numbers
+            .iter()
+            .zip(other.numbers.iter())
+            .map(|pair| match pair {
+                (Some(a), Some(b)) => direct(a.cmp(b)),
+                (a, b) => a.is_none().cmp(&b.is_none()),
+            })
+            .find(|ord| *ord != Ordering::Equal)
+            .unwrap_or(Ordering::Equal);
+        numbers.then_with(|| match (self.text, other.text) {
+            (Some(a), Some(b)) => direct(natural_cmp(a, b)),
+            (a, b) => a.is_none().cmp(&b.is_none()),
+        })
+    }
+}
+
+fn first_requirement<'a>(f: &'a Finding, memo: &mut Memo<'a>) -> Option<Resolved<'a>> {
+    f.requirements
+        .iter()
+        .filter(|(key, on)| **on && !key.trim().is_empty())
+        .map(|(key, _)| memo.resolve(key))
+        .min_by(|a, b| a.class.cmp(&b.class).then_with(|| natural_cmp(a.id, b.id)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn has(hay: &str, needle: &str) -> bool {
+        let n: Vec<char> = normalise(needle).chars().collect();
+        contains_folded(hay, &n)
+    }
+
+    #[test]
+    fn folding_ignores_case_accents_and_typography() {
+        assert!(has("Sécurité du réseau", "securite"));
+        assert!(has("SÉCURITÉ", "sécu"));
+        assert!(has("Se\u{301}curite\u{301} (NFD)", "securite"));
+        assert!(has("The owner didn’t sign", "didn't"));
+        assert!(has("pre‑approved", "pre-approved"));
+        assert!(has("Łódź depot", "lodz"));
+        assert!(!has("Sécurité", "securitx"));
+        assert!(has("abc", "c"));
+        assert!(!has("ab", "abc"));
+        assert!(has("日本語のテキスト", "テキ"));
+        assert!(has("x", ""));
+    }
+
+    #[test]
+    fn natural_order_reads_numbers_as_numbers() {
+        use Ordering::*;
+        assert_eq!(natural_cmp("NC-2026-AM-9", "NC-2026-AM-10"), Less);
+        assert_eq!(natural_cmp("NC-2026-AM-009", "NC-2026-AM-9"), Equal);
+        assert_eq!(natural_cmp("9.3", "10.2"), Less);
+        assert_eq!(natural_cmp("A.8.8", "A.8.13"), Less);
+        assert_eq!(natural_cmp("Élan", "elan"), Equal);
+        assert_eq!(natural_cmp("abc", "ab"), Greater);
+        assert_eq!(natural_cmp("", "a"), Less);
+    }
+
+    #[test]
+    fn requirement_order_is_the_standards() {
+        let mut keys = vec!["A.8.8", "GDPR art. 32", "10.2", "A.5.15", "4.1", "9.3"];
+        keys.sort_by(|a, b| requirement_cmp(a, b));
+        assert_eq!(keys, ["4.1", "9.3", "10.2", "A.5.15", "A.8.8", "GDPR art. 32"]);
+    }
+
+    #[test]
+    fn under_respects_dot_boundaries() {
+        assert!(under("9.2.1", "9.2"));
+        assert!(under("9.2", "9.2"));
+        assert!(!under("9.20", "9.2"));
+        assert!(!under("A.5.15", "A.5.1"));
+        assert!(under("a.5.15", "A.5"));
+        assert!(!under("9", "9.2"));
+    }
+}

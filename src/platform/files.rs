@@ -1,0 +1,48 @@
+//! Files in and out: downloads built from bytes, and bytes read from a
+//! picked or dropped file. Nothing here leaves the browser.
+
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+/// Offers `bytes` as a download named `filename`.
+pub fn download(bytes: &[u8], filename: &str, mime: &str) -> Result<(), String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let document = window.document().ok_or("no document")?;
+    let parts = js_sys::Array::new();
+    parts.push(&js_sys::Uint8Array::from(bytes).into());
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+        .map_err(js_error)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(js_error)?;
+    let anchor: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(js_error)?
+        .dyn_into()
+        .map_err(|_| "not an anchor".to_string())?;
+    anchor.set_href(&url);
+    anchor.set_download(filename);
+    anchor.set_hidden(true);
+    let body = document.body().ok_or("no body")?;
+    body.append_child(&anchor).map_err(js_error)?;
+    anchor.click();
+    anchor.remove();
+    // Revoked after the click has been handled; the download keeps its copy.
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
+}
+
+/// Reads a file the user picked or dropped.
+pub async fn read(file: &web_sys::File) -> Result<Vec<u8>, String> {
+    let buffer = JsFuture::from(file.array_buffer()).await.map_err(js_error)?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+pub fn js_error(e: JsValue) -> String {
+    e.as_string()
+        .or_else(|| {
+            e.dyn_ref::<js_sys::Error>()
+                .map(|err| String::from(err.message()))
+        })
+        .unwrap_or_else(|| format!("{e:?}"))
+}

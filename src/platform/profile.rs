@@ -1,0 +1,126 @@
+//! Small settings in localStorage (through gloo-storage): who this browser
+//! profile is, and typed text not yet committed to the document.
+//!
+//! Each browser profile is one Automerge actor: the actor id is made once,
+//! at random, and kept here with the auditor's name and initials.
+
+use gloo_storage::{LocalStorage, Storage};
+use serde::{Deserialize, Serialize};
+
+use crate::core::model::Auditor;
+
+const PROFILE: &str = "ncr.profile";
+const LAST_REGISTER: &str = "ncr.last-register";
+const DRAFT_PREFIX: &str = "ncr.draft.";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    pub name: String,
+    pub initials: String,
+    /// Hex of this profile's Automerge actor id.
+    pub actor: String,
+}
+
+impl Profile {
+    pub fn auditor(&self) -> Auditor {
+        Auditor {
+            name: self.name.clone(),
+            initials: self.initials.clone(),
+        }
+    }
+
+    pub fn actor_id(&self) -> automerge::ActorId {
+        // A damaged stored id is replaced rather than trusted: a new actor
+        // only means a new, equally valid author of future changes.
+        hex_to_bytes(&self.actor)
+            .map(automerge::ActorId::from)
+            .unwrap_or_else(automerge::ActorId::random)
+    }
+}
+
+fn hex_to_bytes(hex: &str) -> Option<Vec<u8>> {
+    if hex.len() != 32 {
+        return None;
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+pub fn load() -> Option<Profile> {
+    LocalStorage::get::<Profile>(PROFILE)
+        .ok()
+        .filter(|p| hex_to_bytes(&p.actor).is_some())
+}
+
+/// Saves the auditor, keeping the actor id of an existing profile.
+pub fn save(auditor: &Auditor) -> Result<Profile, String> {
+    let actor = load()
+        .map(|p| p.actor)
+        .unwrap_or_else(|| automerge::ActorId::random().to_hex_string());
+    let profile = Profile {
+        name: auditor.name.trim().to_owned(),
+        initials: crate::core::validate::normalise_initials(&auditor.initials),
+        actor,
+    };
+    LocalStorage::set(PROFILE, &profile).map_err(|e| e.to_string())?;
+    Ok(profile)
+}
+
+pub fn last_register() -> Option<String> {
+    LocalStorage::get::<String>(LAST_REGISTER).ok()
+}
+
+pub fn set_last_register(id: &str) {
+    // Losing this preference only means the switcher opens instead.
+    let _ = LocalStorage::set(LAST_REGISTER, id);
+}
+
+/// A field typed but not yet committed to the document. Written on every
+/// keystroke, synchronously, so closing the tab mid-sentence loses nothing;
+/// committed (and removed) after a pause, on blur, or at the next start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Draft {
+    pub register: String,
+    pub finding: String,
+    pub field: String,
+    pub value: String,
+}
+
+fn draft_key(register: &str, finding: &str, field: &str) -> String {
+    format!("{DRAFT_PREFIX}{register}.{finding}.{field}")
+}
+
+pub fn save_draft(draft: &Draft) -> Result<(), String> {
+    LocalStorage::set(
+        draft_key(&draft.register, &draft.finding, &draft.field),
+        draft,
+    )
+    .map_err(|e| e.to_string())
+}
+
+pub fn clear_draft(register: &str, finding: &str, field: &str) {
+    LocalStorage::delete(draft_key(register, finding, field));
+}
+
+/// Every pending draft of a register, to commit at start-up.
+pub fn drafts(register: &str) -> Vec<Draft> {
+    let Ok(storage) = LocalStorage::raw().length() else {
+        return Vec::new();
+    };
+    let raw = LocalStorage::raw();
+    let mut out = Vec::new();
+    for i in 0..storage {
+        let Ok(Some(key)) = raw.key(i) else { continue };
+        if !key.starts_with(DRAFT_PREFIX) {
+            continue;
+        }
+        if let Ok(d) = LocalStorage::get::<Draft>(&key) {
+            if d.register == register {
+                out.push(d);
+            }
+        }
+    }
+    out
+}

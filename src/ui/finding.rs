@@ -1,0 +1,406 @@
+//! A finding's page: its detail and the form, which saves every field as it
+//! is edited. Typed text is written to a local draft on every keystroke and
+//! committed to the document after a short pause or when the field loses
+//! focus, so nothing is lost if the tab closes and the history records edits,
+//! not keystrokes.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+
+use crate::core::deadlines;
+use crate::core::model::{CauseCategory, Finding, Grade, Source};
+use crate::core::validate;
+use crate::platform::profile::{self, Draft};
+use crate::ui::fields::get_text;
+use crate::ui::picker::RequirementPicker;
+use crate::ui::route::Route;
+use crate::ui::state::{today, use_store};
+
+const COMMIT_AFTER: Duration = Duration::from_millis(600);
+
+#[component]
+pub fn FindingScreen(register: String, finding: String) -> impl IntoView {
+    let store = use_store();
+    let fid = StoredValue::new(finding);
+    let exists = move || store.with_doc(|d| d.finding(&fid.get_value()).is_some()) == Some(true);
+    let back = Route::Register(register.clone()).href();
+    view! {
+        <nav class="crumbs" aria-label="Breadcrumb">
+            <a href=back>"Back to register"</a>
+        </nav>
+        {move || {
+            if exists() {
+                view! { <FindingDetail finding=fid.get_value() /> }.into_any()
+            } else if store.ready.get() {
+                view! {
+                    <section class="panel">
+                        <h2>"Finding not found"</h2>
+                        <p>"This register has no such finding in this browser."</p>
+                    </section>
+                }
+                    .into_any()
+            } else {
+                view! { <p role="status">"Opening…"</p> }.into_any()
+            }
+        }}
+    }
+}
+
+#[component]
+fn FindingDetail(finding: String) -> impl IntoView {
+    let store = use_store();
+    let fid = StoredValue::new(finding);
+    let read = move |f: fn(&Finding) -> String| {
+        store
+            .with_doc(|d| d.finding(&fid.get_value()).map(f))
+            .flatten()
+            .unwrap_or_default()
+    };
+    let heading = move || {
+        let r = read(|f| f.reference.clone());
+        let t = read(|f| f.title.clone());
+        if t.is_empty() {
+            format!("{r} (untitled)")
+        } else {
+            format!("{r} {t}")
+        }
+    };
+    let clocks = move || {
+        store
+            .with_doc(|d| {
+                let f = d.finding(&fid.get_value())?;
+                let settings = d.settings();
+                let t = today();
+                let plan = deadlines::plan_due(f, &settings);
+                let close = deadlines::close_due(f, &settings);
+                Some((
+                    f.status.label(),
+                    plan.map(|p| p.to_string()).unwrap_or_else(|| "—".into()),
+                    deadlines::plan_state(f, &settings, t).to_string(),
+                    close.map(|p| p.to_string()).unwrap_or_else(|| "—".into()),
+                    deadlines::close_state(f, &settings, t).to_string(),
+                    deadlines::age_days(f, t)
+                        .map(|a| format!("{a} days"))
+                        .unwrap_or_else(|| "—".into()),
+                ))
+            })
+            .flatten()
+    };
+    let conflicted = move || store.with_doc(|d| d.is_conflicted(&fid.get_value())) == Some(true);
+    view! {
+        <article class="finding" aria-labelledby="finding-title">
+            <h2 id="finding-title">{heading}</h2>
+            {move || {
+                clocks()
+                    .map(|(status, plan, plan_state, close, close_state, age)| {
+                        view! {
+                            <dl class="facts">
+                                <div>
+                                    <dt>"Status"</dt>
+                                    <dd>{status}</dd>
+                                </div>
+                                <div>
+                                    <dt>"Plan due"</dt>
+                                    <dd>{plan} " · " {plan_state}</dd>
+                                </div>
+                                <div>
+                                    <dt>"Close due"</dt>
+                                    <dd>{close} " · " {close_state}</dd>
+                                </div>
+                                <div>
+                                    <dt>"Age"</dt>
+                                    <dd>{age}</dd>
+                                </div>
+                            </dl>
+                        }
+                    })
+            }}
+            <Show when=conflicted>
+                <p class="notice notice-error" role="status">
+                    "Auditors changed some fields of this finding differently. Each value is kept; resolve them in the exchange view."
+                </p>
+            </Show>
+            <FindingForm finding=fid.get_value() />
+        </article>
+    }
+}
+
+/// The finding form: each control saves itself.
+#[component]
+pub fn FindingForm(finding: String) -> impl IntoView {
+    let store = use_store();
+    let fid = StoredValue::new(finding);
+    let audits = move || {
+        store
+            .with_doc(|d| {
+                d.audits()
+                    .into_values()
+                    .map(|a| (a.id, a.title))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    let value_of = move |f: fn(&Finding) -> String| {
+        store
+            .with_doc(|d| d.finding(&fid.get_value()).map(f))
+            .flatten()
+            .unwrap_or_default()
+    };
+    let set = move |edit: Box<dyn FnOnce(&mut Finding)>| {
+        if let Err(e) = store.update_finding(&fid.get_value(), edit) {
+            store.error(e.to_string());
+        }
+    };
+    let date_error = RwSignal::new(None::<String>);
+    view! {
+        <form class="finding-form" on:submit=|ev| ev.prevent_default()>
+            <TextField finding=fid.get_value() field="title" label="Title" />
+            <TextField finding=fid.get_value() field="statement" label="Statement" multiline=true />
+            <TextField finding=fid.get_value() field="evidence" label="Evidence" multiline=true />
+            <RequirementPicker finding=fid.get_value() />
+            <div class="row">
+                <div class="field">
+                    <label for="f-grade">"Grade"</label>
+                    <select
+                        id="f-grade"
+                        on:change=move |ev| {
+                            if let Some(g) = Grade::from_code(&event_target_value(&ev)) {
+                                set(Box::new(move |f| f.grade = g));
+                            }
+                        }
+                    >
+                        {Grade::ALL
+                            .iter()
+                            .map(|g| {
+                                let code = g.code();
+                                view! {
+                                    <option
+                                        value=code
+                                        selected=move || value_of(|f| f.grade.code().to_owned()) == code
+                                    >
+                                        {g.label()}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="f-source">"Source"</label>
+                    <select
+                        id="f-source"
+                        on:change=move |ev| {
+                            if let Some(s) = Source::from_code(&event_target_value(&ev)) {
+                                set(Box::new(move |f| f.source = s));
+                            }
+                        }
+                    >
+                        {Source::ALL
+                            .iter()
+                            .map(|s| {
+                                let code = s.code();
+                                view! {
+                                    <option
+                                        value=code
+                                        selected=move || value_of(|f| f.source.code().to_owned()) == code
+                                    >
+                                        {s.label()}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="f-audit">"Audit"</label>
+                    <select
+                        id="f-audit"
+                        on:change=move |ev| {
+                            let v = event_target_value(&ev);
+                            set(Box::new(move |f| f.audit = v));
+                        }
+                    >
+                        <option value="" selected=move || value_of(|f| f.audit.clone()).is_empty()>
+                            "None"
+                        </option>
+                        {move || {
+                            audits()
+                                .into_iter()
+                                .map(|(id, title)| {
+                                    let key = id.clone();
+                                    view! {
+                                        <option
+                                            value=id
+                                            selected=move || value_of(|f| f.audit.clone()) == key
+                                        >
+                                            {title}
+                                        </option>
+                                    }
+                                })
+                                .collect_view()
+                        }}
+                    </select>
+                </div>
+            </div>
+            <div class="row">
+                <TextField finding=fid.get_value() field="area" label="Area" />
+                <div class="field">
+                    <label for="f-detected">"Detected on"</label>
+                    <input
+                        id="f-detected"
+                        type="date"
+                        aria-describedby="f-detected-error"
+                        prop:value=move || value_of(|f| f.detected_on.map(|d| d.to_string()).unwrap_or_default())
+                        on:change=move |ev| {
+                            match validate::parse_date("Detected on", &event_target_value(&ev)) {
+                                Ok(d) => {
+                                    match store.update_finding(&fid.get_value(), move |f| f.detected_on = d) {
+                                        Ok(()) => date_error.set(None),
+                                        Err(e) => date_error.set(Some(e.to_string())),
+                                    }
+                                }
+                                Err(e) => date_error.set(Some(e.to_string())),
+                            }
+                        }
+                    />
+                    <p id="f-detected-error" class="field-error" role="alert">
+                        {move || date_error.get()}
+                    </p>
+                </div>
+            </div>
+            <div class="row">
+                <TextField finding=fid.get_value() field="raised_by" label="Raised by" />
+                <TextField finding=fid.get_value() field="owner" label="Owner" />
+                <div class="field">
+                    <label for="f-cause">"Cause category"</label>
+                    <select
+                        id="f-cause"
+                        on:change=move |ev| {
+                            let c = CauseCategory::from_code(&event_target_value(&ev));
+                            set(Box::new(move |f| f.cause = c));
+                        }
+                    >
+                        <option value="" selected=move || value_of(|f| f.cause.map(|c| c.code().to_owned()).unwrap_or_default()).is_empty()>
+                            "Not yet known"
+                        </option>
+                        {CauseCategory::ALL
+                            .iter()
+                            .map(|c| {
+                                let code = c.code();
+                                view! {
+                                    <option
+                                        value=code
+                                        selected=move || {
+                                            value_of(|f| f.cause.map(|c| c.code().to_owned()).unwrap_or_default()) == code
+                                        }
+                                    >
+                                        {c.label()}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+            </div>
+        </form>
+    }
+}
+
+/// A text input or textarea bound to one field of a finding. Shows the
+/// local buffer while the person is typing so a commit (or a change arriving
+/// from another tab) never moves the caret.
+#[component]
+pub fn TextField(
+    finding: String,
+    field: &'static str,
+    label: &'static str,
+    #[prop(optional)] multiline: bool,
+) -> impl IntoView {
+    let store = use_store();
+    let fid = StoredValue::new(finding);
+    let input_id = format!("f-{field}");
+    let error_id = format!("f-{field}-error");
+    let buffer = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<String>);
+    let timer = StoredValue::new_local(None::<TimeoutHandle>);
+    let stored = move || {
+        store
+            .with_doc(|d| d.finding(&fid.get_value()).map(|f| get_text(f, field)))
+            .flatten()
+            .unwrap_or_default()
+    };
+    let shown = move || buffer.get().unwrap_or_else(stored);
+    let commit = move || {
+        if let Some(t) = timer.get_value() {
+            t.clear();
+        }
+        let Some(value) = buffer.get_untracked() else { return };
+        let register = store.with_doc_untracked(|d| d.id()).unwrap_or_default();
+        let v = value.clone();
+        match store.update_finding(&fid.get_value(), move |f| {
+            crate::ui::fields::set_text(f, field, v)
+        }) {
+            Ok(()) => {
+                profile::clear_draft(&register, &fid.get_value(), field);
+                error.set(None);
+                if buffer.get_untracked().as_deref() == Some(value.as_str()) {
+                    buffer.set(None);
+                }
+            }
+            Err(e) => error.set(Some(e.to_string())),
+        }
+    };
+    let on_input = move |ev: leptos::ev::Event| {
+        let value = event_target_value(&ev);
+        buffer.set(Some(value.clone()));
+        let register = store.with_doc_untracked(|d| d.id()).unwrap_or_default();
+        if let Err(e) = profile::save_draft(&Draft {
+            register,
+            finding: fid.get_value(),
+            field: field.to_owned(),
+            value,
+        }) {
+            error.set(Some(format!("Could not keep a draft of this text: {e}")));
+        }
+        if let Some(t) = timer.get_value() {
+            t.clear();
+        }
+        let handle = set_timeout_with_handle(commit, COMMIT_AFTER).ok();
+        timer.set_value(handle);
+    };
+    let control = if multiline {
+        view! {
+            <textarea
+                id=input_id.clone()
+                rows="4"
+                aria-describedby=error_id.clone()
+                prop:value=shown
+                on:input=on_input
+                on:blur=move |_| commit()
+            ></textarea>
+        }
+            .into_any()
+    } else {
+        view! {
+            <input
+                id=input_id.clone()
+                type="text"
+                aria-describedby=error_id.clone()
+                prop:value=shown
+                on:input=on_input
+                on:blur=move |_| commit()
+            />
+        }
+            .into_any()
+    };
+    view! {
+        <div class="field">
+            <label for=input_id>{label}</label>
+            {control}
+            <p id=error_id class="field-error" role="alert">
+                {move || error.get()}
+            </p>
+        </div>
+    }
+}

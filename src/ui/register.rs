@@ -1,0 +1,458 @@
+//! The register screen: the table of findings with search, filters, sorting
+//! and paging. The query runs in the core (`core::query`); only the visible
+//! page is rendered, so 10,000 findings stay smooth.
+
+use leptos::prelude::*;
+
+use crate::core::catalogue::Theme;
+use crate::core::deadlines::{self, DueState};
+use crate::core::model::{Grade, Source, Status};
+use crate::core::query::{self, Counts, DueFilter, Query, SortKey, StatusFilter};
+use crate::ui::route::Route;
+use crate::ui::state::{new_id, today, use_store};
+
+const PAGE: usize = 50;
+
+/// What one table row shows, copied out of the document for the page only.
+#[derive(Debug, Clone, PartialEq)]
+struct RowView {
+    id: String,
+    reference: String,
+    title: String,
+    grade: Grade,
+    status: Status,
+    requirement: String,
+    owner: String,
+    due: String,
+    due_state: DueState,
+    age: String,
+    conflicted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+struct TableView {
+    rows: Vec<RowView>,
+    counts: Counts,
+    pages: usize,
+}
+
+#[component]
+pub fn RegisterScreen(register: String) -> impl IntoView {
+    let store = use_store();
+    let rid = StoredValue::new(register);
+    let open = move || store.with_doc(|d| d.id() == rid.get_value()) == Some(true);
+    view! {
+        {move || {
+            if open() {
+                view! { <RegisterView register=rid.get_value() /> }.into_any()
+            } else {
+                view! { <p role="status">"Opening register…"</p> }.into_any()
+            }
+        }}
+    }
+}
+
+#[component]
+fn RegisterView(register: String) -> impl IntoView {
+    let store = use_store();
+    let rid = StoredValue::new(register);
+    let query = RwSignal::new(Query {
+        status: StatusFilter::Any,
+        ..Query::default()
+    });
+    let page = RwSignal::new(0usize);
+    let title = move || {
+        store
+            .with_doc(|d| d.info().map(|i| i.name))
+            .flatten()
+            .unwrap_or_default()
+    };
+    let organisation = move || {
+        store
+            .with_doc(|d| d.info().map(|i| i.organisation))
+            .flatten()
+            .unwrap_or_default()
+    };
+
+    let table = Memo::new(move |_| {
+        let q = query.get();
+        let p = page.get();
+        store
+            .with_doc(|d| {
+                let settings = d.settings();
+                let t = today();
+                let shown = query::run(d.findings().values(), &q, &settings, t);
+                let counts = Counts::of(d.findings().values(), &q, &shown);
+                let pages = shown.len().div_ceil(PAGE).max(1);
+                let rows = shown
+                    .iter()
+                    .skip(p.min(pages - 1) * PAGE)
+                    .take(PAGE)
+                    .map(|f| {
+                        let due = deadlines::close_due(f, &settings)
+                            .or_else(|| deadlines::plan_due(f, &settings));
+                        RowView {
+                            id: f.id.clone(),
+                            reference: f.reference.clone(),
+                            title: f.title.clone(),
+                            grade: f.grade,
+                            status: f.status,
+                            requirement: f.requirement_list().join(", "),
+                            owner: f.owner.clone(),
+                            due: due.map(|d| d.to_string()).unwrap_or_default(),
+                            due_state: query::urgency(f, &settings, t),
+                            age: deadlines::age_days(f, t)
+                                .map(|a| format!("{a} d"))
+                                .unwrap_or_default(),
+                            conflicted: d.is_conflicted(&f.id),
+                        }
+                    })
+                    .collect();
+                TableView {
+                    rows,
+                    counts,
+                    pages,
+                }
+            })
+            .unwrap_or_default()
+    });
+
+    let options = Memo::new(move |_| {
+        store
+            .with_doc(|d| {
+                let live: Vec<_> = d.live_findings().collect();
+                (
+                    query::owners(live.iter().copied()),
+                    query::requirements(live.iter().copied()),
+                    d.audits()
+                        .into_values()
+                        .map(|a| (a.id, a.title))
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .unwrap_or_default()
+    });
+
+    let new_finding = move |_| {
+        let id = new_id();
+        let today = today();
+        let created = store.attempt(|d| d.add_finding(id, today, |_| {}));
+        if let Some(fid) = created {
+            Route::Finding(rid.get_value(), fid).go();
+        }
+    };
+
+    let set_query = move |edit: Box<dyn FnOnce(&mut Query)>| {
+        query.update(|q| edit(q));
+        page.set(0);
+    };
+
+    view! {
+        <section aria-labelledby="register-title" class="register">
+            <div class="register-head">
+                <div>
+                    <h2 id="register-title">{title}</h2>
+                    <p class="muted">{organisation}</p>
+                </div>
+                <button type="button" class="primary" on:click=new_finding>
+                    "New finding"
+                </button>
+            </div>
+            <form class="filters" role="search" on:submit=|ev| ev.prevent_default()>
+                <div class="field grow">
+                    <label for="q-text">"Search"</label>
+                    <input
+                        id="q-text"
+                        type="search"
+                        placeholder="Reference, title, statement or evidence"
+                        prop:value=move || query.with(|q| q.text.clone())
+                        on:input=move |ev| {
+                            let v = event_target_value(&ev);
+                            set_query(Box::new(move |q| q.text = v));
+                        }
+                    />
+                </div>
+                <div class="field">
+                    <label for="q-grade">"Grade"</label>
+                    <select
+                        id="q-grade"
+                        on:change=move |ev| {
+                            let g = Grade::from_code(&event_target_value(&ev));
+                            set_query(Box::new(move |q| q.grade = g));
+                        }
+                    >
+                        <option value="">"All grades"</option>
+                        {Grade::ALL
+                            .iter()
+                            .map(|g| view! { <option value=g.code()>{g.label()}</option> })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="q-status">"Status"</label>
+                    <select
+                        id="q-status"
+                        on:change=move |ev| {
+                            let v = event_target_value(&ev);
+                            let s = match v.as_str() {
+                                "" => StatusFilter::Any,
+                                "active" => StatusFilter::Active,
+                                other => {
+                                    Status::from_code(other)
+                                        .map(StatusFilter::Is)
+                                        .unwrap_or(StatusFilter::Any)
+                                }
+                            };
+                            set_query(Box::new(move |q| q.status = s));
+                        }
+                    >
+                        <option value="">"All statuses"</option>
+                        <option value="active">"Not closed or rejected"</option>
+                        {Status::ALL
+                            .iter()
+                            .map(|s| view! { <option value=s.code()>{s.label()}</option> })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="q-source">"Source"</label>
+                    <select
+                        id="q-source"
+                        on:change=move |ev| {
+                            let s = Source::from_code(&event_target_value(&ev));
+                            set_query(Box::new(move |q| q.source = s));
+                        }
+                    >
+                        <option value="">"All sources"</option>
+                        {Source::ALL
+                            .iter()
+                            .map(|s| view! { <option value=s.code()>{s.label()}</option> })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="q-audit">"Audit"</label>
+                    <select
+                        id="q-audit"
+                        on:change=move |ev| {
+                            let v = event_target_value(&ev);
+                            set_query(Box::new(move |q| q.audit = (!v.is_empty()).then_some(v)));
+                        }
+                    >
+                        <option value="">"All audits"</option>
+                        {move || {
+                            options
+                                .get()
+                                .2
+                                .into_iter()
+                                .map(|(id, t)| view! { <option value=id>{t}</option> })
+                                .collect_view()
+                        }}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="q-requirement">"Requirement"</label>
+                    <select
+                        id="q-requirement"
+                        on:change=move |ev| {
+                            let v = event_target_value(&ev);
+                            set_query(
+                                Box::new(move |q| {
+                                    q.theme = v.strip_prefix("theme:").and_then(Theme::from_label);
+                                    q.requirement = (!v.is_empty() && !v.starts_with("theme:"))
+                                        .then_some(v);
+                                }),
+                            );
+                        }
+                    >
+                        <option value="">"All requirements"</option>
+                        <optgroup label="Annex A themes">
+                            {Theme::ALL
+                                .iter()
+                                .map(|t| {
+                                    let label = format!("{} controls ({})", t.label(), t.section());
+                                    view! { <option value=format!("theme:{}", t.label())>{label}</option> }
+                                })
+                                .collect_view()}
+                        </optgroup>
+                        <optgroup label="Cited in this register">
+                            {move || {
+                                options
+                                    .get()
+                                    .1
+                                    .into_iter()
+                                    .map(|r| {
+                                        let label = crate::ui::picker::describe(&r);
+                                        view! { <option value=r>{label}</option> }
+                                    })
+                                    .collect_view()
+                            }}
+                        </optgroup>
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="q-owner">"Owner"</label>
+                    <select
+                        id="q-owner"
+                        on:change=move |ev| {
+                            let v = event_target_value(&ev);
+                            set_query(Box::new(move |q| q.owner = (!v.is_empty()).then_some(v)));
+                        }
+                    >
+                        <option value="">"All owners"</option>
+                        {move || {
+                            options
+                                .get()
+                                .0
+                                .into_iter()
+                                .map(|o| { let v = o.clone(); view! { <option value=v>{o}</option> } })
+                                .collect_view()
+                        }}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="q-due">"Due"</label>
+                    <select
+                        id="q-due"
+                        on:change=move |ev| {
+                            let d = match event_target_value(&ev).as_str() {
+                                "overdue" => Some(DueFilter::Overdue),
+                                "soon" => Some(DueFilter::DueSoon),
+                                _ => None,
+                            };
+                            set_query(Box::new(move |q| q.due = d));
+                        }
+                    >
+                        <option value="">"Any due date"</option>
+                        <option value="overdue">"Overdue"</option>
+                        <option value="soon">"Due soon"</option>
+                    </select>
+                </div>
+            </form>
+            <p class="counts" role="status" aria-live="polite">
+                {move || {
+                    let c = table.with(|t| t.counts.clone());
+                    format!("Showing {} of {} findings", c.shown, c.total)
+                }}
+            </p>
+            <FindingsTable register=rid.get_value() table=table query=query />
+            <Pager table=table page=page />
+        </section>
+    }
+}
+
+#[component]
+fn FindingsTable(register: String, table: Memo<TableView>, query: RwSignal<Query>) -> impl IntoView {
+    let rid = StoredValue::new(register);
+    let columns = [
+        SortKey::Reference,
+        SortKey::Title,
+        SortKey::Grade,
+        SortKey::Status,
+        SortKey::Requirement,
+        SortKey::Owner,
+        SortKey::Due,
+        SortKey::Age,
+    ];
+    let header = move |key: SortKey| {
+        let aria = move || {
+            query.with(|q| {
+                if q.sort != key {
+                    "none"
+                } else if q.descending {
+                    "descending"
+                } else {
+                    "ascending"
+                }
+            })
+        };
+        let click = move |_| {
+            query.update(|q| {
+                if q.sort == key {
+                    q.descending = !q.descending;
+                } else {
+                    q.sort = key;
+                    q.descending = false;
+                }
+            })
+        };
+        view! {
+            <th scope="col" aria-sort=aria>
+                <button type="button" class="sort" on:click=click>
+                    {key.label()}
+                </button>
+            </th>
+        }
+    };
+    view! {
+        <div class="table-wrap">
+            <table class="findings">
+                <caption class="visually-hidden">"Findings"</caption>
+                <thead>
+                    <tr>{columns.into_iter().map(header).collect_view()}</tr>
+                </thead>
+                <tbody>
+                    <For
+                        each=move || table.get().rows
+                        key=|row| (row.id.clone(), row.reference.clone(), row.title.clone(), row.status, row.grade, row.owner.clone(), row.requirement.clone(), row.due.clone(), row.conflicted)
+                        children=move |row| {
+                            let href = Route::Finding(rid.get_value(), row.id.clone()).href();
+                            let badge = match row.due_state {
+                                DueState::Overdue { .. } => Some(("badge badge-overdue", row.due_state.to_string())),
+                                DueState::DueSoon { .. } => Some(("badge badge-soon", row.due_state.to_string())),
+                                _ => None,
+                            };
+                            let title = if row.title.is_empty() { "(untitled)".to_string() } else { row.title.clone() };
+                            view! {
+                                <tr class:conflicted=row.conflicted>
+                                    <td>
+                                        <a href=href>{row.reference.clone()}</a>
+                                        {row.conflicted.then(|| view! { <span class="badge badge-conflict">"Conflict"</span> })}
+                                    </td>
+                                    <td>{title}</td>
+                                    <td>
+                                        <span class=format!("grade grade-{}", row.grade.code())>{row.grade.label()}</span>
+                                    </td>
+                                    <td>{row.status.label()}</td>
+                                    <td>{row.requirement.clone()}</td>
+                                    <td>{row.owner.clone()}</td>
+                                    <td>
+                                        {row.due.clone()}
+                                        {badge.map(|(class, text)| view! { <span class=class>{text}</span> })}
+                                    </td>
+                                    <td>{row.age.clone()}</td>
+                                </tr>
+                            }
+                        }
+                    />
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn Pager(table: Memo<TableView>, page: RwSignal<usize>) -> impl IntoView {
+    let pages = move || table.with(|t| t.pages);
+    view! {
+        <Show when=move || { pages() > 1 }>
+            <nav class="pager" aria-label="Pages">
+                <button
+                    type="button"
+                    disabled=move || page.get() == 0
+                    on:click=move |_| page.update(|p| *p = p.saturating_sub(1))
+                >
+                    "Previous page"
+                </button>
+                <span>{move || format!("Page {} of {}", page.get().min(pages() - 1) + 1, pages())}</span>
+                <button
+                    type="button"
+                    disabled=move || page.get() + 1 >= pages()
+                    on:click=move |_| page.update(|p| *p += 1)
+                >
+                    "Next page"
+                </button>
+            </nav>
+        </Show>
+    }
+}

@@ -1,0 +1,71 @@
+//! Hash routes (`#/r/<register>/f/<finding>`): a deep link survives a
+//! reload on any static host, at any path, with no rewrite rules, because
+//! the server only ever sees the page's own URL.
+
+use leptos::prelude::*;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// First run, or the register chooser.
+    Home,
+    Register(String),
+    Finding(String, String),
+    NewFinding(String),
+}
+
+impl Route {
+    pub fn parse(hash: &str) -> Route {
+        let path = hash.trim_start_matches('#').trim_start_matches('/');
+        let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+        match parts.as_slice() {
+            ["r", r] => Route::Register((*r).to_owned()),
+            ["r", r, "new"] => Route::NewFinding((*r).to_owned()),
+            ["r", r, "f", f] => Route::Finding((*r).to_owned(), (*f).to_owned()),
+            _ => Route::Home,
+        }
+    }
+
+    pub fn href(&self) -> String {
+        match self {
+            Route::Home => "#/".into(),
+            Route::Register(r) => format!("#/r/{r}"),
+            Route::NewFinding(r) => format!("#/r/{r}/new"),
+            Route::Finding(r, f) => format!("#/r/{r}/f/{f}"),
+        }
+    }
+
+    pub fn register(&self) -> Option<&str> {
+        match self {
+            Route::Home => None,
+            Route::Register(r) | Route::NewFinding(r) | Route::Finding(r, _) => Some(r),
+        }
+    }
+
+    pub fn current() -> Route {
+        Route::parse(&window().location().hash().unwrap_or_default())
+    }
+
+    /// Navigates; the `hashchange` listener in `App` updates the route signal.
+    pub fn go(&self) {
+        let _ = window().location().set_hash(&self.href());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_round_trip() {
+        for r in [
+            Route::Home,
+            Route::Register("abc".into()),
+            Route::NewFinding("abc".into()),
+            Route::Finding("abc".into(), "def".into()),
+        ] {
+            assert_eq!(Route::parse(&r.href()), r);
+        }
+        assert_eq!(Route::parse(""), Route::Home);
+        assert_eq!(Route::parse("#/nonsense/x"), Route::Home);
+    }
+}

@@ -1,0 +1,424 @@
+//! The UI's one store. It owns the open register (`RegisterDoc`, which owns
+//! the Automerge document), the storage behind it and the auditor's profile.
+//! Components read through `with_doc` (which subscribes them to changes)
+//! and write only through intent methods here; each intent changes the
+//! document, bumps `version`, and schedules an incremental save.
+
+use std::rc::Rc;
+
+use chrono::NaiveDate;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde::{Deserialize, Serialize};
+
+use crate::core::document::{system_clock, DocError, NewRegister, RegisterDoc};
+use crate::core::model::{Auditor, Finding};
+use crate::core::storage::{LoadError, Persistence, StorageError};
+use crate::platform::idb_storage::IdbStorage;
+use crate::platform::profile::{self, Profile};
+use crate::ui::route::Route;
+
+pub const DATABASE: &str = "nc-register";
+const REGISTER_INDEX: &str = "ncr.registers";
+
+/// A register this browser holds, for the switcher.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterEntry {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoticeKind {
+    Info,
+    Error,
+}
+
+/// A message for the person: info goes to a polite live region, errors to an alert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub kind: NoticeKind,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveState {
+    Saved,
+    Saving,
+    Failed,
+}
+
+#[derive(Clone, Copy)]
+pub struct Store {
+    doc: StoredValue<Option<RegisterDoc>, LocalStorage>,
+    persistence: StoredValue<Option<Rc<Persistence<IdbStorage>>>, LocalStorage>,
+    /// Bumped on every change of the open document; readers subscribe to it.
+    pub version: RwSignal<u64>,
+    pub profile: RwSignal<Option<Profile>>,
+    pub registers: RwSignal<Vec<RegisterEntry>>,
+    pub notice: RwSignal<Option<Notice>>,
+    pub save_state: RwSignal<SaveState>,
+    pub route: RwSignal<Route>,
+    /// False until storage has been opened and the last register loaded.
+    pub ready: RwSignal<bool>,
+    saving: StoredValue<bool, LocalStorage>,
+    dirty: StoredValue<bool, LocalStorage>,
+}
+
+pub fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+fn load_index() -> Vec<RegisterEntry> {
+    use gloo_storage::Storage as _;
+    gloo_storage::LocalStorage::get(REGISTER_INDEX).unwrap_or_default()
+}
+
+fn save_index(entries: &[RegisterEntry]) {
+    use gloo_storage::Storage as _;
+    // The index only names registers for the switcher; IndexedDB holds them.
+    let _ = gloo_storage::LocalStorage::set(REGISTER_INDEX, entries);
+}
+
+impl Store {
+    pub fn new() -> Store {
+        Store {
+            doc: StoredValue::new_local(None),
+            persistence: StoredValue::new_local(None),
+            version: RwSignal::new(0),
+            profile: RwSignal::new(profile::load()),
+            registers: RwSignal::new(load_index()),
+            notice: RwSignal::new(None),
+            save_state: RwSignal::new(SaveState::Saved),
+            route: RwSignal::new(Route::current()),
+            ready: RwSignal::new(false),
+            saving: StoredValue::new_local(false),
+            dirty: StoredValue::new_local(false),
+        }
+    }
+
+    pub fn info(&self, text: impl Into<String>) {
+        self.notice.set(Some(Notice {
+            kind: NoticeKind::Info,
+            text: text.into(),
+        }));
+    }
+
+    pub fn error(&self, text: impl Into<String>) {
+        self.notice.set(Some(Notice {
+            kind: NoticeKind::Error,
+            text: text.into(),
+        }));
+    }
+
+    /// Opens storage, then the register the URL or the last session names.
+    pub async fn boot(self) {
+        match IdbStorage::open(DATABASE).await {
+            Ok(storage) => {
+                self.persistence
+                    .set_value(Some(Rc::new(Persistence::new(storage))));
+            }
+            Err(e) => self.error(format!(
+                "This browser will not store registers ({e}). You can still work, but export before closing the tab."
+            )),
+        }
+        self.sync_index().await;
+        let wanted = self
+            .route
+            .get_untracked()
+            .register()
+            .map(str::to_owned)
+            .or_else(profile::last_register);
+        if let (Some(id), Some(_)) = (wanted, self.profile.get_untracked()) {
+            self.open_register(&id).await;
+        }
+        self.ready.set(true);
+    }
+
+    /// Adds registers found in storage but missing from the index.
+    async fn sync_index(&self) {
+        let Some(p) = self.persistence.get_value() else {
+            return;
+        };
+        let Ok(ids) = p.registers().await else {
+            return;
+        };
+        let mut entries = load_index();
+        entries.retain(|e| ids.contains(&e.id));
+        for id in ids {
+            if !entries.iter().any(|e| e.id == id) {
+                entries.push(RegisterEntry {
+                    name: format!("Register {}", id.get(..8).unwrap_or(&id)),
+                    id,
+                });
+            }
+        }
+        save_index(&entries);
+        self.registers.set(entries);
+    }
+
+    fn remember(&self, doc: &RegisterDoc) {
+        let Some(info) = doc.info() else { return };
+        let mut entries = load_index();
+        match entries.iter_mut().find(|e| e.id == info.id) {
+            Some(e) => e.name = info.name.clone(),
+            None => entries.push(RegisterEntry {
+                id: info.id.clone(),
+                name: info.name.clone(),
+            }),
+        }
+        save_index(&entries);
+        self.registers.set(entries);
+        profile::set_last_register(&info.id);
+    }
+
+    pub fn set_profile(&self, auditor: &Auditor) -> Result<(), String> {
+        crate::core::validate::auditor(auditor).map_err(|e| e.to_string())?;
+        let saved = profile::save(auditor)?;
+        self.profile.set(Some(saved));
+        let me = auditor.clone();
+        if self.has_register() {
+            self.mutate(|doc| doc.set_me(&me)).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
+    pub fn has_register_tracked(&self) -> bool {
+        self.version.track();
+        self.has_register()
+    }
+
+    /// Merges changes another tab of this browser saved. They are already in
+    /// storage, so a copy with nothing of its own unsaved stays "saved".
+    pub fn receive_from_tab(&self, register: &str, bytes: &[u8]) {
+        let result = self.doc.try_update_value(|d| {
+            let doc = d.as_mut().filter(|doc| doc.id() == register)?;
+            let clean = doc.unsaved_chunk().is_none();
+            let result = doc.apply_chunk(bytes);
+            if clean && result.is_ok() {
+                doc.mark_persisted(doc.heads());
+            }
+            Some(result)
+        });
+        match result.flatten() {
+            Some(Ok(_)) => self.version.update(|v| *v += 1),
+            Some(Err(e)) => self.error(format!(
+                "A change from another tab could not be applied ({e}); reload to see it."
+            )),
+            None => {}
+        }
+    }
+
+    pub fn has_register(&self) -> bool {
+        self.doc.with_value(Option::is_some)
+    }
+
+    /// Reads the open register; re-runs in a reactive context on every change.
+    pub fn with_doc<R>(&self, f: impl FnOnce(&RegisterDoc) -> R) -> Option<R> {
+        self.version.track();
+        self.doc.with_value(|d| d.as_ref().map(f))
+    }
+
+    pub fn with_doc_untracked<R>(&self, f: impl FnOnce(&RegisterDoc) -> R) -> Option<R> {
+        self.doc.with_value(|d| d.as_ref().map(f))
+    }
+
+    /// Runs an intent on the open register, then saves.
+    pub fn mutate<R>(
+        &self,
+        f: impl FnOnce(&mut RegisterDoc) -> Result<R, DocError>,
+    ) -> Result<R, DocError> {
+        let result = self.doc.try_update_value(|d| match d.as_mut() {
+            Some(doc) => f(doc),
+            None => Err(DocError::Refused("No register is open.".into())),
+        });
+        let result = result.unwrap_or_else(|| Err(DocError::Refused("The app is closing.".into())));
+        if result.is_ok() {
+            self.version.update(|v| *v += 1);
+            self.schedule_save();
+        }
+        result
+    }
+
+    /// Shows a refused intent as a message; returns whether it succeeded.
+    pub fn attempt<R>(&self, f: impl FnOnce(&mut RegisterDoc) -> Result<R, DocError>) -> Option<R> {
+        match self.mutate(f) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                self.error(e.to_string());
+                None
+            }
+        }
+    }
+
+    pub fn update_finding(&self, id: &str, edit: impl FnOnce(&mut Finding)) -> Result<(), DocError> {
+        let today = today();
+        self.mutate(|doc| doc.update_finding(id, today, edit))
+    }
+
+    /// Saves unsaved changes; only one write runs at a time, and a change
+    /// made meanwhile is saved right after it.
+    pub fn schedule_save(&self) {
+        if self.saving.get_value() {
+            self.dirty.set_value(true);
+            return;
+        }
+        let Some(persistence) = self.persistence.get_value() else {
+            return;
+        };
+        let Some(pending) = self.doc.with_value(|d| d.as_ref().and_then(|d| persistence.prepare(d)))
+        else {
+            return;
+        };
+        self.saving.set_value(true);
+        self.save_state.set(SaveState::Saving);
+        let store = *self;
+        spawn_local(async move {
+            let result = persistence.write(&pending).await;
+            store.saving.set_value(false);
+            match result {
+                Ok(()) => {
+                    store.doc.update_value(|d| {
+                        if let Some(d) = d.as_mut() {
+                            d.mark_persisted(pending.heads.clone());
+                        }
+                    });
+                    store.save_state.set(SaveState::Saved);
+                    crate::platform::tabs::announce(&pending.register, &pending.bytes, pending.snapshot);
+                }
+                Err(e) => {
+                    store.save_state.set(SaveState::Failed);
+                    store.error(e.to_string());
+                }
+            }
+            if store.dirty.get_value() {
+                store.dirty.set_value(false);
+                store.schedule_save();
+            }
+        });
+    }
+
+    fn install(&self, doc: RegisterDoc) {
+        self.remember(&doc);
+        self.doc.set_value(Some(doc));
+        self.version.update(|v| *v += 1);
+        self.apply_drafts();
+    }
+
+    /// Commits text typed before the tab closed (see `profile::Draft`).
+    fn apply_drafts(&self) {
+        let Some(id) = self.with_doc_untracked(RegisterDoc::id) else {
+            return;
+        };
+        for draft in profile::drafts(&id) {
+            let applied = self.update_finding(&draft.finding, |f| {
+                crate::ui::fields::set_text(f, &draft.field, draft.value.clone());
+            });
+            if applied.is_ok() || matches!(applied, Err(DocError::FindingNotFound(_))) {
+                profile::clear_draft(&draft.register, &draft.finding, &draft.field);
+            }
+        }
+    }
+
+    pub async fn create_register(&self, new: NewRegister) -> Result<String, String> {
+        let profile = self
+            .profile
+            .get_untracked()
+            .ok_or("Set your name and initials first.")?;
+        let doc = RegisterDoc::create(
+            profile.actor_id(),
+            &profile.auditor(),
+            new,
+            new_id(),
+            system_clock,
+        )
+        .map_err(|e| e.to_string())?;
+        self.adopt(doc).await
+    }
+
+    /// Takes a register made or read elsewhere (create, demo, import) as the
+    /// open one, storing a snapshot of it first.
+    pub async fn adopt(&self, mut doc: RegisterDoc) -> Result<String, String> {
+        let id = doc.id();
+        if let Some(p) = self.persistence.get_value() {
+            if let Err(e) = p.save_snapshot(&mut doc).await {
+                self.error(e.to_string());
+            }
+        }
+        self.install(doc);
+        Ok(id)
+    }
+
+    pub async fn open_demo(&self) -> Result<String, String> {
+        let profile = self
+            .profile
+            .get_untracked()
+            .ok_or("Set your name and initials first.")?;
+        let mut doc = crate::core::demo::build_demo(
+            profile.actor_id(),
+            new_id(),
+            today(),
+            system_clock,
+            new_id,
+        )
+        .map_err(|e| e.to_string())?;
+        doc.set_me(&profile.auditor()).map_err(|e| e.to_string())?;
+        self.adopt(doc).await
+    }
+
+    pub async fn open_register(&self, id: &str) {
+        if self.with_doc_untracked(RegisterDoc::id).as_deref() == Some(id) {
+            return;
+        }
+        let (Some(p), Some(profile)) = (self.persistence.get_value(), self.profile.get_untracked())
+        else {
+            return;
+        };
+        match p.load(id, profile.actor_id(), system_clock).await {
+            Ok(loaded) => {
+                let mut doc = loaded.doc;
+                if !loaded.quarantined.is_empty() {
+                    self.error(format!(
+                        "Part of this register's stored data was damaged and has been kept aside ({} item(s)); everything else opened. Export the register and keep the file.",
+                        loaded.quarantined.len()
+                    ));
+                }
+                if let Err(e) = doc.set_me(&profile.auditor()) {
+                    self.error(e.to_string());
+                }
+                self.install(doc);
+                self.schedule_save();
+            }
+            Err(LoadError::Missing(_)) => {
+                self.error("That register is not stored in this browser.");
+                Route::Home.go();
+            }
+            Err(e) => self.error(e.to_string()),
+        }
+    }
+
+    pub fn close_register(&self) {
+        self.doc.set_value(None);
+        self.version.update(|v| *v += 1);
+    }
+
+    /// Bytes stored per register, for the storage panel.
+    pub async fn usage(&self) -> Option<Result<std::collections::BTreeMap<String, usize>, StorageError>> {
+        let p = self.persistence.get_value()?;
+        Some(p.usage().await)
+    }
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store::new()
+    }
+}
+
+pub fn use_store() -> Store {
+    expect_context::<Store>()
+}
