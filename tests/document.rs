@@ -370,7 +370,9 @@ fn a_major_finding_walks_from_open_to_closed_and_each_step_is_in_the_history() {
         .unwrap();
     let refused = doc.change_status(&id, Status::Closed, today()).unwrap_err();
     assert!(matches!(refused, DocError::Transition(_)));
-    let err = doc.change_status(&id, Status::Analysed, today()).unwrap_err();
+    let err = doc
+        .change_status(&id, Status::Analysed, today())
+        .unwrap_err();
     assert!(err.to_string().contains("root-cause"), "{err}");
     doc.update_finding(&id, today(), |f| {
         f.root_cause.statement = "Restore testing was never assigned to anyone.".into();
@@ -391,7 +393,8 @@ fn a_major_finding_walks_from_open_to_closed_and_each_step_is_in_the_history() {
         },
     )
     .unwrap();
-    doc.change_status(&id, Status::ActionPlanned, today()).unwrap();
+    doc.change_status(&id, Status::ActionPlanned, today())
+        .unwrap();
     doc.change_status(&id, Status::InProgress, today()).unwrap();
     doc.update_action(&id, "a1", today(), |a| {
         a.status = ActionStatus::Done;
@@ -406,11 +409,22 @@ fn a_major_finding_walks_from_open_to_closed_and_each_step_is_in_the_history() {
         "{err}"
     );
     let status = doc
-        .record_review(&id, ReviewResult::NotEffective, "ISMS manager", today(), "Test skipped", today())
+        .record_review(
+            &id,
+            ReviewResult::NotEffective,
+            "ISMS manager",
+            today(),
+            "Test skipped",
+            today(),
+        )
         .unwrap();
     assert_eq!(status, Status::Reopened);
     doc.update_finding(&id, today(), |f| {
-        f.actions.get_mut("a1").unwrap().description.push_str(" (with sign-off)");
+        f.actions
+            .get_mut("a1")
+            .unwrap()
+            .description
+            .push_str(" (with sign-off)");
     })
     .unwrap();
     doc.add_action(
@@ -425,7 +439,8 @@ fn a_major_finding_walks_from_open_to_closed_and_each_step_is_in_the_history() {
         },
     )
     .unwrap();
-    doc.change_status(&id, Status::ActionPlanned, today()).unwrap();
+    doc.change_status(&id, Status::ActionPlanned, today())
+        .unwrap();
     doc.change_status(&id, Status::InProgress, today()).unwrap();
     doc.update_action(&id, "a2", today(), |a| {
         a.status = ActionStatus::Done;
@@ -433,8 +448,15 @@ fn a_major_finding_walks_from_open_to_closed_and_each_step_is_in_the_history() {
     })
     .unwrap();
     doc.change_status(&id, Status::Verifying, today()).unwrap();
-    doc.record_review(&id, ReviewResult::Effective, "ISMS manager", today(), "", today())
-        .unwrap();
+    doc.record_review(
+        &id,
+        ReviewResult::Effective,
+        "ISMS manager",
+        today(),
+        "",
+        today(),
+    )
+    .unwrap();
     doc.change_status(&id, Status::Closed, today()).unwrap();
     let f = doc.finding(&id).unwrap();
     assert_eq!(f.status, Status::Closed);
@@ -444,13 +466,25 @@ fn a_major_finding_walks_from_open_to_closed_and_each_step_is_in_the_history() {
         .unwrap()
         .iter()
         .filter(|e| e.op == "change_status" || e.op == "record_review")
-        .flat_map(|e| e.changes.iter().filter(|c| c.path == ["status"]).map(|c| c.new.clone().unwrap_or_default()))
+        .flat_map(|e| {
+            e.changes
+                .iter()
+                .filter(|c| c.path == ["status"])
+                .map(|c| c.new.clone().unwrap_or_default())
+        })
         .collect();
     assert_eq!(
         steps,
         vec![
-            "analysed", "action_planned", "in_progress", "verifying", "reopened",
-            "action_planned", "in_progress", "verifying", "closed"
+            "analysed",
+            "action_planned",
+            "in_progress",
+            "verifying",
+            "reopened",
+            "action_planned",
+            "in_progress",
+            "verifying",
+            "closed"
         ]
     );
 }

@@ -78,7 +78,10 @@ fn op() -> impl Strategy<Value = Op> {
 
 /// A scenario: per step, which auditor acts and what they do; then the
 /// order in which copies are exchanged at the end (may repeat).
-fn scenario() -> impl Strategy<Value = (usize, Vec<(usize, Op)>, Vec<(usize, usize)>)> {
+/// Auditor count, (who, what) steps, then (from, to) exchanges.
+type Scenario = (usize, Vec<(usize, Op)>, Vec<(usize, usize)>);
+
+fn scenario() -> impl Strategy<Value = Scenario> {
     (2usize..=4).prop_flat_map(|n| {
         (
             Just(n),
@@ -95,7 +98,7 @@ struct World {
     counter: usize,
 }
 
-fn pick<'a>(doc: &'a RegisterDoc, n: usize) -> Option<&'a String> {
+fn pick(doc: &RegisterDoc, n: usize) -> Option<&String> {
     let keys: Vec<&String> = doc.findings().keys().collect();
     if keys.is_empty() {
         None

@@ -160,7 +160,15 @@ fn search_matches_each_of_the_four_fields() {
 #[test]
 fn search_ignores_other_fields() {
     let all = fixture();
-    for word in ["whitfield", "echo", "kilo", "oscar", "aud-1", "9.2.1", "stage"] {
+    for word in [
+        "whitfield",
+        "echo",
+        "kilo",
+        "oscar",
+        "aud-1",
+        "9.2.1",
+        "stage",
+    ] {
         assert!(selected(&all, &text(word)).is_empty(), "{word}");
     }
 }
@@ -178,9 +186,17 @@ fn every_word_must_match_somewhere() {
     let all = fixture();
     assert_eq!(selected(&all, &text("alpha charlie")), set(&["001"]));
     assert_eq!(selected(&all, &text("  charlie   ALPHA ")), set(&["001"]));
-    assert_eq!(selected(&all, &text("lph rav")), set(&["001"]), "inside words");
+    assert_eq!(
+        selected(&all, &text("lph rav")),
+        set(&["001"]),
+        "inside words"
+    );
     assert!(selected(&all, &text("alpha foxtrot")).is_empty());
-    assert_eq!(shown(&all, &text("   ")).len(), 5, "blank text is no filter");
+    assert_eq!(
+        shown(&all, &text("   ")).len(),
+        5,
+        "blank text is no filter"
+    );
 }
 
 // ----- filters --------------------------------------------------------------------
@@ -239,9 +255,16 @@ fn audit_owner_and_area_filters() {
         set(&["001", "002"]),
         "case and surrounding spaces ignored"
     );
-    assert_eq!(q(|q| q.owner = Some("Dana".into())), set(&[]), "whole value");
+    assert_eq!(
+        q(|q| q.owner = Some("Dana".into())),
+        set(&[]),
+        "whole value"
+    );
     assert_eq!(q(|q| q.owner = Some(" ".into())), set(&["010"]), "no owner");
-    assert_eq!(q(|q| q.area = Some("echo AREA".into())), set(&["001", "002"]));
+    assert_eq!(
+        q(|q| q.area = Some("echo AREA".into())),
+        set(&["001", "002"])
+    );
 }
 
 #[test]
@@ -257,7 +280,11 @@ fn requirement_matches_on_dot_boundaries() {
         )
     };
     assert_eq!(q("9.2"), set(&["001", "002"]), "9.2 covers 9.2.1 and 9.2.2");
-    assert_eq!(q("Clause 9.2"), set(&["001", "002"]), "any catalogue spelling");
+    assert_eq!(
+        q("Clause 9.2"),
+        set(&["001", "002"]),
+        "any catalogue spelling"
+    );
     assert_eq!(q("9.2.1"), set(&["001"]));
     assert_eq!(q("9"), set(&["001", "002", "003"]), "the heading 9");
     assert_eq!(q("A.5.1"), set(&["010"]), "A.5.1 is not A.5.15");
@@ -265,7 +292,11 @@ fn requirement_matches_on_dot_boundaries() {
     assert_eq!(q("a 5.15"), set(&["002", "005"]));
     assert_eq!(q("A.5"), set(&["002", "005", "010"]), "a whole section");
     assert_eq!(q("5.15"), set(&[]), "5.15 is not a clause, nor A.5.15");
-    assert_eq!(q("8.8"), set(&[]), "clause 8.8 does not exist; A.8.8 is a control");
+    assert_eq!(
+        q("8.8"),
+        set(&[]),
+        "clause 8.8 does not exist; A.8.8 is a control"
+    );
     let with_deleted = Query {
         requirement: Some("9.2".into()),
         include_deleted: true,
@@ -300,7 +331,11 @@ fn the_dot_boundary_rule_holds_for_keys_outside_the_catalogue() {
     assert_eq!(q("9.2"), ["X-2"], "9.2 does not match 9.20");
     assert_eq!(q("gdpr ART. 32"), ["X-3"], "free text, ASCII case ignored");
     assert_eq!(q(""), ["X-4"], "blank selects findings citing nothing");
-    assert_eq!(q("A.5.15"), ["X-5"], "keys are read in any catalogue spelling");
+    assert_eq!(
+        q("A.5.15"),
+        ["X-5"],
+        "keys are read in any catalogue spelling"
+    );
 }
 
 #[test]
@@ -452,7 +487,9 @@ fn sorting_is_deterministic_whatever_the_input_order() {
     let mut all = fixture();
     // Two findings with the same reference (a merge of same-initial
     // auditors) fall back to the id.
-    all.push(finding("id-0", "NC-2026-AM-002", |f| f.title = "dup".into()));
+    all.push(finding("id-0", "NC-2026-AM-002", |f| {
+        f.title = "dup".into()
+    }));
     for key in SortKey::ALL {
         for descending in [false, true] {
             let q = Query {
@@ -517,7 +554,11 @@ fn dropdowns_list_distinct_values() {
 #[test]
 fn a_query_survives_the_url_and_storage() {
     let q = Query::default();
-    assert_eq!(serde_json::to_string(&q).unwrap(), "{}", "defaults are omitted");
+    assert_eq!(
+        serde_json::to_string(&q).unwrap(),
+        "{}",
+        "defaults are omitted"
+    );
     assert!(!q.is_filtered());
     let q = Query {
         text: "backup".into(),
@@ -594,7 +635,11 @@ fn the_demo_covers_every_grade_cause_source_and_status() {
     let doc = demo();
     let live: Vec<&Finding> = doc.live_findings().collect();
     assert!(live.len() >= 15, "{} findings", live.len());
-    assert_eq!(doc.findings().len() - live.len(), 1, "one deleted duplicate");
+    assert_eq!(
+        doc.findings().len() - live.len(),
+        1,
+        "one deleted duplicate"
+    );
     for grade in Grade::ALL {
         assert!(live.iter().any(|f| f.grade == *grade), "{grade:?}");
     }
@@ -662,7 +707,12 @@ fn demo_findings_tell_their_lifecycle() {
         .into_iter()
         .map(|e| e.op)
         .collect();
-    for op in ["add_finding", "add_action", "change_status", "record_review"] {
+    for op in [
+        "add_finding",
+        "add_action",
+        "change_status",
+        "record_review",
+    ] {
         assert!(ops.iter().any(|o| o == op), "{op} in {ops:?}");
     }
 }
@@ -714,10 +764,13 @@ fn the_demo_builds_on_any_day() {
 fn query_filters_on_the_demo() {
     let doc = demo();
     let all: Vec<&Finding> = doc.findings().values().collect();
-    let q = |query: Query| -> Vec<&Finding> {
-        run(all.iter().copied(), &query, &settings(), today())
-    };
-    assert_eq!(q(text("leavers")).len(), 1, "the deleted duplicate is hidden");
+    let q =
+        |query: Query| -> Vec<&Finding> { run(all.iter().copied(), &query, &settings(), today()) };
+    assert_eq!(
+        q(text("leavers")).len(),
+        1,
+        "the deleted duplicate is hidden"
+    );
     assert_eq!(
         q(Query {
             include_deleted: true,
@@ -782,8 +835,22 @@ fn ten_thousand() -> Vec<Finding> {
     let doc = demo();
     let seeds: Vec<&Finding> = doc.findings().values().collect();
     let words = [
-        "warehouse", "supplier", "laptop", "badge", "firewall", "backup", "policy", "training",
-        "router", "contract", "Sécurité", "Zürich", "payroll", "printer", "vendor", "archive",
+        "warehouse",
+        "supplier",
+        "laptop",
+        "badge",
+        "firewall",
+        "backup",
+        "policy",
+        "training",
+        "router",
+        "contract",
+        "Sécurité",
+        "Zürich",
+        "payroll",
+        "printer",
+        "vendor",
+        "archive",
     ];
     (0..10_000usize)
         .map(|i| {

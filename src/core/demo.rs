@@ -23,7 +23,8 @@ use super::model::{
 
 pub const DEMO_NAME: &str = "Demo: Northwind Logistics ISMS";
 pub const DEMO_ORGANISATION: &str = "Northwind Logistics Ltd";
-pub const DEMO_SCOPE: &str = "Planning, warehousing and transport management services delivered from \
+pub const DEMO_SCOPE: &str =
+    "Planning, warehousing and transport management services delivered from \
 the Bristol head office and the Rotterdam depot, including the transport management system (TMS) \
 and the customer portal.";
 
@@ -361,7 +362,9 @@ impl<F: FnMut() -> String> Demo<'_, F> {
         }
         self.edit(&id, 177, |f| {
             f.isms_changes = "SoA v2.0 generated from the risk treatment plan (RTP v1.0).".into();
-            f.review.due = f.detected_on.and_then(|d| d.checked_add_days(Days::new(12)));
+            f.review.due = f
+                .detected_on
+                .and_then(|d| d.checked_add_days(Days::new(12)));
         })?;
         self.status(&id, 176, Status::Verifying)?;
         self.review(
@@ -439,7 +442,9 @@ impl<F: FnMut() -> String> Demo<'_, F> {
             f.isms_changes = "POL-07 Access control policy v3.2 (leavers disabled within 24 h); \
                 new procedure PRO-12 User access review."
                 .into();
-            f.review.due = f.detected_on.and_then(|d| d.checked_add_days(Days::new(76)));
+            f.review.due = f
+                .detected_on
+                .and_then(|d| d.checked_add_days(Days::new(76)));
         })?;
         self.status(&id, 116, Status::Verifying)?;
         self.review(
@@ -590,7 +595,8 @@ impl<F: FnMut() -> String> Demo<'_, F> {
             168,
             Spec {
                 title: "Security awareness training incomplete for agency staff",
-                statement: "Potential nonconformity: agency warehouse staff may start work without \
+                statement:
+                    "Potential nonconformity: agency warehouse staff may start work without \
                     information security awareness training (A.6.3).",
                 evidence: "Learning system report: 72 % completion for agency staff against 98 % \
                     for employees; the agency induction checklist has no security item.",
@@ -1040,7 +1046,8 @@ impl<F: FnMut() -> String> Demo<'_, F> {
                 ],
                 statement: "The incident response plan was never approved or trained, so the \
                     service desk handled a compromise as a routine password reset.",
-                correction: "Forwarding rule removed, sessions revoked, the 7 customers whose data \
+                correction:
+                    "Forwarding rule removed, sessions revoked, the 7 customers whose data \
                     was forwarded notified.",
                 corrected: 44,
             },
@@ -1085,7 +1092,8 @@ impl<F: FnMut() -> String> Demo<'_, F> {
                 statement: "The certification mark is used for services outside the certified \
                     scope (4.3): the website presents the Leeds cross-dock, not yet in scope, as \
                     ISO/IEC 27001 certified.",
-                evidence: "Website page /sites/leeds shows \u{201c}ISO 27001 certified site\u{201d} \
+                evidence:
+                    "Website page /sites/leeds shows \u{201c}ISO 27001 certified site\u{201d} \
                     with the certification body's mark; the certificate lists Bristol and \
                     Rotterdam only.",
                 requirements: &["4.3", "7.4"],
@@ -1109,7 +1117,8 @@ impl<F: FnMut() -> String> Demo<'_, F> {
                 statement: "The information security policy has not been reviewed at planned \
                     intervals and lacks the commitment to continual improvement required by \
                     5.2 d).",
-                evidence: "POL-01 v1.0 dated 2023 says \u{201c}reviewed annually\u{201d}; no review \
+                evidence:
+                    "POL-01 v1.0 dated 2023 says \u{201c}reviewed annually\u{201d}; no review \
                     recorded since; the intranet still links the draft v0.9.",
                 requirements: &["5.2", "A.5.1"],
                 grade: Grade::Minor,

@@ -271,8 +271,7 @@ impl Counts {
             .filter(|f| query.include_deleted || !f.deleted)
             .count();
         let mut by_grade: BTreeMap<Grade, usize> = Grade::ALL.iter().map(|&g| (g, 0)).collect();
-        let mut by_status: BTreeMap<Status, usize> =
-            Status::ALL.iter().map(|&s| (s, 0)).collect();
+        let mut by_status: BTreeMap<Status, usize> = Status::ALL.iter().map(|&s| (s, 0)).collect();
         for f in shown {
             *by_grade.entry(f.grade).or_default() += 1;
             *by_status.entry(f.status).or_default() += 1;
@@ -291,8 +290,7 @@ impl Counts {
 /// organisation promised by a date is as late as a missed CB deadline).
 /// Closed, rejected and deleted findings are [`DueState::Done`].
 pub fn urgency(finding: &Finding, settings: &Settings, today: NaiveDate) -> DueState {
-    let stopped =
-        finding.deleted || matches!(finding.status, Status::Closed | Status::Rejected);
+    let stopped = finding.deleted || matches!(finding.status, Status::Closed | Status::Rejected);
     if stopped {
         return DueState::Done;
     }
@@ -547,11 +545,7 @@ pub fn natural_cmp(a: &str, b: &str) -> Ordering {
     // the start of a digit run so that `10` still compares with `100` as a
     // number. Equal bytes mean both strings have a character boundary at
     // the same places.
-    let mut same = a
-        .bytes()
-        .zip(b.bytes())
-        .take_while(|(x, y)| x == y)
-        .count();
+    let mut same = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
     while same > 0 && a.as_bytes()[same - 1].is_ascii_digit() {
         same -= 1;
     }
@@ -629,18 +623,21 @@ struct Resolved<'a> {
 
 impl<'a> Memo<'a> {
     fn resolve(&mut self, key: &'a str) -> Resolved<'a> {
-        *self.resolved.entry(key).or_insert_with(|| match catalogue::find(key) {
-            Some(entry) => Resolved {
-                class: if entry.theme.is_none() { 0 } else { 1 },
-                id: entry.id,
-                theme: entry.theme,
-            },
-            None => Resolved {
-                class: 2,
-                id: key.trim(),
-                theme: None,
-            },
-        })
+        *self
+            .resolved
+            .entry(key)
+            .or_insert_with(|| match catalogue::find(key) {
+                Some(entry) => Resolved {
+                    class: if entry.theme.is_none() { 0 } else { 1 },
+                    id: entry.id,
+                    theme: entry.theme,
+                },
+                None => Resolved {
+                    class: 2,
+                    id: key.trim(),
+                    theme: None,
+                },
+            })
     }
 }
 
@@ -951,7 +948,10 @@ mod tests {
     fn requirement_order_is_the_standards() {
         let mut keys = vec!["A.8.8", "GDPR art. 32", "10.2", "A.5.15", "4.1", "9.3"];
         keys.sort_by(|a, b| requirement_cmp(a, b));
-        assert_eq!(keys, ["4.1", "9.3", "10.2", "A.5.15", "A.8.8", "GDPR art. 32"]);
+        assert_eq!(
+            keys,
+            ["4.1", "9.3", "10.2", "A.5.15", "A.8.8", "GDPR art. 32"]
+        );
     }
 
     #[test]

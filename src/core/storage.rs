@@ -254,8 +254,8 @@ impl<S: Storage> Persistence<S> {
             .await?;
         if w.snapshot {
             for k in self.storage.list(std::slice::from_ref(&w.register)).await? {
-                let stale = k.len() == 3
-                    && ((k[1] == SNAPSHOT && k[2] != w.name) || k[1] == INCREMENTAL);
+                let stale =
+                    k.len() == 3 && ((k[1] == SNAPSHOT && k[2] != w.name) || k[1] == INCREMENTAL);
                 if stale {
                     self.storage.remove(&k).await?;
                 }

@@ -34,7 +34,9 @@ pub fn download(bytes: &[u8], filename: &str, mime: &str) -> Result<(), String> 
 
 /// Reads a file the user picked or dropped.
 pub async fn read(file: &web_sys::File) -> Result<Vec<u8>, String> {
-    let buffer = JsFuture::from(file.array_buffer()).await.map_err(js_error)?;
+    let buffer = JsFuture::from(file.array_buffer())
+        .await
+        .map_err(js_error)?;
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 

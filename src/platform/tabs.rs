@@ -35,17 +35,18 @@ pub fn announce(register: &str, bytes: &[u8], _snapshot: bool) {
 /// Calls `on_change(register, bytes)` for every change another tab saves.
 pub fn listen(on_change: impl Fn(String, Vec<u8>) + 'static) {
     let Some(channel) = channel() else { return };
-    let handler = Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
-        let data = event.data();
-        let Some(array) = data.dyn_ref::<js_sys::Array>() else {
-            return;
-        };
-        let Some(register) = array.get(0).as_string() else {
-            return;
-        };
-        let bytes = js_sys::Uint8Array::new(&array.get(1)).to_vec();
-        on_change(register, bytes);
-    });
+    let handler =
+        Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            let data = event.data();
+            let Some(array) = data.dyn_ref::<js_sys::Array>() else {
+                return;
+            };
+            let Some(register) = array.get(0).as_string() else {
+                return;
+            };
+            let bytes = js_sys::Uint8Array::new(&array.get(1)).to_vec();
+            on_change(register, bytes);
+        });
     channel.set_onmessage(Some(handler.as_ref().unchecked_ref()));
     // The listener lives as long as the page.
     handler.forget();

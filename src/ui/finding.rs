@@ -177,7 +177,9 @@ pub fn FindingForm(finding: String) -> impl IntoView {
                                 view! {
                                     <option
                                         value=code
-                                        selected=move || value_of(|f| f.grade.code().to_owned()) == code
+                                        selected=move || {
+                                            value_of(|f| f.grade.code().to_owned()) == code
+                                        }
                                     >
                                         {g.label()}
                                     </option>
@@ -203,7 +205,9 @@ pub fn FindingForm(finding: String) -> impl IntoView {
                                 view! {
                                     <option
                                         value=code
-                                        selected=move || value_of(|f| f.source.code().to_owned()) == code
+                                        selected=move || {
+                                            value_of(|f| f.source.code().to_owned()) == code
+                                        }
                                     >
                                         {s.label()}
                                     </option>
@@ -251,11 +255,18 @@ pub fn FindingForm(finding: String) -> impl IntoView {
                         id="f-detected"
                         type="date"
                         aria-describedby="f-detected-error"
-                        prop:value=move || value_of(|f| f.detected_on.map(|d| d.to_string()).unwrap_or_default())
+                        prop:value=move || value_of(|f| {
+                            f.detected_on.map(|d| d.to_string()).unwrap_or_default()
+                        })
                         on:change=move |ev| {
                             match validate::parse_date("Detected on", &event_target_value(&ev)) {
                                 Ok(d) => {
-                                    match store.update_finding(&fid.get_value(), move |f| f.detected_on = d) {
+                                    match store
+                                        .update_finding(
+                                            &fid.get_value(),
+                                            move |f| f.detected_on = d,
+                                        )
+                                    {
                                         Ok(()) => date_error.set(None),
                                         Err(e) => date_error.set(Some(e.to_string())),
                                     }
@@ -281,7 +292,15 @@ pub fn FindingForm(finding: String) -> impl IntoView {
                             set(Box::new(move |f| f.cause = c));
                         }
                     >
-                        <option value="" selected=move || value_of(|f| f.cause.map(|c| c.code().to_owned()).unwrap_or_default()).is_empty()>
+                        <option
+                            value=""
+                            selected=move || {
+                                value_of(|f| {
+                                        f.cause.map(|c| c.code().to_owned()).unwrap_or_default()
+                                    })
+                                    .is_empty()
+                            }
+                        >
                             "Not yet known"
                         </option>
                         {CauseCategory::ALL
@@ -292,7 +311,9 @@ pub fn FindingForm(finding: String) -> impl IntoView {
                                     <option
                                         value=code
                                         selected=move || {
-                                            value_of(|f| f.cause.map(|c| c.code().to_owned()).unwrap_or_default()) == code
+                                            value_of(|f| {
+                                                f.cause.map(|c| c.code().to_owned()).unwrap_or_default()
+                                            }) == code
                                         }
                                     >
                                         {c.label()}
@@ -335,7 +356,9 @@ pub fn TextField(
         if let Some(t) = timer.get_value() {
             t.clear();
         }
-        let Some(value) = buffer.get_untracked() else { return };
+        let Some(value) = buffer.get_untracked() else {
+            return;
+        };
         let register = store.with_doc_untracked(|d| d.id()).unwrap_or_default();
         let v = value.clone();
         match store.update_finding(&fid.get_value(), move |f| {
@@ -380,7 +403,7 @@ pub fn TextField(
                 on:blur=move |_| commit()
             ></textarea>
         }
-            .into_any()
+        .into_any()
     } else {
         view! {
             <input
@@ -392,7 +415,7 @@ pub fn TextField(
                 on:blur=move |_| commit()
             />
         }
-            .into_any()
+        .into_any()
     };
     view! {
         <div class="field">

@@ -188,7 +188,9 @@ fn Chooser() -> impl IntoView {
         </section>
         <section class="panel" aria-labelledby="demo-title">
             <h2 id="demo-title">"Try it"</h2>
-            <p>"A demo register with about fifteen findings at every stage of ISO 27001 clause 10.2."</p>
+            <p>
+                "A demo register with about fifteen findings at every stage of ISO 27001 clause 10.2."
+            </p>
             <button type="button" on:click=demo disabled=move || busy.get()>
                 "Open demo register"
             </button>

@@ -28,8 +28,12 @@ pub fn RequirementPicker(finding: String) -> impl IntoView {
     let chosen = move || {
         store
             .with_doc(|d| {
-                d.finding(&fid.get_value())
-                    .map(|f| f.requirement_list().into_iter().map(str::to_owned).collect::<Vec<_>>())
+                d.finding(&fid.get_value()).map(|f| {
+                    f.requirement_list()
+                        .into_iter()
+                        .map(str::to_owned)
+                        .collect::<Vec<_>>()
+                })
             })
             .flatten()
             .unwrap_or_default()

@@ -271,7 +271,12 @@ fn RegisterView(register: String) -> impl IntoView {
                                 .iter()
                                 .map(|t| {
                                     let label = format!("{} controls ({})", t.label(), t.section());
-                                    view! { <option value=format!("theme:{}", t.label())>{label}</option> }
+                                    view! {
+                                        <option value=format!(
+                                            "theme:{}",
+                                            t.label(),
+                                        )>{label}</option>
+                                    }
                                 })
                                 .collect_view()}
                         </optgroup>
@@ -305,7 +310,10 @@ fn RegisterView(register: String) -> impl IntoView {
                                 .get()
                                 .0
                                 .into_iter()
-                                .map(|o| { let v = o.clone(); view! { <option value=v>{o}</option> } })
+                                .map(|o| {
+                                    let v = o.clone();
+                                    view! { <option value=v>{o}</option> }
+                                })
                                 .collect_view()
                         }}
                     </select>
@@ -342,7 +350,11 @@ fn RegisterView(register: String) -> impl IntoView {
 }
 
 #[component]
-fn FindingsTable(register: String, table: Memo<TableView>, query: RwSignal<Query>) -> impl IntoView {
+fn FindingsTable(
+    register: String,
+    table: Memo<TableView>,
+    query: RwSignal<Query>,
+) -> impl IntoView {
     let rid = StoredValue::new(register);
     let columns = [
         SortKey::Reference,
@@ -394,31 +406,61 @@ fn FindingsTable(register: String, table: Memo<TableView>, query: RwSignal<Query
                 <tbody>
                     <For
                         each=move || table.get().rows
-                        key=|row| (row.id.clone(), row.reference.clone(), row.title.clone(), row.status, row.grade, row.owner.clone(), row.requirement.clone(), row.due.clone(), row.conflicted)
+                        key=|row| (
+                            row.id.clone(),
+                            row.reference.clone(),
+                            row.title.clone(),
+                            row.status,
+                            row.grade,
+                            row.owner.clone(),
+                            row.requirement.clone(),
+                            row.due.clone(),
+                            row.conflicted,
+                        )
                         children=move |row| {
                             let href = Route::Finding(rid.get_value(), row.id.clone()).href();
                             let badge = match row.due_state {
-                                DueState::Overdue { .. } => Some(("badge badge-overdue", row.due_state.to_string())),
-                                DueState::DueSoon { .. } => Some(("badge badge-soon", row.due_state.to_string())),
+                                DueState::Overdue { .. } => {
+                                    Some(("badge badge-overdue", row.due_state.to_string()))
+                                }
+                                DueState::DueSoon { .. } => {
+                                    Some(("badge badge-soon", row.due_state.to_string()))
+                                }
                                 _ => None,
                             };
-                            let title = if row.title.is_empty() { "(untitled)".to_string() } else { row.title.clone() };
+                            let title = if row.title.is_empty() {
+                                "(untitled)".to_string()
+                            } else {
+                                row.title.clone()
+                            };
                             view! {
                                 <tr class:conflicted=row.conflicted>
                                     <td>
                                         <a href=href>{row.reference.clone()}</a>
-                                        {row.conflicted.then(|| view! { <span class="badge badge-conflict">"Conflict"</span> })}
+                                        {row
+                                            .conflicted
+                                            .then(|| {
+                                                view! {
+                                                    <span class="badge badge-conflict">"Conflict"</span>
+                                                }
+                                            })}
                                     </td>
                                     <td>{title}</td>
                                     <td>
-                                        <span class=format!("grade grade-{}", row.grade.code())>{row.grade.label()}</span>
+                                        <span class=format!(
+                                            "grade grade-{}",
+                                            row.grade.code(),
+                                        )>{row.grade.label()}</span>
                                     </td>
                                     <td>{row.status.label()}</td>
                                     <td>{row.requirement.clone()}</td>
                                     <td>{row.owner.clone()}</td>
                                     <td>
                                         {row.due.clone()}
-                                        {badge.map(|(class, text)| view! { <span class=class>{text}</span> })}
+                                        {badge
+                                            .map(|(class, text)| {
+                                                view! { <span class=class>{text}</span> }
+                                            })}
                                     </td>
                                     <td>{row.age.clone()}</td>
                                 </tr>
@@ -444,12 +486,13 @@ fn Pager(table: Memo<TableView>, page: RwSignal<usize>) -> impl IntoView {
                 >
                     "Previous page"
                 </button>
-                <span>{move || format!("Page {} of {}", page.get().min(pages() - 1) + 1, pages())}</span>
-                <button
-                    type="button"
-                    disabled=move || page.get() + 1 >= pages()
+                <span>
+                    {move || format!("Page {} of {}", page.get().min(pages() - 1) + 1, pages())}
+                </span>
+                <button type="button" disabled=move || page.get() + 1>
+                    = pages()
                     on:click=move |_| page.update(|p| *p += 1)
-                >
+                    >
                     "Next page"
                 </button>
             </nav>

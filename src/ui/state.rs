@@ -182,7 +182,8 @@ impl Store {
         self.profile.set(Some(saved));
         let me = auditor.clone();
         if self.has_register() {
-            self.mutate(|doc| doc.set_me(&me)).map_err(|e| e.to_string())?;
+            self.mutate(|doc| doc.set_me(&me))
+                .map_err(|e| e.to_string())?;
         }
         Ok(())
     }
@@ -255,7 +256,11 @@ impl Store {
         }
     }
 
-    pub fn update_finding(&self, id: &str, edit: impl FnOnce(&mut Finding)) -> Result<(), DocError> {
+    pub fn update_finding(
+        &self,
+        id: &str,
+        edit: impl FnOnce(&mut Finding),
+    ) -> Result<(), DocError> {
         let today = today();
         self.mutate(|doc| doc.update_finding(id, today, edit))
     }
@@ -270,7 +275,9 @@ impl Store {
         let Some(persistence) = self.persistence.get_value() else {
             return;
         };
-        let Some(pending) = self.doc.with_value(|d| d.as_ref().and_then(|d| persistence.prepare(d)))
+        let Some(pending) = self
+            .doc
+            .with_value(|d| d.as_ref().and_then(|d| persistence.prepare(d)))
         else {
             return;
         };
@@ -288,7 +295,11 @@ impl Store {
                         }
                     });
                     store.save_state.set(SaveState::Saved);
-                    crate::platform::tabs::announce(&pending.register, &pending.bytes, pending.snapshot);
+                    crate::platform::tabs::announce(
+                        &pending.register,
+                        &pending.bytes,
+                        pending.snapshot,
+                    );
                 }
                 Err(e) => {
                     store.save_state.set(SaveState::Failed);
@@ -407,7 +418,9 @@ impl Store {
     }
 
     /// Bytes stored per register, for the storage panel.
-    pub async fn usage(&self) -> Option<Result<std::collections::BTreeMap<String, usize>, StorageError>> {
+    pub async fn usage(
+        &self,
+    ) -> Option<Result<std::collections::BTreeMap<String, usize>, StorageError>> {
         let p = self.persistence.get_value()?;
         Some(p.usage().await)
     }

@@ -20,7 +20,12 @@ impl RegisterDoc {
     }
 
     /// Moves a finding to `to` if its guards pass; otherwise says what is missing.
-    pub fn change_status(&mut self, id: &str, to: Status, today: NaiveDate) -> Result<(), DocError> {
+    pub fn change_status(
+        &mut self,
+        id: &str,
+        to: Status,
+        today: NaiveDate,
+    ) -> Result<(), DocError> {
         let mut next = self
             .finding(id)
             .cloned()
