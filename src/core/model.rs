@@ -19,8 +19,7 @@ macro_rules! keyed_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $key:literal, $label:literal;)+ }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
+        pub enum $name { $(#[serde(rename = $key)] $variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -162,6 +161,27 @@ pub mod date_str {
         d.map(|d| d.format("%Y-%m-%d").to_string()).reconcile(r)
     }
 
+    /// Serde side, used by the fast read path and by exports: `null`, a
+    /// missing key and an empty string all mean "no date".
+    pub fn serialize<S: serde::Serializer>(d: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.collect_str(&d.format("%Y-%m-%d")),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<NaiveDate>, D::Error> {
+        use serde::Deserialize;
+        match Option::<String>::deserialize(d)?.as_deref() {
+            None | Some("") => Ok(None),
+            Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map(Some)
+                .map_err(serde::de::Error::custom),
+        }
+    }
+
     pub fn hydrate<D: ReadDoc>(
         doc: &D,
         obj: &automerge::ObjId,
@@ -188,9 +208,11 @@ pub struct CorrectiveAction {
     pub description: String,
     pub owner: String,
     #[autosurgeon(with = "date_str")]
+    #[serde(default, with = "date_str")]
     pub due: Option<NaiveDate>,
     pub status: ActionStatus,
     #[autosurgeon(with = "date_str")]
+    #[serde(default, with = "date_str")]
     pub done_on: Option<NaiveDate>,
 }
 
@@ -204,9 +226,11 @@ impl Default for ActionStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct EffectivenessReview {
     #[autosurgeon(with = "date_str")]
+    #[serde(default, with = "date_str")]
     pub due: Option<NaiveDate>,
     pub reviewer: String,
     #[autosurgeon(with = "date_str")]
+    #[serde(default, with = "date_str")]
     pub reviewed_on: Option<NaiveDate>,
     pub result: Option<ReviewResult>,
     pub notes: String,
@@ -226,12 +250,14 @@ pub struct RootCause {
 pub struct Correction {
     pub description: String,
     #[autosurgeon(with = "date_str")]
+    #[serde(default, with = "date_str")]
     pub done_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Closure {
     #[autosurgeon(with = "date_str")]
+    #[serde(default, with = "date_str")]
     pub closed_on: Option<NaiveDate>,
     pub closed_by: String,
 }
@@ -252,6 +278,7 @@ pub struct Finding {
     pub audit: String,
     pub area: String,
     #[autosurgeon(with = "date_str")]
+    #[serde(default, with = "date_str")]
     pub detected_on: Option<NaiveDate>,
     pub raised_by: String,
     pub owner: String,
@@ -322,8 +349,10 @@ pub struct Audit {
     pub title: String,
     pub kind: Source,
     #[autosurgeon(with = "date_str")]
+    #[serde(default, with = "date_str")]
     pub starts_on: Option<NaiveDate>,
     #[autosurgeon(with = "date_str")]
+    #[serde(default, with = "date_str")]
     pub ends_on: Option<NaiveDate>,
     pub lead_auditor: String,
     pub scope: String,

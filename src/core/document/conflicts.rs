@@ -47,35 +47,6 @@ fn finding_obj<R: ReadDoc>(doc: &R, findings: &ObjId, id: &str) -> Result<Option
     }
 }
 
-/// Cheap check used after every refresh: one pass over the finding's maps
-/// using the conflict flag `map_range` already carries.
-pub(crate) fn has_conflicts<R: ReadDoc>(
-    doc: &R,
-    findings: &ObjId,
-    id: &str,
-) -> Result<bool, DocError> {
-    if doc
-        .map_range(findings, id.to_owned()..=id.to_owned())
-        .any(|item| item.conflict)
-    {
-        return Ok(true);
-    }
-    let Some(obj) = finding_obj(doc, findings, id)? else {
-        return Ok(false);
-    };
-    Ok(map_has_conflict(doc, &obj))
-}
-
-fn map_has_conflict<R: ReadDoc>(doc: &R, obj: &ObjId) -> bool {
-    doc.map_range(obj, ..).any(|item| {
-        item.conflict
-            || match item.value {
-                automerge::ValueRef::Object(ObjType::Map) => map_has_conflict(doc, &item.id()),
-                _ => false,
-            }
-    })
-}
-
 fn display(value: &ScalarValue) -> String {
     match value {
         ScalarValue::Str(s) => s.to_string(),

@@ -7,6 +7,7 @@ mod error;
 pub mod genesis;
 mod history;
 mod lifecycle;
+mod read;
 mod store;
 
 pub use conflicts::{ConflictValue, FieldConflict};

@@ -722,33 +722,41 @@ impl RegisterDoc {
     /// Re-reads one finding from the document into the cache.
     pub(crate) fn refresh_finding(&mut self, id: &str) -> Result<(), DocError> {
         let findings_obj = map_id(&self.doc, FINDINGS)?;
-        match hydrate_prop::<_, Option<Finding>, _, _>(&self.doc, &findings_obj, id)? {
-            Some(f) => {
-                self.findings.insert(id.to_owned(), f);
+        let obj = match self.doc.get(&findings_obj, id)? {
+            Some((Value::Object(ObjType::Map), obj)) => Some(obj),
+            _ => None,
+        };
+        let key_conflict = self
+            .doc
+            .map_range(&findings_obj, id.to_owned()..=id.to_owned())
+            .any(|item| item.conflict);
+        match obj {
+            Some(obj) => {
+                let (finding, conflicted) = super::read::finding_at(&self.doc, &obj)?;
+                self.findings.insert(id.to_owned(), finding);
+                if conflicted || key_conflict {
+                    self.conflicted.insert(id.to_owned());
+                } else {
+                    self.conflicted.remove(id);
+                }
             }
             None => {
                 self.findings.remove(id);
+                self.conflicted.remove(id);
             }
-        }
-        if super::conflicts::has_conflicts(&self.doc, &findings_obj, id)? {
-            self.conflicted.insert(id.to_owned());
-        } else {
-            self.conflicted.remove(id);
         }
         Ok(())
     }
 
     fn rehydrate_all(&mut self) -> Result<(), DocError> {
         let findings_obj = map_id(&self.doc, FINDINGS)?;
-        let ids: Vec<String> = self
-            .doc
-            .map_range(&findings_obj, ..)
-            .map(|item| item.key.into_owned())
-            .collect();
         self.findings.clear();
         self.conflicted.clear();
-        for id in ids {
-            self.refresh_finding(&id)?;
+        for (id, (finding, conflicted)) in super::read::all_findings(&self.doc, &findings_obj)? {
+            if conflicted {
+                self.conflicted.insert(id.clone());
+            }
+            self.findings.insert(id, finding);
         }
         Ok(())
     }
