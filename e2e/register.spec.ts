@@ -35,7 +35,7 @@ test("a finding with every field filled survives a reload", async ({ page }) => 
   await expect(page.getByRole("heading", { level: 2, name: /^NC-\d{4}-JD-001/ })).toBeVisible();
 
   await page.getByLabel("Title", { exact: true }).fill("Access reviews not performed");
-  await page.getByLabel("Statement").fill("User access rights were not reviewed at planned intervals.");
+  await page.getByLabel("Statement", { exact: true }).fill("User access rights were not reviewed at planned intervals.");
   await page.getByLabel("Evidence").fill("Last review 2024-03-01; 14 leavers still active in the ERP.");
   const req = page.getByLabel("Requirement", { exact: true });
   await req.fill("access rights");
@@ -57,7 +57,7 @@ test("a finding with every field filled survives a reload", async ({ page }) => 
 
   await page.reload();
   await expect(page.getByLabel("Title", { exact: true })).toHaveValue("Access reviews not performed");
-  await expect(page.getByLabel("Statement")).toHaveValue(/not reviewed at planned intervals/);
+  await expect(page.getByLabel("Statement", { exact: true })).toHaveValue(/not reviewed at planned intervals/);
   await expect(page.getByLabel("Evidence")).toHaveValue(/14 leavers/);
   const chosen = page.getByRole("list", { name: "Chosen requirements" });
   await expect(chosen).toContainText("A.5.18 Access rights");

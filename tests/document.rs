@@ -80,6 +80,12 @@ fn same_initials_apart_give_duplicates_that_the_merge_reports() {
         .unwrap();
     let summary = a.merge_bytes(&b.save()).unwrap();
     assert_eq!(summary.findings_added, 1);
+    assert_eq!(summary.changes_received, 2, "B's auditor entry and finding");
+    assert_eq!(
+        a.merge_bytes(&b.save()).unwrap().changes_received,
+        0,
+        "nothing new the second time"
+    );
     assert_eq!(summary.duplicate_references.len(), 1);
     assert_eq!(summary.duplicate_references[0].reference, "NC-2026-JD-001");
     assert_eq!(summary.duplicate_references[0].finding_ids, vec!["x", "y"]);

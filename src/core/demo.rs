@@ -47,7 +47,7 @@ pub fn build_demo(
     register_id: String,
     today: NaiveDate,
     clock: Clock,
-    mut new_id: impl FnMut() -> String,
+    new_id: impl FnMut() -> String,
 ) -> Result<RegisterDoc, DocError> {
     let doc = RegisterDoc::create(
         actor,
@@ -60,11 +60,7 @@ pub fn build_demo(
         register_id,
         clock,
     )?;
-    let mut demo = Demo {
-        doc,
-        today,
-        new_id: &mut new_id,
-    };
+    let mut demo = Demo { doc, today, new_id };
     demo.record()?;
     Ok(demo.doc)
 }
@@ -100,13 +96,13 @@ struct Analysis<'s> {
 /// means in the future).
 type ActionSpec<'s> = (&'s str, &'s str, i64);
 
-struct Demo<'n, F: FnMut() -> String> {
+struct Demo<F: FnMut() -> String> {
     doc: RegisterDoc,
     today: NaiveDate,
-    new_id: &'n mut F,
+    new_id: F,
 }
 
-impl<F: FnMut() -> String> Demo<'_, F> {
+impl<F: FnMut() -> String> Demo<F> {
     /// The date `ago` days before today (after it when negative).
     fn day(&self, ago: i64) -> Result<NaiveDate, DocError> {
         let days = Days::new(ago.unsigned_abs());
@@ -263,7 +259,8 @@ impl<F: FnMut() -> String> Demo<'_, F> {
         self.doc.update_finding(id, date, edit)
     }
 
-    /// The register's story, in the order it happened.
+    /// Findings in the order they were detected, each taken through its
+    /// whole story (to today) before the next is recorded.
     fn record(&mut self) -> Result<(), DocError> {
         let stage2 = self.audit(
             "Stage 2 certification audit",
@@ -287,13 +284,13 @@ impl<F: FnMut() -> String> Demo<'_, F> {
             "Leadership, policy, physical security at Rotterdam, use of the certification mark.",
         )?;
 
+        self.recertification_competence()?;
         self.stage1_soa()?;
         self.stage2_leavers(&stage2)?;
         let risk = self.stage2_risk_assessment(&stage2)?;
         self.stage2_documents(&stage2)?;
         self.stage2_awareness(&stage2)?;
         self.duplicate_of_leavers(&stage2)?;
-        self.recertification_competence()?;
         self.internal_audit_programme(&internal)?;
         self.internal_firewall_changes(&internal, &risk)?;
         self.internal_backups(&internal)?;

@@ -2,9 +2,12 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::platform::tabs;
+use crate::ui::due::DueSoonScreen;
+use crate::ui::exchange::{Exchange, ExchangePanels, OpenRegisterFile};
 use crate::ui::finding::FindingScreen;
 use crate::ui::home::Home;
 use crate::ui::register::RegisterScreen;
+use crate::ui::report::ReportScreen;
 use crate::ui::route::Route;
 use crate::ui::state::{NoticeKind, SaveState, Store};
 
@@ -15,6 +18,7 @@ pub const PRODUCT_NAME: &str = "NC Register";
 pub fn App() -> impl IntoView {
     let store = Store::new();
     provide_context(store);
+    Exchange::provide();
 
     let hash_listener = window_event_listener_untyped("hashchange", move |_| {
         store.route.set(Route::current());
@@ -51,12 +55,21 @@ pub fn App() -> impl IntoView {
             <SaveIndicator />
         </header>
         <Notices />
+        <ExchangePanels />
         <main id="main" class="app-main" tabindex="-1">
             {move || match store.route.get() {
-                Route::Home => view! { <Home /> }.into_any(),
+                Route::Home => {
+                    view! {
+                        <Home />
+                        <OpenRegisterFile />
+                    }
+                        .into_any()
+                }
                 Route::Register(r) => view! { <RegisterScreen register=r /> }.into_any(),
                 Route::NewFinding(r) => view! { <RegisterScreen register=r /> }.into_any(),
                 Route::Finding(r, f) => view! { <FindingScreen register=r finding=f /> }.into_any(),
+                Route::DueSoon(r) => view! { <DueSoonScreen register=r /> }.into_any(),
+                Route::Report(r) => view! { <ReportScreen register=r /> }.into_any(),
             }}
         </main>
     }

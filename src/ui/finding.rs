@@ -12,7 +12,10 @@ use crate::core::deadlines;
 use crate::core::model::{CauseCategory, Finding, Grade, Source};
 use crate::core::validate;
 use crate::platform::profile::{self, Draft};
+use crate::ui::conflicts::ConflictPanel;
 use crate::ui::fields::get_text;
+use crate::ui::history::HistoryPanel;
+use crate::ui::lifecycle::LifecyclePanels;
 use crate::ui::picker::RequirementPicker;
 use crate::ui::route::Route;
 use crate::ui::state::{today, use_store};
@@ -23,14 +26,17 @@ const COMMIT_AFTER: Duration = Duration::from_millis(600);
 pub fn FindingScreen(register: String, finding: String) -> impl IntoView {
     let store = use_store();
     let fid = StoredValue::new(finding);
-    let exists = move || store.with_doc(|d| d.finding(&fid.get_value()).is_some()) == Some(true);
+    // A memo, so that an edit (a new document version) does not rebuild the
+    // whole page and reset what its panels hold (an open history, a checklist).
+    let exists =
+        Memo::new(move |_| store.with_doc(|d| d.finding(&fid.get_value()).is_some()) == Some(true));
     let back = Route::Register(register.clone()).href();
     view! {
         <nav class="crumbs" aria-label="Breadcrumb">
             <a href=back>"Back to register"</a>
         </nav>
         {move || {
-            if exists() {
+            if exists.get() {
                 view! { <FindingDetail finding=fid.get_value() /> }.into_any()
             } else if store.ready.get() {
                 view! {
@@ -87,7 +93,6 @@ fn FindingDetail(finding: String) -> impl IntoView {
             })
             .flatten()
     };
-    let conflicted = move || store.with_doc(|d| d.is_conflicted(&fid.get_value())) == Some(true);
     view! {
         <article class="finding" aria-labelledby="finding-title">
             <h2 id="finding-title">{heading}</h2>
@@ -116,12 +121,10 @@ fn FindingDetail(finding: String) -> impl IntoView {
                         }
                     })
             }}
-            <Show when=conflicted>
-                <p class="notice notice-error" role="status">
-                    "Auditors changed some fields of this finding differently. Each value is kept; resolve them in the exchange view."
-                </p>
-            </Show>
+            <ConflictPanel finding=fid.get_value() />
             <FindingForm finding=fid.get_value() />
+            <LifecyclePanels finding=fid.get_value() />
+            <HistoryPanel finding=fid.get_value() />
         </article>
     }
 }
@@ -334,7 +337,10 @@ pub fn FindingForm(finding: String) -> impl IntoView {
 #[component]
 pub fn TextField(
     finding: String,
-    field: &'static str,
+    /// A name known to `fields::get_text`/`set_text`; a String because
+    /// corrective actions' fields carry the action's id.
+    #[prop(into)]
+    field: String,
     label: &'static str,
     #[prop(optional)] multiline: bool,
 ) -> impl IntoView {
@@ -342,12 +348,16 @@ pub fn TextField(
     let fid = StoredValue::new(finding);
     let input_id = format!("f-{field}");
     let error_id = format!("f-{field}-error");
+    let field = StoredValue::new(field);
     let buffer = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);
     let timer = StoredValue::new_local(None::<TimeoutHandle>);
     let stored = move || {
         store
-            .with_doc(|d| d.finding(&fid.get_value()).map(|f| get_text(f, field)))
+            .with_doc(|d| {
+                d.finding(&fid.get_value())
+                    .map(|f| field.with_value(|n| get_text(f, n)))
+            })
             .flatten()
             .unwrap_or_default()
     };
@@ -361,11 +371,12 @@ pub fn TextField(
         };
         let register = store.with_doc_untracked(|d| d.id()).unwrap_or_default();
         let v = value.clone();
+        let name = field.get_value();
         match store.update_finding(&fid.get_value(), move |f| {
-            crate::ui::fields::set_text(f, field, v)
+            crate::ui::fields::set_text(f, &name, v)
         }) {
             Ok(()) => {
-                profile::clear_draft(&register, &fid.get_value(), field);
+                profile::clear_draft(&register, &fid.get_value(), &field.get_value());
                 error.set(None);
                 if buffer.get_untracked().as_deref() == Some(value.as_str()) {
                     buffer.set(None);
@@ -381,7 +392,7 @@ pub fn TextField(
         if let Err(e) = profile::save_draft(&Draft {
             register,
             finding: fid.get_value(),
-            field: field.to_owned(),
+            field: field.get_value(),
             value,
         }) {
             error.set(Some(format!("Could not keep a draft of this text: {e}")));

@@ -2,11 +2,17 @@
 //! store (`state::Store`); they hold no domain logic of their own.
 
 mod app;
+mod conflicts;
+mod due;
+mod exchange;
 pub mod fields;
 mod finding;
+mod history;
 mod home;
+mod lifecycle;
 mod picker;
 mod register;
+mod report;
 pub mod route;
 pub mod state;
 

@@ -8,6 +8,8 @@ use crate::core::catalogue::Theme;
 use crate::core::deadlines::{self, DueState};
 use crate::core::model::{Grade, Source, Status};
 use crate::core::query::{self, Counts, DueFilter, Query, SortKey, StatusFilter};
+use crate::ui::due::ClockSettings;
+use crate::ui::exchange::ExchangeToolbar;
 use crate::ui::route::Route;
 use crate::ui::state::{new_id, today, use_store};
 
@@ -40,10 +42,12 @@ struct TableView {
 pub fn RegisterScreen(register: String) -> impl IntoView {
     let store = use_store();
     let rid = StoredValue::new(register);
-    let open = move || store.with_doc(|d| d.id() == rid.get_value()) == Some(true);
+    // A memo: edits bump the store version, but only opening another
+    // register may rebuild the view (and reset its search and filters).
+    let open = Memo::new(move |_| store.with_doc(|d| d.id() == rid.get_value()) == Some(true));
     view! {
         {move || {
-            if open() {
+            if open.get() {
                 view! { <RegisterView register=rid.get_value() /> }.into_any()
             } else {
                 view! { <p role="status">"Opening register…"</p> }.into_any()
@@ -154,10 +158,15 @@ fn RegisterView(register: String) -> impl IntoView {
                     <h2 id="register-title">{title}</h2>
                     <p class="muted">{organisation}</p>
                 </div>
+                <ExchangeToolbar register=rid.get_value() />
+                <a class="due-link" href=move || Route::DueSoon(rid.get_value()).href()>
+                    "Due soon"
+                </a>
                 <button type="button" class="primary" on:click=new_finding>
                     "New finding"
                 </button>
             </div>
+            <ClockSettings />
             <form class="filters" role="search" on:submit=|ev| ev.prevent_default()>
                 <div class="field grow">
                     <label for="q-text">"Search"</label>

@@ -11,6 +11,10 @@ pub enum Route {
     Register(String),
     Finding(String, String),
     NewFinding(String),
+    /// Findings overdue or due soon across the register.
+    DueSoon(String),
+    /// The printable report of a register.
+    Report(String),
 }
 
 impl Route {
@@ -20,6 +24,8 @@ impl Route {
         match parts.as_slice() {
             ["r", r] => Route::Register((*r).to_owned()),
             ["r", r, "new"] => Route::NewFinding((*r).to_owned()),
+            ["r", r, "due"] => Route::DueSoon((*r).to_owned()),
+            ["r", r, "report"] => Route::Report((*r).to_owned()),
             ["r", r, "f", f] => Route::Finding((*r).to_owned(), (*f).to_owned()),
             _ => Route::Home,
         }
@@ -31,13 +37,19 @@ impl Route {
             Route::Register(r) => format!("#/r/{r}"),
             Route::NewFinding(r) => format!("#/r/{r}/new"),
             Route::Finding(r, f) => format!("#/r/{r}/f/{f}"),
+            Route::DueSoon(r) => format!("#/r/{r}/due"),
+            Route::Report(r) => format!("#/r/{r}/report"),
         }
     }
 
     pub fn register(&self) -> Option<&str> {
         match self {
             Route::Home => None,
-            Route::Register(r) | Route::NewFinding(r) | Route::Finding(r, _) => Some(r),
+            Route::Register(r)
+            | Route::NewFinding(r)
+            | Route::Finding(r, _)
+            | Route::DueSoon(r)
+            | Route::Report(r) => Some(r),
         }
     }
 
@@ -62,6 +74,8 @@ mod tests {
             Route::Register("abc".into()),
             Route::NewFinding("abc".into()),
             Route::Finding("abc".into(), "def".into()),
+            Route::DueSoon("abc".into()),
+            Route::Report("abc".into()),
         ] {
             assert_eq!(Route::parse(&r.href()), r);
         }

@@ -369,14 +369,17 @@ impl Store {
             .profile
             .get_untracked()
             .ok_or("Set your name and initials first.")?;
-        let mut doc = crate::core::demo::build_demo(
-            profile.actor_id(),
+        // Recorded by the demo's own auditor (a fixed actor), so its history
+        // names them; this browser then works on it as itself.
+        let demo = crate::core::demo::build_demo(
+            automerge::ActorId::from([0xde; 16]),
             new_id(),
             today(),
             system_clock,
             new_id,
         )
         .map_err(|e| e.to_string())?;
+        let mut doc = demo.fork_as(profile.actor_id());
         doc.set_me(&profile.auditor()).map_err(|e| e.to_string())?;
         self.adopt(doc).await
     }

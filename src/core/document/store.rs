@@ -543,13 +543,20 @@ impl RegisterDoc {
 
     fn merge_doc(&mut self, other: &mut Automerge) -> Result<MergeSummary, DocError> {
         let before = self.doc.get_heads();
-        let received = self.doc.merge(other)?;
+        // automerge 0.12's `merge` returns the new heads, not the changes it
+        // applied: count what arrived from the change graph instead.
+        self.doc.merge(other)?;
         let after = self.doc.get_heads();
+        let received = if after == before {
+            0
+        } else {
+            self.doc.get_changes_meta(&before).len()
+        };
         let mut summary = MergeSummary {
-            changes_received: received.len(),
+            changes_received: received,
             ..MergeSummary::default()
         };
-        if received.is_empty() {
+        if received == 0 {
             summary.duplicate_references = self.duplicate_references();
             return Ok(summary);
         }

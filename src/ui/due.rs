@@ -1,0 +1,254 @@
+//! The "Due soon" view across the register (`#/r/<id>/due`): findings with a
+//! clock overdue or due within 14 days, most urgent first, each clock named
+//! (see `core::due`). Also the register's certification-body clocks as a
+//! small settings form, shown on the register screen.
+
+use leptos::prelude::*;
+
+use crate::core::deadlines::{DueState, DUE_SOON_DAYS};
+use crate::core::due;
+use crate::core::model::{Grade, Settings};
+use crate::ui::route::Route;
+use crate::ui::state::{today, use_store};
+
+/// What one row of the list shows.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct DueView {
+    id: String,
+    reference: String,
+    title: String,
+    grade: Grade,
+    /// `(clock, due date, state, overdue)`, most urgent first.
+    items: Vec<(String, String, String, bool)>,
+}
+
+#[component]
+pub fn DueSoonScreen(register: String) -> impl IntoView {
+    let store = use_store();
+    let rid = StoredValue::new(register);
+    let open = Memo::new(move |_| store.with_doc(|d| d.id() == rid.get_value()) == Some(true));
+    view! {
+        <nav class="crumbs" aria-label="Breadcrumb">
+            <a href=move || Route::Register(rid.get_value()).href()>"Back to register"</a>
+        </nav>
+        <Show
+            when=move || open.get()
+            fallback=|| view! { <p role="status">"Opening register…"</p> }
+        >
+            <DueSoonList register=rid.get_value() />
+        </Show>
+    }
+}
+
+#[component]
+fn DueSoonList(register: String) -> impl IntoView {
+    let store = use_store();
+    let rid = StoredValue::new(register);
+    let rows = Memo::new(move |_| {
+        store
+            .with_doc(|d| {
+                let settings = d.settings();
+                due::due_soon(d.findings().values(), &settings, today())
+                    .into_iter()
+                    .map(|row| DueView {
+                        id: row.finding.id.clone(),
+                        reference: row.finding.reference.clone(),
+                        title: row.finding.title.clone(),
+                        grade: row.finding.grade,
+                        items: row
+                            .items
+                            .iter()
+                            .map(|i| {
+                                (
+                                    i.clock.to_string(),
+                                    i.due.map(|d| d.to_string()).unwrap_or_default(),
+                                    i.state.to_string(),
+                                    matches!(i.state, DueState::Overdue { .. }),
+                                )
+                            })
+                            .collect(),
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    });
+    let summary = move || {
+        let (overdue, soon) = rows.with(|rows| {
+            let overdue = rows.iter().filter(|r| r.items[0].3).count();
+            (overdue, rows.len() - overdue)
+        });
+        format!("{overdue} overdue, {soon} due within {DUE_SOON_DAYS} days")
+    };
+    view! {
+        <section class="due-soon" aria-labelledby="due-title">
+            <h2 id="due-title">"Due soon"</h2>
+            <p class="help">
+                {format!(
+                    "Findings with a deadline passed or within the next {DUE_SOON_DAYS} days, most urgent first: the action plan, the closing deadline and each corrective action's due date.",
+                )}
+            </p>
+            <p class="counts" role="status">
+                {summary}
+            </p>
+            <Show
+                when=move || !rows.with(Vec::is_empty)
+                fallback=|| {
+                    view! {
+                        <p class="empty-state">"Nothing is overdue or due in the next 14 days."</p>
+                    }
+                }
+            >
+                <div class="table-wrap">
+                    <table class="findings">
+                        <caption class="visually-hidden">"Findings due soon"</caption>
+                        <thead>
+                            <tr>
+                                <th scope="col">"Reference"</th>
+                                <th scope="col">"Title"</th>
+                                <th scope="col">"Grade"</th>
+                                <th scope="col">"Deadlines, most urgent first"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            <For
+                                each=move || rows.get()
+                                key=|row| row.clone()
+                                children=move |row| {
+                                    let href = Route::Finding(rid.get_value(), row.id.clone())
+                                        .href();
+                                    let title = if row.title.is_empty() {
+                                        "(untitled)".to_owned()
+                                    } else {
+                                        row.title.clone()
+                                    };
+                                    let deadlines = row
+                                        .items
+                                        .iter()
+                                        .map(|(clock, due, state, overdue)| {
+                                            let class = if *overdue {
+                                                "badge badge-overdue"
+                                            } else {
+                                                "badge badge-soon"
+                                            };
+                                            let due = if due.is_empty() {
+                                                String::new()
+                                            } else {
+                                                format!(" (due {due})")
+                                            };
+                                            view! {
+                                                <li>
+                                                    <span class=class>{state.clone()}</span>
+                                                    " "
+                                                    {clock.clone()}
+                                                    <span class="due-date">{due}</span>
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view();
+                                    view! {
+                                        <tr>
+                                            <td>
+                                                <a href=href>{row.reference.clone()}</a>
+                                            </td>
+                                            <td>{title}</td>
+                                            <td>
+                                                <span class=format!(
+                                                    "grade grade-{}",
+                                                    row.grade.code(),
+                                                )>{row.grade.label()}</span>
+                                            </td>
+                                            <td>
+                                                <ul class="clocks">{deadlines}</ul>
+                                            </td>
+                                        </tr>
+                                    }
+                                }
+                            />
+                        </tbody>
+                    </table>
+                </div>
+            </Show>
+        </section>
+    }
+}
+
+/// The longest clock accepted: ten years covers any certification cycle, and
+/// a bigger number is a typo.
+const MAX_DAYS: u32 = 3650;
+
+/// The certification-body clocks of the register.
+#[component]
+pub fn ClockSettings() -> impl IntoView {
+    let store = use_store();
+    let settings = Memo::new(move |_| store.with_doc(|d| d.settings()).unwrap_or_default());
+    let field = |id: &'static str,
+                 label: &'static str,
+                 get: fn(&Settings) -> u32,
+                 set: fn(&mut Settings, u32)| {
+        let error = RwSignal::new(None::<String>);
+        let error_id = format!("{id}-error");
+        let change = move |ev: leptos::ev::Event| {
+            let text = event_target_value(&ev);
+            let days = text.trim().parse::<u32>().ok().filter(|d| *d <= MAX_DAYS);
+            let Some(days) = days else {
+                error.set(Some(format!(
+                    "{label}: give a whole number of days from 0 to {MAX_DAYS}."
+                )));
+                return;
+            };
+            let mut next = settings.get_untracked();
+            set(&mut next, days);
+            match store.mutate(|d| d.update_settings(next)) {
+                Ok(()) => error.set(None),
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        };
+        view! {
+            <div class="field">
+                <label for=id>{label}</label>
+                <input
+                    id=id
+                    type="number"
+                    min="0"
+                    max=MAX_DAYS.to_string()
+                    step="1"
+                    inputmode="numeric"
+                    aria-describedby=error_id.clone()
+                    prop:value=move || get(&settings.get()).to_string()
+                    on:change=change
+                />
+                <p id=error_id class="field-error" role="alert">
+                    {move || error.get()}
+                </p>
+            </div>
+        }
+    };
+    view! {
+        <details class="clock-settings">
+            <summary>"Deadline settings"</summary>
+            <p class="help">
+                "Certification-body clocks, counted in days from the date a finding was detected. They apply to every finding of this register."
+            </p>
+            <div class="row">
+                {field(
+                    "s-plan-days",
+                    "Plan due (days)",
+                    |s| s.plan_due_days,
+                    |s, d| s.plan_due_days = d,
+                )}
+                {field(
+                    "s-major-days",
+                    "Majors close within (days)",
+                    |s| s.major_close_days,
+                    |s, d| s.major_close_days = d,
+                )}
+                {field(
+                    "s-minor-days",
+                    "Minors close within (days)",
+                    |s| s.minor_close_days,
+                    |s, d| s.minor_close_days = d,
+                )}
+            </div>
+        </details>
+    }
+}

@@ -1,0 +1,276 @@
+//! A finding's history: who changed what and when, read from the register
+//! document's own changes (`RegisterDoc::history`), so it survives export and
+//! merge and names auditors, not actor ids.
+//!
+//! Reading the history diffs every change of the finding, which costs more
+//! than anything else on the page; it is computed only while the panel is
+//! open.
+
+use chrono::{DateTime, Local};
+use leptos::prelude::*;
+
+use crate::core::document::{FieldChange, HistoryEntry, RegisterDoc};
+use crate::core::model::{
+    ActionStatus, CauseCategory, Finding, Grade, ReviewResult, SimilarVerdict, Source, Status,
+};
+use crate::ui::state::use_store;
+
+/// Longer values are cut in the list; the form shows them whole.
+const SHOWN_CHARS: usize = 160;
+
+/// One entry as shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct EntryView {
+    key: String,
+    when: String,
+    iso: String,
+    who: String,
+    what: String,
+    changes: Vec<String>,
+}
+
+#[component]
+pub fn HistoryPanel(finding: String) -> impl IntoView {
+    let store = use_store();
+    let fid = StoredValue::new(finding);
+    let open = RwSignal::new(false);
+    let entries = Memo::new(move |_| {
+        if !open.get() {
+            return Err(String::new());
+        }
+        store
+            .with_doc(|d| {
+                let id = fid.get_value();
+                let finding = d.finding(&id);
+                d.history(&id)
+                    .map(|entries| {
+                        let mut shown: Vec<EntryView> = entries
+                            .iter()
+                            .enumerate()
+                            .map(|(n, e)| entry_view(n, e, finding, d))
+                            .collect();
+                        // Newest first: the latest step is what people come for.
+                        shown.reverse();
+                        shown
+                    })
+                    .map_err(|e| e.to_string())
+            })
+            .unwrap_or_else(|| Ok(Vec::new()))
+    });
+    view! {
+        <section class="panel step history" aria-labelledby="history-title">
+            <h3 id="history-title">"History"</h3>
+            <button
+                type="button"
+                aria-expanded=move || if open.get() { "true" } else { "false" }
+                aria-controls="history-list"
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
+                {move || if open.get() { "Hide history" } else { "Show history" }}
+            </button>
+            <div id="history-list">
+                <Show when=move || {
+                    open.get()
+                }>
+                    {move || match entries.get() {
+                        Err(e) => view! { <p role="alert">{e}</p> }.into_any(),
+                        Ok(list) if list.is_empty() => {
+                            view! { <p class="muted">"No recorded changes."</p> }.into_any()
+                        }
+                        Ok(list) => {
+                            view! {
+                                <table class="history-table">
+                                    <caption>"Changes to this finding, newest first"</caption>
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"When"</th>
+                                            <th scope="col">"Who"</th>
+                                            <th scope="col">"What"</th>
+                                            <th scope="col">"Changes"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {list
+                                            .into_iter()
+                                            .map(|e| {
+                                                view! {
+                                                    <tr data-key=e.key>
+                                                        <td>
+                                                            <time datetime=e.iso>{e.when}</time>
+                                                        </td>
+                                                        <td>{e.who}</td>
+                                                        <td>{e.what}</td>
+                                                        <td>
+                                                            <ul class="changes">
+                                                                {e
+                                                                    .changes
+                                                                    .into_iter()
+                                                                    .map(|c| view! { <li>{c}</li> })
+                                                                    .collect_view()}
+                                                            </ul>
+                                                        </td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            }
+                                .into_any()
+                        }
+                    }}
+                </Show>
+            </div>
+        </section>
+    }
+}
+
+fn entry_view(
+    n: usize,
+    e: &HistoryEntry,
+    finding: Option<&Finding>,
+    doc: &RegisterDoc,
+) -> EntryView {
+    let at = DateTime::from_timestamp_millis(e.at).map(|t| t.with_timezone(&Local));
+    EntryView {
+        key: format!("{n}-{}", e.at),
+        when: at
+            .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_else(|| "Unknown time".into()),
+        iso: at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        who: e.author.clone(),
+        what: intent(e).to_owned(),
+        changes: e
+            .changes
+            .iter()
+            .filter_map(|c| describe(c, finding, doc))
+            .collect(),
+    }
+}
+
+/// The intent in words.
+fn intent(e: &HistoryEntry) -> &'static str {
+    let only_actions = !e.changes.is_empty()
+        && e.changes
+            .iter()
+            .all(|c| c.path.first().map(String::as_str) == Some("actions"));
+    match e.op.as_str() {
+        "add_finding" => "Recorded the finding",
+        "edit_finding" if only_actions => "Edited corrective action",
+        "edit_finding" => "Edited",
+        "change_status" => "Changed status",
+        "record_review" => "Recorded review",
+        "add_action" => "Added corrective action",
+        "edit_action" => "Edited corrective action",
+        "delete_finding" => "Deleted the finding",
+        "restore_finding" => "Restored the finding",
+        "copy_finding" => "Copied from another register",
+        "resolve_conflict" => "Resolved a conflict",
+        _ => "Changed",
+    }
+}
+
+/// `Field: old → new`, or `None` for bookkeeping (ids).
+fn describe(c: &FieldChange, finding: Option<&Finding>, doc: &RegisterDoc) -> Option<String> {
+    let path: Vec<&str> = c.path.iter().map(String::as_str).collect();
+    let name = field_name(&path, finding, doc)?;
+    let value = |v: &Option<String>| {
+        v.as_deref()
+            .map(|v| shorten(&value_text(&path, v, doc)))
+            .unwrap_or_else(|| "—".into())
+    };
+    Some(format!("{name}: {} → {}", value(&c.old), value(&c.new)))
+}
+
+fn field_name(path: &[&str], finding: Option<&Finding>, doc: &RegisterDoc) -> Option<String> {
+    let plain = match path {
+        ["id"] | ["actions", _, "id"] => return None,
+        ["reference"] => "Reference",
+        ["title"] => "Title",
+        ["statement"] => "Statement",
+        ["evidence"] => "Evidence",
+        ["grade"] => "Grade",
+        ["source"] => "Source",
+        ["audit"] => "Audit",
+        ["area"] => "Area",
+        ["detected_on"] => "Detected on",
+        ["raised_by"] => "Raised by",
+        ["owner"] => "Owner",
+        ["cause"] => "Cause category",
+        ["status"] => "Status",
+        ["rejection_reason"] => "Rejection reason",
+        ["correction", "description"] => "Correction",
+        ["correction", "done_on"] => "Correction date",
+        ["root_cause", "method"] => "Root-cause method",
+        ["root_cause", "statement"] => "Root-cause statement",
+        ["review", "due"] => "Review due",
+        ["review", "reviewer"] => "Reviewer",
+        ["review", "reviewed_on"] => "Reviewed on",
+        ["review", "result"] => "Review result",
+        ["review", "notes"] => "Review notes",
+        ["isms_changes"] => "ISMS changes",
+        ["closure", "closed_on"] => "Closed on",
+        ["closure", "closed_by"] => "Closed by",
+        ["deleted"] => "Deleted",
+        ["origin"] => "Copied from",
+        ["root_cause", "whys", step] => return Some(format!("Why {step}")),
+        ["requirements", r] => return Some(format!("Requirement {r}")),
+        ["similar", other] => {
+            let reference = doc
+                .finding(other)
+                .map(|f| f.reference.clone())
+                .unwrap_or_else(|| "another finding".into());
+            return Some(format!("Similar finding {reference}"));
+        }
+        ["actions", action, part] => {
+            let part = match *part {
+                "description" => "description",
+                "owner" => "owner",
+                "due" => "due date",
+                "status" => "status",
+                "done_on" => "done on",
+                other => other,
+            };
+            // Numbered as on the page; an action since removed keeps a generic name.
+            let number = finding
+                .and_then(|f| f.actions.keys().position(|k| k == action))
+                .map(|n| format!("Action {} {part}", n + 1))
+                .unwrap_or_else(|| format!("Action {part}"));
+            return Some(number);
+        }
+        other => return Some(other.join(" / ")),
+    };
+    Some(plain.to_owned())
+}
+
+/// Stored codes in words (`in_progress` → "In progress").
+fn value_text(path: &[&str], v: &str, doc: &RegisterDoc) -> String {
+    if path == ["audit"] {
+        return doc
+            .audits()
+            .get(v)
+            .map(|a| a.title.clone())
+            .unwrap_or_else(|| v.to_owned());
+    }
+    let label = match path {
+        ["status"] => Status::from_code(v).map(Status::label),
+        ["grade"] => Grade::from_code(v).map(Grade::label),
+        ["source"] => Source::from_code(v).map(Source::label),
+        ["cause"] => CauseCategory::from_code(v).map(CauseCategory::label),
+        ["actions", _, "status"] => ActionStatus::from_code(v).map(ActionStatus::label),
+        ["review", "result"] => ReviewResult::from_code(v).map(ReviewResult::label),
+        ["similar", _] => SimilarVerdict::from_code(v).map(SimilarVerdict::label),
+        ["requirements", _] if v == "true" => Some("cited"),
+        ["deleted"] if v == "true" => Some("yes"),
+        _ => None,
+    };
+    label.map(str::to_owned).unwrap_or_else(|| v.to_owned())
+}
+
+fn shorten(text: &str) -> String {
+    if text.chars().count() <= SHOWN_CHARS {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(SHOWN_CHARS).collect();
+    format!("{}…", cut.trim_end())
+}

@@ -1,0 +1,772 @@
+//! The corrective-action part of a finding's page (ISO/IEC 27001:2022 clause
+//! 10.2): its status with the guarded steps, the correction, the root-cause
+//! analysis, the similar-nonconformity check, the corrective actions, the
+//! effectiveness review and the ISMS changes.
+//!
+//! Every control saves itself like the rest of the finding form. The rules
+//! (which step is allowed, what a review does) are the core's: a refused step
+//! shows the core's own sentences, as a checklist next to the buttons.
+
+use chrono::NaiveDate;
+use leptos::prelude::*;
+
+use crate::core::deadlines::{self, DueState};
+use crate::core::document::DocError;
+use crate::core::model::{ActionStatus, CorrectiveAction, Finding, ReviewResult, SimilarVerdict};
+use crate::core::similar;
+use crate::core::validate;
+use crate::core::workflow;
+use crate::ui::fields::{action_field_name, ActionText, WHY_STEPS};
+use crate::ui::finding::TextField;
+use crate::ui::route::Route;
+use crate::ui::state::{today, use_store, Store};
+
+/// Suggested root-cause methods; five whys first because it needs no
+/// training and the page has a helper for it. Any other text is kept.
+const METHODS: &[&str] = &[
+    "Five whys",
+    "Fishbone (Ishikawa) diagram",
+    "Fault tree analysis",
+    "Pareto analysis",
+    "8D problem solving",
+];
+
+/// Reads one thing from the finding, reactively.
+fn read<T>(store: Store, fid: StoredValue<String>, f: impl FnOnce(&Finding) -> T) -> Option<T> {
+    store
+        .with_doc(|d| d.finding(&fid.get_value()).map(f))
+        .flatten()
+}
+
+/// A refusal as the sentences to show, one per missing item.
+fn error_lines(e: &DocError) -> Vec<String> {
+    match e {
+        DocError::Transition(errors) => errors.iter().map(ToString::to_string).collect(),
+        other => vec![other.to_string()],
+    }
+}
+
+/// An id that sorts by creation time (a version 7 UUID), so corrective
+/// actions keep the order they were added in and their numbers stay put
+/// while they are edited, on every device.
+fn action_id() -> String {
+    let millis = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or(0);
+    let random = uuid::Uuid::new_v4();
+    let mut tail = [0u8; 10];
+    tail.copy_from_slice(&random.as_bytes()[..10]);
+    uuid::Builder::from_unix_timestamp_millis(millis, &tail)
+        .into_uuid()
+        .to_string()
+}
+
+/// Sorted action ids: the order actions are numbered in.
+fn action_ids(f: &Finding) -> Vec<String> {
+    f.actions.keys().cloned().collect()
+}
+
+/// What the button moving a finding to `to` says.
+fn step_label(to: crate::core::model::Status) -> &'static str {
+    use crate::core::model::Status::*;
+    match to {
+        Open => "Reconsider (back to open)",
+        Analysed => "Mark as analysed",
+        ActionPlanned => "Mark action planned",
+        InProgress => "Start the actions",
+        Verifying => "Move to verifying",
+        Closed => "Close finding",
+        Rejected => "Reject as unfounded",
+        Reopened => "Reopen finding",
+    }
+}
+
+/// Everything below the finding form.
+#[component]
+pub fn LifecyclePanels(finding: String) -> impl IntoView {
+    view! {
+        <LifecycleSection finding=finding.clone() />
+        <CorrectionSection finding=finding.clone() />
+        <RootCauseSection finding=finding.clone() />
+        <SimilarSection finding=finding.clone() />
+        <ActionsSection finding=finding.clone() />
+        <ReviewSection finding=finding.clone() />
+        <section class="panel step" aria-labelledby="isms-title">
+            <h3 id="isms-title">"ISMS changes"</h3>
+            <TextField
+                finding=finding
+                field="isms_changes"
+                label="ISMS changes and documents updated"
+                multiline=true
+            />
+        </section>
+    }
+}
+
+#[component]
+fn LifecycleSection(finding: String) -> impl IntoView {
+    let store = use_store();
+    let fid = StoredValue::new(finding);
+    let errors = RwSignal::new(Vec::<String>::new());
+    let status = Memo::new(move |_| read(store, fid, |f| f.status));
+    let closure = move || {
+        read(store, fid, |f| {
+            f.closure
+                .closed_on
+                .map(|on| format!("Closed on {on} by {}.", f.closure.closed_by))
+        })
+        .flatten()
+    };
+    let may_reject = move || {
+        status.get().is_some_and(|s| {
+            s == crate::core::model::Status::Rejected
+                || workflow::next_statuses(s).contains(&crate::core::model::Status::Rejected)
+        })
+    };
+    let go = move |to| {
+        let id = fid.get_value();
+        match store.mutate(|d| d.change_status(&id, to, today())) {
+            Ok(()) => errors.set(Vec::new()),
+            Err(e) => errors.set(error_lines(&e)),
+        }
+    };
+    // A checklist about another status than the current one would mislead.
+    Effect::new(
+        move |previous: Option<Option<crate::core::model::Status>>| {
+            let now = status.get();
+            if previous.is_some_and(|p| p != now) {
+                errors.set(Vec::new());
+            }
+            now
+        },
+    );
+    view! {
+        <section class="panel step lifecycle" aria-labelledby="lifecycle-title">
+            <h3 id="lifecycle-title">"Lifecycle"</h3>
+            <p aria-live="polite">
+                "Current status: " <strong>{move || status.get().map(|s| s.label())}</strong>
+            </p>
+            <p>{closure}</p>
+            <div class="steps" role="group" aria-label="Change status">
+                {move || {
+                    status
+                        .get()
+                        .map(|s| {
+                            workflow::next_statuses(s)
+                                .iter()
+                                .map(|&to| {
+                                    view! {
+                                        <button type="button" on:click=move |_| go(to)>
+                                            {step_label(to)}
+                                        </button>
+                                    }
+                                })
+                                .collect_view()
+                        })
+                }}
+            </div>
+            <div class="step-errors" role="alert">
+                <Show when=move || !errors.with(Vec::is_empty)>
+                    <p>"Not yet possible:"</p>
+                    <ul>
+                        {move || {
+                            errors.get().into_iter().map(|e| view! { <li>{e}</li> }).collect_view()
+                        }}
+                    </ul>
+                </Show>
+            </div>
+            <Show when=may_reject>
+                <TextField
+                    finding=fid.get_value()
+                    field="rejection_reason"
+                    label="Rejection reason"
+                    multiline=true
+                />
+            </Show>
+        </section>
+    }
+}
+
+/// Which date of the finding a [`DateField`] edits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum DateSlot {
+    Correction,
+    ReviewDue,
+    ReviewedOn,
+    ActionDue(String),
+    ActionDone(String),
+}
+
+impl DateSlot {
+    fn get(&self, f: &Finding) -> Option<NaiveDate> {
+        match self {
+            DateSlot::Correction => f.correction.done_on,
+            DateSlot::ReviewDue => f.review.due,
+            DateSlot::ReviewedOn => f.review.reviewed_on,
+            DateSlot::ActionDue(a) => f.actions.get(a).and_then(|a| a.due),
+            DateSlot::ActionDone(a) => f.actions.get(a).and_then(|a| a.done_on),
+        }
+    }
+
+    fn set(&self, f: &mut Finding, date: Option<NaiveDate>) {
+        match self {
+            DateSlot::Correction => f.correction.done_on = date,
+            DateSlot::ReviewDue => f.review.due = date,
+            DateSlot::ReviewedOn => f.review.reviewed_on = date,
+            DateSlot::ActionDue(a) => {
+                if let Some(a) = f.actions.get_mut(a) {
+                    a.due = date;
+                }
+            }
+            DateSlot::ActionDone(a) => {
+                if let Some(a) = f.actions.get_mut(a) {
+                    a.done_on = date;
+                }
+            }
+        }
+    }
+}
+
+/// A date input that saves when changed; a refused date (future, before
+/// detection) is explained under it and not saved.
+#[component]
+fn DateField(finding: String, date: DateSlot, label: &'static str, id: String) -> impl IntoView {
+    let store = use_store();
+    let fid = StoredValue::new(finding);
+    let slot = StoredValue::new(date);
+    let error = RwSignal::new(None::<String>);
+    let error_id = format!("{id}-error");
+    let value = move || {
+        read(store, fid, |f| slot.with_value(|s| s.get(f)))
+            .flatten()
+            .map(|d| d.to_string())
+            .unwrap_or_default()
+    };
+    let change =
+        move |ev: leptos::ev::Event| match validate::parse_date(label, &event_target_value(&ev)) {
+            Ok(date) => {
+                let slot = slot.get_value();
+                match store.update_finding(&fid.get_value(), move |f| slot.set(f, date)) {
+                    Ok(()) => error.set(None),
+                    Err(e) => error.set(Some(e.to_string())),
+                }
+            }
+            Err(e) => error.set(Some(e.to_string())),
+        };
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id
+                type="date"
+                aria-describedby=error_id.clone()
+                prop:value=value
+                on:change=change
+            />
+            <p id=error_id class="field-error" role="alert">
+                {move || error.get()}
+            </p>
+        </div>
+    }
+}
+
+#[component]
+fn CorrectionSection(finding: String) -> impl IntoView {
+    view! {
+        <section class="panel step" aria-labelledby="correction-title">
+            <h3 id="correction-title">"Correction"</h3>
+            <p class="help">
+                "What was done straight away to contain the nonconformity and deal with its consequences (clause 10.2 a)."
+            </p>
+            <div class="row">
+                <TextField
+                    finding=finding.clone()
+                    field="correction"
+                    label="Correction"
+                    multiline=true
+                />
+                <DateField
+                    finding=finding
+                    date=DateSlot::Correction
+                    label="Correction date"
+                    id="f-correction-date".to_string()
+                />
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn RootCauseSection(finding: String) -> impl IntoView {
+    let store = use_store();
+    let fid = StoredValue::new(finding);
+    let method = move || read(store, fid, |f| f.root_cause.method.clone()).unwrap_or_default();
+    let set_method = move |ev: leptos::ev::Event| {
+        let m = event_target_value(&ev);
+        if let Err(e) = store.update_finding(&fid.get_value(), move |f| f.root_cause.method = m) {
+            store.error(e.to_string());
+        }
+    };
+    view! {
+        <section class="panel step" aria-labelledby="root-cause-title">
+            <h3 id="root-cause-title">"Root-cause analysis"</h3>
+            <div class="field">
+                <label for="f-root-cause-method">"Root-cause method"</label>
+                <select id="f-root-cause-method" on:change=set_method>
+                    <option value="" selected=move || method().is_empty()>
+                        "Not chosen yet (five whys suggested)"
+                    </option>
+                    {METHODS
+                        .iter()
+                        .map(|&m| {
+                            view! {
+                                <option value=m selected=move || method() == m>
+                                    {m}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                    {move || {
+                        let current = method();
+                        (!current.is_empty() && !METHODS.contains(&current.as_str()))
+                            .then(|| {
+                                view! {
+                                    <option value=current.clone() selected=true>
+                                        {current.clone()}
+                                    </option>
+                                }
+                            })
+                    }}
+                </select>
+            </div>
+            <fieldset class="whys">
+                <legend>"Five whys"</legend>
+                <p class="help">
+                    "Ask why the nonconformity happened, then why that happened, until you reach a cause the organisation can act on."
+                </p>
+                {WHY_STEPS
+                    .iter()
+                    .map(|step| {
+                        let label: &'static str = match *step {
+                            "1" => "Why 1",
+                            "2" => "Why 2",
+                            "3" => "Why 3",
+                            "4" => "Why 4",
+                            _ => "Why 5",
+                        };
+                        view! {
+                            <TextField
+                                finding=fid.get_value()
+                                field=format!("why{step}")
+                                label=label
+                            />
+                        }
+                    })
+                    .collect_view()}
+            </fieldset>
+            <TextField
+                finding=fid.get_value()
+                field="root_cause"
+                label="Root-cause statement"
+                multiline=true
+            />
+        </section>
+    }
+}
+
+/// A finding proposed or judged as similar, for display.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Related {
+    id: String,
+    reference: String,
+    title: String,
+    why: String,
+}
+
+#[component]
+fn SimilarSection(finding: String) -> impl IntoView {
+    let store = use_store();
+    let fid = StoredValue::new(finding);
+    let register = move || store.with_doc(|d| d.id()).unwrap_or_default();
+    let related = Memo::new(move |_| {
+        store
+            .with_doc(|d| {
+                let f = d.finding(&fid.get_value())?;
+                let describe = |id: &str, why: String| {
+                    let other = d.finding(id);
+                    Related {
+                        id: id.to_owned(),
+                        reference: other
+                            .map(|o| o.reference.clone())
+                            .unwrap_or_else(|| "A finding not in this register".into()),
+                        title: other.map(|o| o.title.clone()).unwrap_or_default(),
+                        why,
+                    }
+                };
+                let candidates: Vec<Related> = similar::candidates(d.findings().values(), f)
+                    .into_iter()
+                    .map(|(id, reasons)| {
+                        let why = reasons
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        describe(&id, why)
+                    })
+                    .collect();
+                let judged = |verdict: SimilarVerdict| {
+                    f.similar
+                        .iter()
+                        .filter(|(_, v)| **v == verdict)
+                        .map(|(id, _)| describe(id, String::new()))
+                        .collect::<Vec<_>>()
+                };
+                Some((
+                    candidates,
+                    judged(SimilarVerdict::Linked),
+                    judged(SimilarVerdict::Dismissed),
+                ))
+            })
+            .flatten()
+            .unwrap_or_default()
+    });
+    let judge = move |other: String, verdict: Option<SimilarVerdict>| {
+        let result = store.update_finding(&fid.get_value(), move |f| match verdict {
+            Some(v) => {
+                f.similar.insert(other, v);
+            }
+            None => {
+                f.similar.remove(&other);
+            }
+        });
+        if let Err(e) = result {
+            store.error(e.to_string());
+        }
+    };
+    let href = move |id: &str| Route::Finding(register(), id.to_owned()).href();
+    let label = |r: &Related| {
+        if r.title.is_empty() {
+            r.reference.clone()
+        } else {
+            format!("{} {}", r.reference, r.title)
+        }
+    };
+    view! {
+        <section class="panel step" aria-labelledby="similar-title">
+            <h3 id="similar-title">"Similar nonconformities"</h3>
+            <p class="help">
+                "Could the same problem exist elsewhere (clause 10.2 b)? Findings sharing a requirement, the cause category or the area are proposed; link the ones that are the same problem and dismiss the others."
+            </p>
+            <h4 id="similar-candidates">"Proposed"</h4>
+            <Show
+                when=move || !related.with(|r| r.0.is_empty())
+                fallback=|| {
+                    view! {
+                        <p class="muted">
+                            "No other finding shares a requirement, the cause category or the area with this one."
+                        </p>
+                    }
+                }
+            >
+                <ul class="related" aria-labelledby="similar-candidates">
+                    <For
+                        each=move || related.get().0
+                        key=|r| r.clone()
+                        children=move |r| {
+                            let text_id = format!("similar-{}", r.id);
+                            let link_id = r.id.clone();
+                            let dismiss_id = r.id.clone();
+                            view! {
+                                <li>
+                                    <span id=text_id.clone()>
+                                        <a href=href(&r.id)>{label(&r)}</a>
+                                        " · "
+                                        <span class="muted">{r.why.clone()}</span>
+                                    </span>
+                                    <button
+                                        type="button"
+                                        aria-describedby=text_id.clone()
+                                        on:click=move |_| {
+                                            judge(link_id.clone(), Some(SimilarVerdict::Linked))
+                                        }
+                                    >
+                                        "Link"
+                                    </button>
+                                    <button
+                                        type="button"
+                                        aria-describedby=text_id
+                                        on:click=move |_| {
+                                            judge(dismiss_id.clone(), Some(SimilarVerdict::Dismissed))
+                                        }
+                                    >
+                                        "Dismiss"
+                                    </button>
+                                </li>
+                            }
+                        }
+                    />
+                </ul>
+            </Show>
+            <h4 id="similar-linked">"Linked similar findings"</h4>
+            <Show
+                when=move || !related.with(|r| r.1.is_empty())
+                fallback=|| view! { <p class="muted">"None linked."</p> }
+            >
+                <ul class="related" aria-labelledby="similar-linked">
+                    <For
+                        each=move || related.get().1
+                        key=|r| r.clone()
+                        children=move |r| {
+                            let text_id = format!("linked-{}", r.id);
+                            let id = r.id.clone();
+                            view! {
+                                <li>
+                                    <a id=text_id.clone() href=href(&r.id)>
+                                        {label(&r)}
+                                    </a>
+                                    <button
+                                        type="button"
+                                        aria-describedby=text_id
+                                        on:click=move |_| judge(id.clone(), None)
+                                    >
+                                        "Unlink"
+                                    </button>
+                                </li>
+                            }
+                        }
+                    />
+                </ul>
+            </Show>
+            <Show when=move || !related.with(|r| r.2.is_empty())>
+                <h4 id="similar-dismissed">"Dismissed"</h4>
+                <ul class="related" aria-labelledby="similar-dismissed">
+                    <For
+                        each=move || related.get().2
+                        key=|r| r.clone()
+                        children=move |r| {
+                            let text_id = format!("dismissed-{}", r.id);
+                            let id = r.id.clone();
+                            view! {
+                                <li>
+                                    <span id=text_id.clone()>{label(&r)}</span>
+                                    <button
+                                        type="button"
+                                        aria-describedby=text_id
+                                        on:click=move |_| judge(id.clone(), None)
+                                    >
+                                        "Reconsider"
+                                    </button>
+                                </li>
+                            }
+                        }
+                    />
+                </ul>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn ActionsSection(finding: String) -> impl IntoView {
+    let store = use_store();
+    let fid = StoredValue::new(finding);
+    let ids = Memo::new(move |_| read(store, fid, action_ids).unwrap_or_default());
+    let add = move |_| {
+        let id = fid.get_value();
+        store.attempt(|d| d.add_action(&id, action_id(), today(), CorrectiveAction::default()));
+    };
+    view! {
+        <section class="panel step" aria-labelledby="actions-title">
+            <h3 id="actions-title">"Corrective actions"</h3>
+            <p class="help">
+                "What will remove the cause, who is responsible and by when (clause 10.2 c)."
+            </p>
+            <Show when=move || ids.with(Vec::is_empty)>
+                <p class="muted">"No corrective action yet."</p>
+            </Show>
+            <For
+                each=move || ids.get().into_iter().enumerate()
+                key=|(n, id)| (*n, id.clone())
+                children=move |(n, id)| {
+                    view! { <ActionEditor finding=fid.get_value() action=id number=n + 1 /> }
+                }
+            />
+            <button type="button" on:click=add>
+                "Add corrective action"
+            </button>
+        </section>
+    }
+}
+
+#[component]
+fn ActionEditor(finding: String, action: String, number: usize) -> impl IntoView {
+    let store = use_store();
+    let fid = StoredValue::new(finding);
+    let aid = StoredValue::new(action);
+    let legend = format!("Action {number}");
+    let status_id = format!("a-{}-status", aid.get_value());
+    let badge_id = format!("a-{}-due-state", aid.get_value());
+    let current = move || read(store, fid, |f| f.actions.get(&aid.get_value()).cloned()).flatten();
+    let status = move || current().map(|a| a.status).unwrap_or_default();
+    let due_state = move || {
+        current()
+            .map(|a| deadlines::action_state(&a, today()))
+            .unwrap_or(DueState::NoDate)
+    };
+    let set_status = move |ev: leptos::ev::Event| {
+        let Some(s) = ActionStatus::from_code(&event_target_value(&ev)) else {
+            return;
+        };
+        let id = fid.get_value();
+        let action = aid.get_value();
+        store.attempt(|d| d.update_action(&id, &action, today(), |a| a.status = s));
+    };
+    view! {
+        <fieldset class="action">
+            <legend>{legend}</legend>
+            <TextField
+                finding=fid.get_value()
+                field=action_field_name(&aid.get_value(), ActionText::Description)
+                label="Description"
+                multiline=true
+            />
+            <div class="row">
+                <TextField
+                    finding=fid.get_value()
+                    field=action_field_name(&aid.get_value(), ActionText::Owner)
+                    label="Owner"
+                />
+                <DateField
+                    finding=fid.get_value()
+                    date=DateSlot::ActionDue(aid.get_value())
+                    label="Due date"
+                    id=format!("a-{}-due", aid.get_value())
+                />
+                <div class="field">
+                    <label for=status_id.clone()>"Action status"</label>
+                    <select id=status_id on:change=set_status>
+                        {ActionStatus::ALL
+                            .iter()
+                            .map(|&s| {
+                                view! {
+                                    <option value=s.code() selected=move || status() == s>
+                                        {s.label()}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+                <DateField
+                    finding=fid.get_value()
+                    date=DateSlot::ActionDone(aid.get_value())
+                    label="Done on"
+                    id=format!("a-{}-done", aid.get_value())
+                />
+            </div>
+            <p id=badge_id class="action-due">
+                "Deadline: "
+                {move || {
+                    let state = due_state();
+                    let class = match state {
+                        DueState::Overdue { .. } => "badge badge-overdue",
+                        DueState::DueSoon { .. } => "badge badge-soon",
+                        _ => "badge badge-quiet",
+                    };
+                    view! { <span class=class>{state.to_string()}</span> }
+                }}
+            </p>
+        </fieldset>
+    }
+}
+
+#[component]
+fn ReviewSection(finding: String) -> impl IntoView {
+    let store = use_store();
+    let fid = StoredValue::new(finding);
+    let errors = RwSignal::new(Vec::<String>::new());
+    let result = move || {
+        read(store, fid, |f| {
+            f.review
+                .result
+                .map(|r| r.label())
+                .unwrap_or("Not recorded yet")
+        })
+        .unwrap_or_default()
+    };
+    let status = move || read(store, fid, |f| f.status.label()).unwrap_or_default();
+    let record = move |result: ReviewResult| {
+        let id = fid.get_value();
+        let Some((reviewer, on, notes)) = store
+            .with_doc_untracked(|d| {
+                d.finding(&id).map(|f| {
+                    (
+                        f.review.reviewer.clone(),
+                        f.review.reviewed_on,
+                        f.review.notes.clone(),
+                    )
+                })
+            })
+            .flatten()
+        else {
+            return;
+        };
+        let today = today();
+        let on = on.unwrap_or(today);
+        match store.mutate(|d| d.record_review(&id, result, &reviewer, on, &notes, today)) {
+            Ok(status) => {
+                errors.set(Vec::new());
+                store.info(format!(
+                    "Review recorded as {}. The finding is {}.",
+                    result.label().to_lowercase(),
+                    status.label().to_lowercase()
+                ));
+            }
+            Err(e) => errors.set(error_lines(&e)),
+        }
+    };
+    view! {
+        <section class="panel step" aria-labelledby="review-title">
+            <h3 id="review-title">"Effectiveness review"</h3>
+            <p class="help">
+                "Once the actions are done: did they remove the cause (clause 10.2 d)? \"Not effective\" reopens the finding."
+            </p>
+            <div class="row">
+                <DateField
+                    finding=fid.get_value()
+                    date=DateSlot::ReviewDue
+                    label="Review due"
+                    id="f-review-due".to_string()
+                />
+                <TextField finding=fid.get_value() field="reviewer" label="Reviewer" />
+                <DateField
+                    finding=fid.get_value()
+                    date=DateSlot::ReviewedOn
+                    label="Reviewed on"
+                    id="f-reviewed-on".to_string()
+                />
+            </div>
+            <TextField
+                finding=fid.get_value()
+                field="review_notes"
+                label="Review notes"
+                multiline=true
+            />
+            <p aria-live="polite">"Review result: " <strong>{result}</strong></p>
+            <p aria-live="polite">"Finding status: " <strong>{status}</strong></p>
+            <div class="steps" role="group" aria-label="Record the review">
+                <button type="button" on:click=move |_| record(ReviewResult::Effective)>
+                    "Record review: effective"
+                </button>
+                <button type="button" on:click=move |_| record(ReviewResult::NotEffective)>
+                    "Record review: not effective"
+                </button>
+            </div>
+            <div class="step-errors" role="alert">
+                <ul>
+                    {move || {
+                        errors.get().into_iter().map(|e| view! { <li>{e}</li> }).collect_view()
+                    }}
+                </ul>
+            </div>
+        </section>
+    }
+}
