@@ -1,43 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-
-// Everything the page does over the network and on the console, recorded
-// from the first request on.
-type Watch = { requests: string[]; foreign: string[]; errors: string[]; failed: string[] };
-
-function isForeign(url: string, origin: string): boolean {
-  if (url.startsWith("data:") || url.startsWith("blob:")) return false;
-  return new URL(url).origin !== origin;
-}
-
-async function watch(page: Page): Promise<Watch> {
-  const w: Watch = { requests: [], foreign: [], errors: [], failed: [] };
-  // The page's own origin is the e2e server's; anything else is foreign.
-  const origin = new URL(test.info().project.use.baseURL ?? "").origin;
-  // Abort (and record) any request to another origin, so a stray CDN or
-  // analytics call fails loudly instead of silently leaking.
-  await page.context().route("**/*", (route) => {
-    const url = route.request().url();
-    if (isForeign(url, origin)) {
-      if (!w.foreign.includes(url)) w.foreign.push(url);
-      return route.abort("blockedbyclient");
-    }
-    return route.continue();
-  });
-  page.on("request", (req) => {
-    const url = req.url();
-    w.requests.push(url);
-    if (isForeign(url, origin) && !w.foreign.includes(url)) w.foreign.push(url);
-  });
-  page.on("requestfailed", (req) => w.failed.push(`${req.url()}: ${req.failure()?.errorText}`));
-  page.on("response", (res) => {
-    if (res.status() >= 400) w.failed.push(`${res.url()}: HTTP ${res.status()}`);
-  });
-  page.on("console", (msg) => {
-    if (msg.type() === "error") w.errors.push(msg.text());
-  });
-  page.on("pageerror", (err) => w.errors.push(`uncaught: ${err.message}`));
-  return w;
-}
+import { watch } from "./fixtures";
 
 // Open the app and wait until the wasm has mounted the shell.
 async function openApp(page: Page) {

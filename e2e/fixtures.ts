@@ -4,6 +4,11 @@ import { expect, test, type Page } from "@playwright/test";
 // from the first request on.
 export type Watch = { requests: string[]; foreign: string[]; errors: string[]; failed: string[] };
 
+export function isForeign(url: string, origin: string): boolean {
+  if (url.startsWith("data:") || url.startsWith("blob:")) return false;
+  return new URL(url).origin !== origin;
+}
+
 export async function watch(page: Page): Promise<Watch> {
   const w: Watch = { requests: [], foreign: [], errors: [], failed: [] };
   // The page's own origin is the e2e server's; anything else is foreign.
@@ -12,8 +17,8 @@ export async function watch(page: Page): Promise<Watch> {
   // analytics call fails loudly instead of silently leaking.
   await page.context().route("**/*", (route) => {
     const url = route.request().url();
-    if (new URL(url).origin !== origin && !url.startsWith("data:") && !url.startsWith("blob:")) {
-      w.foreign.push(url);
+    if (isForeign(url, origin)) {
+      if (!w.foreign.includes(url)) w.foreign.push(url);
       return route.abort("blockedbyclient");
     }
     return route.continue();
@@ -21,9 +26,7 @@ export async function watch(page: Page): Promise<Watch> {
   page.on("request", (req) => {
     const url = req.url();
     w.requests.push(url);
-    if (!url.startsWith("data:") && !url.startsWith("blob:") && new URL(url).origin !== origin) {
-      if (!w.foreign.includes(url)) w.foreign.push(url);
-    }
+    if (isForeign(url, origin) && !w.foreign.includes(url)) w.foreign.push(url);
   });
   page.on("requestfailed", (req) => w.failed.push(`${req.url()}: ${req.failure()?.errorText}`));
   page.on("response", (res) => {
