@@ -529,18 +529,6 @@ impl RegisterDoc {
         self.merge_doc(&mut other)
     }
 
-    /// Merges another in-memory copy (tests, other tabs).
-    pub fn merge(&mut self, other: &RegisterDoc) -> Result<MergeSummary, DocError> {
-        let mut theirs = other.doc.clone();
-        if other.id() != self.id() {
-            return Err(DocError::ForeignRegister {
-                id: other.id(),
-                name: other.info().map(|i| i.name).unwrap_or_default(),
-            });
-        }
-        self.merge_doc(&mut theirs)
-    }
-
     fn merge_doc(&mut self, other: &mut Automerge) -> Result<MergeSummary, DocError> {
         let before = self.doc.get_heads();
         // automerge 0.12's `merge` returns the new heads, not the changes it
