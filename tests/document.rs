@@ -494,3 +494,55 @@ fn a_major_finding_walks_from_open_to_closed_and_each_step_is_in_the_history() {
         ]
     );
 }
+
+#[test]
+fn unexported_work_is_this_persons_changes_since_the_last_export() {
+    let mut doc = register();
+    let me = actor(1).to_hex_string();
+    let fresh = doc.unexported(&me, &[]);
+    assert!(
+        fresh.changes >= 1,
+        "creating the register is work to export"
+    );
+    assert_eq!(fresh.oldest, Some(clock()));
+
+    let exported = doc.heads();
+    assert_eq!(doc.unexported(&me, &exported).changes, 0);
+
+    // A colleague's work arrives by merge: it exists in their file already.
+    let mut bob = colleague(&doc, 2, "Bob Roe", "br");
+    bob.add_finding("b1".into(), today(), |f| f.title = "Bob's".into())
+        .unwrap();
+    doc.merge_bytes(&bob.save()).unwrap();
+    assert_eq!(doc.unexported(&me, &exported).changes, 0);
+    assert_eq!(
+        doc.unexported(&actor(2).to_hex_string(), &exported).changes,
+        1
+    );
+
+    // Another session (tab) of the same person counts as the same person.
+    let mut tab = RegisterDoc::open(
+        &doc.save(),
+        nc_register::core::document::session_actor(&[1; 16], &[9; 8]),
+        clock,
+    )
+    .unwrap();
+    tab.set_me(&auditor("Jane Doe", "jd")).unwrap();
+    tab.update_finding("b1", today(), |f| f.statement = "Seen".into())
+        .unwrap();
+    assert_eq!(tab.unexported(&me, &exported).changes, 1);
+    // Heads this copy never saw are ignored, not trusted.
+    let unknown: automerge::ChangeHash = "00".repeat(32).parse().unwrap();
+    assert_eq!(tab.unexported(&me, &[unknown]), tab.unexported(&me, &[]));
+}
+
+#[test]
+fn introducing_oneself_to_a_register_is_not_unexported_work() {
+    let doc = register();
+    let bob = colleague(&doc, 2, "Bob Roe", "br");
+    assert_eq!(
+        bob.unexported(&actor(2).to_hex_string(), &doc.heads())
+            .changes,
+        0
+    );
+}

@@ -6,6 +6,9 @@
 //! - when the chunks outgrow the snapshot they are compacted into a new
 //!   snapshot, written *before* the chunks it replaces are removed, so a
 //!   crash at any point leaves a loadable set;
+//! - compaction removes only keys this handle loaded or wrote itself, whose
+//!   changes are therefore in the new snapshot: another tab may have
+//!   written a chunk this one has not received yet, and it must survive;
 //! - a chunk that does not load is moved aside under `quarantine` and
 //!   reported, never overwritten or silently dropped;
 //! - a failed write (full quota) is an error for the user, and the changes
@@ -167,28 +170,36 @@ pub struct PendingWrite {
     pub name: String,
     pub bytes: Vec<u8>,
     pub heads: Vec<ChangeHash>,
+    /// Keys a snapshot makes redundant: removed once it is written.
+    pub replaces: Vec<StorageKey>,
 }
 
-/// Bytes stored for one register, kept in memory so that deciding whether
-/// to compact never re-reads storage on the per-edit path.
-#[derive(Debug, Clone, Copy, Default)]
-struct Sizes {
+/// What this handle knows is stored for one register, kept in memory so
+/// that deciding whether to compact never re-reads storage on the per-edit
+/// path. `known` holds only keys whose changes are in the open document
+/// (loaded from, or written by, this handle): the only ones a snapshot of
+/// that document may replace.
+#[derive(Debug, Clone, Default)]
+struct Stored {
     snapshot: usize,
     incremental: usize,
     chunks: usize,
+    known: Vec<StorageKey>,
 }
 
-/// The persistence rules over any [`Storage`].
+/// The persistence rules over any [`Storage`]. One handle per open
+/// document (per tab): writes through one handle must not overlap, which
+/// the caller ensures by awaiting each write before preparing the next.
 pub struct Persistence<S: Storage> {
     pub storage: S,
-    sizes: RefCell<BTreeMap<String, Sizes>>,
+    stored: RefCell<BTreeMap<String, Stored>>,
 }
 
 impl<S: Storage> Persistence<S> {
     pub fn new(storage: S) -> Self {
         Persistence {
             storage,
-            sizes: RefCell::new(BTreeMap::new()),
+            stored: RefCell::new(BTreeMap::new()),
         }
     }
 
@@ -215,16 +226,13 @@ impl<S: Storage> Persistence<S> {
         let register = doc.id();
         // Unknown sizes (nothing loaded or written through this handle yet)
         // count as "no snapshot": the first write is then a snapshot.
-        let sizes = self
-            .sizes
-            .borrow()
-            .get(&register)
-            .copied()
-            .unwrap_or_default();
-        let incremental = sizes.incremental + chunk.len();
+        let stored = self.stored.borrow();
+        let sizes = stored.get(&register);
+        let snapshot = sizes.map_or(0, |s| s.snapshot);
+        let incremental = sizes.map_or(0, |s| s.incremental) + chunk.len();
+        let chunks = sizes.map_or(0, |s| s.chunks);
         // Many tiny chunks cost more to list and load than their bytes suggest.
-        let compact =
-            sizes.snapshot == 0 || incremental > sizes.snapshot.max(4096) || sizes.chunks >= 256;
+        let compact = snapshot == 0 || incremental > snapshot.max(4096) || chunks >= 256;
         Some(if compact {
             PendingWrite {
                 name: heads_name(&heads),
@@ -232,6 +240,7 @@ impl<S: Storage> Persistence<S> {
                 snapshot: true,
                 bytes: doc.save(),
                 heads,
+                replaces: sizes.map(|s| s.known.clone()).unwrap_or_default(),
             }
         } else {
             PendingWrite {
@@ -240,6 +249,7 @@ impl<S: Storage> Persistence<S> {
                 snapshot: false,
                 bytes: chunk,
                 heads,
+                replaces: Vec::new(),
             }
         })
     }
@@ -249,29 +259,26 @@ impl<S: Storage> Persistence<S> {
     /// On success the caller marks the document persisted at `heads`.
     pub async fn write(&self, w: &PendingWrite) -> Result<(), StorageError> {
         let kind = if w.snapshot { SNAPSHOT } else { INCREMENTAL };
-        self.storage
-            .save(&key(&w.register, kind, &w.name), &w.bytes)
-            .await?;
+        let written = key(&w.register, kind, &w.name);
+        self.storage.save(&written, &w.bytes).await?;
         if w.snapshot {
-            for k in self.storage.list(std::slice::from_ref(&w.register)).await? {
-                let stale =
-                    k.len() == 3 && ((k[1] == SNAPSHOT && k[2] != w.name) || k[1] == INCREMENTAL);
-                if stale {
-                    self.storage.remove(&k).await?;
-                }
+            for k in w.replaces.iter().filter(|k| **k != written) {
+                self.storage.remove(k).await?;
             }
-            self.sizes.borrow_mut().insert(
+            self.stored.borrow_mut().insert(
                 w.register.clone(),
-                Sizes {
+                Stored {
                     snapshot: w.bytes.len(),
-                    ..Sizes::default()
+                    known: vec![written],
+                    ..Stored::default()
                 },
             );
         } else {
-            let mut sizes = self.sizes.borrow_mut();
-            let entry = sizes.entry(w.register.clone()).or_default();
+            let mut stored = self.stored.borrow_mut();
+            let entry = stored.entry(w.register.clone()).or_default();
             entry.incremental += w.bytes.len();
             entry.chunks += 1;
+            entry.known.push(written);
         }
         Ok(())
     }
@@ -291,35 +298,23 @@ impl<S: Storage> Persistence<S> {
     /// Writes a full snapshot now (a new or imported register).
     pub async fn save_snapshot(&self, doc: &mut RegisterDoc) -> Result<(), StorageError> {
         let heads = doc.heads();
+        let register = doc.id();
+        let replaces = self
+            .stored
+            .borrow()
+            .get(&register)
+            .map(|s| s.known.clone())
+            .unwrap_or_default();
         let w = PendingWrite {
             name: heads_name(&heads),
-            register: doc.id(),
+            register,
             snapshot: true,
             bytes: doc.save(),
             heads,
+            replaces,
         };
         self.write(&w).await?;
         doc.mark_persisted(w.heads);
-        Ok(())
-    }
-
-    async fn measure(&self, register: &str) -> Result<(), StorageError> {
-        let mut sizes = Sizes::default();
-        for k in self.storage.list(&[register.to_owned()]).await? {
-            if k.len() != 3 {
-                continue;
-            }
-            let size = self.storage.load(&k).await?.map_or(0, |b| b.len());
-            match k[1].as_str() {
-                SNAPSHOT => sizes.snapshot += size,
-                INCREMENTAL => {
-                    sizes.incremental += size;
-                    sizes.chunks += 1;
-                }
-                _ => {}
-            }
-        }
-        self.sizes.borrow_mut().insert(register.to_owned(), sizes);
         Ok(())
     }
 
@@ -347,6 +342,7 @@ impl<S: Storage> Persistence<S> {
         }
         let mut doc = Automerge::new();
         let mut quarantined = Vec::new();
+        let mut stored = Stored::default();
         for k in snapshots.iter().chain(chunks.iter()) {
             let Some(bytes) = self.storage.load(k).await? else {
                 continue;
@@ -354,7 +350,16 @@ impl<S: Storage> Persistence<S> {
             // Loading into a scratch fork first: a bad chunk must not leave
             // half of itself in the document.
             match load_chunk(&doc, &bytes) {
-                Ok(loaded) => doc = loaded,
+                Ok(loaded) => {
+                    doc = loaded;
+                    if k[1] == SNAPSHOT {
+                        stored.snapshot += bytes.len();
+                    } else {
+                        stored.incremental += bytes.len();
+                        stored.chunks += 1;
+                    }
+                    stored.known.push(k.clone());
+                }
                 Err(()) => {
                     let aside = vec![
                         QUARANTINE.to_owned(),
@@ -369,9 +374,8 @@ impl<S: Storage> Persistence<S> {
             }
         }
         let mut store = RegisterDoc::open(&doc.save(), actor, clock)?;
-        if quarantined.is_empty() {
-            self.measure(register).await?;
-        } else {
+        self.stored.borrow_mut().insert(register.to_owned(), stored);
+        if !quarantined.is_empty() {
             // Re-anchor storage on what did load, so later chunks apply.
             self.save_snapshot(&mut store).await?;
         }
@@ -386,7 +390,7 @@ impl<S: Storage> Persistence<S> {
         for k in self.storage.list(&[register.to_owned()]).await? {
             self.storage.remove(&k).await?;
         }
-        self.sizes.borrow_mut().remove(register);
+        self.stored.borrow_mut().remove(register);
         Ok(())
     }
 

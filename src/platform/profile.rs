@@ -1,8 +1,9 @@
 //! Small settings in localStorage (through gloo-storage): who this browser
 //! profile is, and typed text not yet committed to the document.
 //!
-//! Each browser profile is one Automerge actor: the actor id is made once,
-//! at random, and kept here with the auditor's name and initials.
+//! Each browser profile is one person with a random 16-byte id, made once
+//! and kept here with the auditor's name and initials; each page load
+//! writes as that id plus a session suffix (`Profile::session_actor`).
 
 use gloo_storage::{LocalStorage, Storage};
 use serde::{Deserialize, Serialize};
@@ -29,13 +30,24 @@ impl Profile {
         }
     }
 
-    pub fn actor_id(&self) -> automerge::ActorId {
+    /// The actor this page writes as: the person's id plus a suffix made
+    /// once per page load, so two tabs never write as the same actor (see
+    /// `core::document::PERSON_ID_BYTES`).
+    pub fn session_actor(&self) -> automerge::ActorId {
         // A damaged stored id is replaced rather than trusted: a new actor
         // only means a new, equally valid author of future changes.
-        hex_to_bytes(&self.actor)
-            .map(automerge::ActorId::from)
-            .unwrap_or_else(automerge::ActorId::random)
+        let person =
+            hex_to_bytes(&self.actor).unwrap_or_else(|| uuid::Uuid::new_v4().as_bytes().to_vec());
+        SESSION.with(|session| crate::core::document::session_actor(&person, session))
     }
+}
+
+thread_local! {
+    static SESSION: [u8; 8] = {
+        let mut bytes = [0; 8];
+        bytes.copy_from_slice(&uuid::Uuid::new_v4().as_bytes()[..8]);
+        bytes
+    };
 }
 
 fn hex_to_bytes(hex: &str) -> Option<Vec<u8>> {

@@ -123,7 +123,7 @@ impl Exchange {
                 let findings = store
                     .profile
                     .get_untracked()
-                    .and_then(|p| RegisterDoc::open(&bytes, p.actor_id(), system_clock).ok())
+                    .and_then(|p| RegisterDoc::open(&bytes, p.session_actor(), system_clock).ok())
                     .map(|d| d.live_findings().count())
                     .unwrap_or(0);
                 self.foreign.set(Some(Foreign {
@@ -174,7 +174,7 @@ impl Exchange {
             return;
         };
         let opened =
-            RegisterDoc::open(bytes, profile.actor_id(), system_clock).and_then(|mut d| {
+            RegisterDoc::open(bytes, profile.session_actor(), system_clock).and_then(|mut d| {
                 d.set_me(&profile.auditor())?;
                 Ok(d)
             });
@@ -206,7 +206,7 @@ impl Exchange {
         };
         // The other register is only read here, never stored, so which
         // actor it is opened as does not matter.
-        let other = match RegisterDoc::open(&foreign.bytes, profile.actor_id(), system_clock) {
+        let other = match RegisterDoc::open(&foreign.bytes, profile.session_actor(), system_clock) {
             Ok(doc) => doc,
             Err(e) => {
                 store.error(e.to_string());

@@ -198,12 +198,7 @@ impl Store {
     pub fn receive_from_tab(&self, register: &str, bytes: &[u8]) {
         let result = self.doc.try_update_value(|d| {
             let doc = d.as_mut().filter(|doc| doc.id() == register)?;
-            let clean = doc.unsaved_chunk().is_none();
-            let result = doc.apply_chunk(bytes);
-            if clean && result.is_ok() {
-                doc.mark_persisted(doc.heads());
-            }
-            Some(result)
+            Some(doc.receive_stored(bytes))
         });
         match result.flatten() {
             Some(Ok(_)) => self.version.update(|v| *v += 1),
@@ -341,7 +336,7 @@ impl Store {
             .get_untracked()
             .ok_or("Set your name and initials first.")?;
         let doc = RegisterDoc::create(
-            profile.actor_id(),
+            profile.session_actor(),
             &profile.auditor(),
             new,
             new_id(),
@@ -379,7 +374,7 @@ impl Store {
             new_id,
         )
         .map_err(|e| e.to_string())?;
-        let mut doc = demo.fork_as(profile.actor_id());
+        let mut doc = demo.fork_as(profile.session_actor());
         doc.set_me(&profile.auditor()).map_err(|e| e.to_string())?;
         self.adopt(doc).await
     }
@@ -392,7 +387,7 @@ impl Store {
         else {
             return;
         };
-        match p.load(id, profile.actor_id(), system_clock).await {
+        match p.load(id, profile.session_actor(), system_clock).await {
             Ok(loaded) => {
                 let mut doc = loaded.doc;
                 if !loaded.quarantined.is_empty() {

@@ -12,7 +12,7 @@ impl RegisterDoc {
     /// The current auditor's name, required for steps that record who did them.
     fn my_name(&self) -> Result<String, DocError> {
         self.auditors()
-            .get(&self.actor_hex())
+            .get(&self.person_hex())
             .map(|a| a.name.clone())
             .ok_or_else(|| {
                 DocError::Refused("Set your name and initials before changing findings.".into())

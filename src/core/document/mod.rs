@@ -9,10 +9,13 @@ mod history;
 mod lifecycle;
 mod read;
 mod store;
+mod unexported;
 
 pub use conflicts::{ConflictValue, FieldConflict};
 pub use error::DocError;
 pub use history::{FieldChange, HistoryEntry};
 pub use store::{
-    system_clock, ChangeNote, Clock, DuplicateReference, MergeSummary, NewRegister, RegisterDoc,
+    person_of, session_actor, system_clock, ChangeNote, Clock, DuplicateReference, MergeSummary,
+    NewRegister, RegisterDoc, PERSON_ID_BYTES,
 };
+pub use unexported::{reminder_due, Unexported};

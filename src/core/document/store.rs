@@ -27,6 +27,28 @@ use crate::core::validate;
 /// the core never depends on a platform clock API.
 pub type Clock = fn() -> i64;
 
+/// Bytes of a person's id at the start of every actor id they write with.
+///
+/// Automerge requires each concurrent writer to have its own actor: two
+/// tabs of one browser writing as the same actor produce two changes with
+/// the same sequence number, and the second one can never be merged. So a
+/// browser profile (one person) has a 16-byte id, and each session (page
+/// load) writes as that id followed by a random suffix. Names, "mine" and
+/// the auditor map all go by the 16-byte person part.
+pub const PERSON_ID_BYTES: usize = 16;
+
+/// The person part (hex) of an actor id (hex); a shorter id is its own person.
+pub fn person_of(actor_hex: &str) -> &str {
+    actor_hex.get(..PERSON_ID_BYTES * 2).unwrap_or(actor_hex)
+}
+
+/// A session's actor: the person's id followed by `session` (random bytes).
+pub fn session_actor(person: &[u8], session: &[u8]) -> ActorId {
+    let mut bytes = person.to_vec();
+    bytes.extend_from_slice(session);
+    ActorId::from(bytes)
+}
+
 pub fn system_clock() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
@@ -220,8 +242,9 @@ impl RegisterDoc {
         self.doc.get_actor()
     }
 
-    pub fn actor_hex(&self) -> String {
-        self.doc.get_actor().to_hex_string()
+    /// The person (browser profile) behind this copy's actor: see [`person_of`].
+    pub fn person_hex(&self) -> String {
+        person_of(&self.doc.get_actor().to_hex_string()).to_owned()
     }
 
     /// Every auditor who has written to this register, by actor id (hex).
@@ -235,7 +258,7 @@ impl RegisterDoc {
     /// The name behind an actor id, falling back to a short id for actors
     /// that never introduced themselves (e.g. another tool).
     pub fn auditor_name(&self, actor_hex: &str) -> String {
-        match self.auditors().get(actor_hex) {
+        match self.auditors().get(person_of(actor_hex)) {
             Some(a) => a.name.clone(),
             None if actor_hex == "00000000000000000000000000000000" => "NC Register".into(),
             None => format!("Unknown ({})", actor_hex.get(..8).unwrap_or(actor_hex)),
@@ -311,10 +334,10 @@ impl RegisterDoc {
             name: me.name.trim().to_owned(),
             initials: validate::normalise_initials(&me.initials),
         };
-        if self.auditors().get(&self.actor_hex()) == Some(&me) {
+        let key = self.person_hex();
+        if self.auditors().get(&key) == Some(&me) {
             return Ok(());
         }
-        let key = self.actor_hex();
         self.change("set_auditor", None, |tx| {
             let auditors = tx_map(tx, AUDITORS)?;
             reconcile_prop(tx, auditors, key.as_str(), &me)?;
@@ -386,7 +409,7 @@ impl RegisterDoc {
     ) -> Result<String, DocError> {
         let me = self
             .auditors()
-            .get(&self.actor_hex())
+            .get(&self.person_hex())
             .cloned()
             .ok_or_else(|| {
                 DocError::Refused("Set your name and initials before recording findings.".into())
@@ -592,6 +615,19 @@ impl RegisterDoc {
             self.refresh_finding(id)?;
         }
         Ok(touched.into_iter().collect())
+    }
+
+    /// Applies changes another tab already stored (see `platform::tabs`).
+    /// A copy with nothing of its own unsaved stays "saved": the received
+    /// changes are in storage under the other tab's key. One with unsaved
+    /// changes keeps them unsaved, and its next chunk carries both.
+    pub fn receive_stored(&mut self, bytes: &[u8]) -> Result<Vec<String>, DocError> {
+        let clean = self.doc.get_heads() == self.persisted;
+        let touched = self.apply_chunk(bytes)?;
+        if clean {
+            self.persisted = self.doc.get_heads();
+        }
+        Ok(touched)
     }
 
     fn touched_findings(
