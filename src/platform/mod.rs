@@ -1,9 +1,13 @@
 //! Platform adapters: the only code (besides `ui`) that talks to browser
 //! APIs. `idb_storage` implements the core's storage port on IndexedDB;
 //! `profile` keeps small settings in localStorage; `files` downloads and
-//! reads files.
+//! reads files; `tabs` tells other tabs of saved changes; `sw` registers
+//! the service worker and reports new versions; `quota` asks for
+//! persistent storage and reads the usage estimate.
 
 pub mod files;
 pub mod idb_storage;
 pub mod profile;
+pub mod quota;
+pub mod sw;
 pub mod tabs;

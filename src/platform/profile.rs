@@ -13,6 +13,11 @@ use crate::core::model::Auditor;
 const PROFILE: &str = "ncr.profile";
 const LAST_REGISTER: &str = "ncr.last-register";
 const DRAFT_PREFIX: &str = "ncr.draft.";
+const EXPORTED_PREFIX: &str = "ncr.exported.";
+const REMINDER_DAYS: &str = "ncr.reminder-days";
+
+/// Days unexported work may wait before the register screen reminds.
+pub const DEFAULT_REMINDER_DAYS: u32 = 7;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
@@ -135,4 +140,30 @@ pub fn drafts(register: &str) -> Vec<Draft> {
         }
     }
     out
+}
+
+/// The last export of a register from this browser: the document heads it
+/// contained (hex) and when it was made (ms since the epoch). Kept per
+/// browser, not in the document: "exported" means "a copy exists outside
+/// this browser", which is this browser's fact, not the register's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportRecord {
+    pub heads: Vec<String>,
+    pub at: i64,
+}
+
+pub fn last_export(register: &str) -> Option<ExportRecord> {
+    LocalStorage::get(format!("{EXPORTED_PREFIX}{register}")).ok()
+}
+
+pub fn record_export(register: &str, record: &ExportRecord) -> Result<(), String> {
+    LocalStorage::set(format!("{EXPORTED_PREFIX}{register}"), record).map_err(|e| e.to_string())
+}
+
+pub fn reminder_days() -> u32 {
+    LocalStorage::get(REMINDER_DAYS).unwrap_or(DEFAULT_REMINDER_DAYS)
+}
+
+pub fn set_reminder_days(days: u32) -> Result<(), String> {
+    LocalStorage::set(REMINDER_DAYS, days).map_err(|e| e.to_string())
 }

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::platform::tabs;
+use crate::ui::device::{Device, UpdateBanner};
 use crate::ui::due::DueSoonScreen;
 use crate::ui::exchange::{Exchange, ExchangePanels, OpenRegisterFile};
 use crate::ui::finding::FindingScreen;
@@ -19,6 +20,7 @@ pub fn App() -> impl IntoView {
     let store = Store::new();
     provide_context(store);
     Exchange::provide();
+    Device::provide(store);
 
     let hash_listener = window_event_listener_untyped("hashchange", move |_| {
         store.route.set(Route::current());
@@ -54,6 +56,7 @@ pub fn App() -> impl IntoView {
             <p class="app-tagline">"ISO/IEC 27001 nonconformity register"</p>
             <SaveIndicator />
         </header>
+        <UpdateBanner />
         <Notices />
         <ExchangePanels />
         <main id="main" class="app-main" tabindex="-1">

@@ -333,38 +333,40 @@ fn picked_file(ev: &leptos::ev::Event) -> Option<web_sys::File> {
     file
 }
 
+/// The file name an export gets: register, auditor and date.
+fn export_name(store: Store, extension: &str) -> String {
+    let register = store
+        .with_doc_untracked(|d| d.info().map(|i| i.name))
+        .flatten()
+        .unwrap_or_default();
+    let auditor = store
+        .profile
+        .get_untracked()
+        .map(|p| p.name)
+        .unwrap_or_default();
+    exchange::file_name(&register, &auditor, today(), extension)
+}
+
+/// Downloads the register file (the one colleagues merge), or says why not.
+pub fn export_register_file(store: Store) {
+    if let Err(e) = store.export_register(&export_name(store, exchange::REGISTER_EXTENSION)) {
+        store.error(format!("The export failed: {e}"));
+    }
+}
+
 /// Export and import buttons for the register screen's header.
 #[component]
 pub fn ExchangeToolbar(register: String) -> impl IntoView {
     let store = use_store();
     let exchange = use_exchange();
     let rid = StoredValue::new(register);
-    let auditor = move || {
-        store
-            .profile
-            .get_untracked()
-            .map(|p| p.name)
-            .unwrap_or_default()
-    };
-    let name_for = move |extension: &str| {
-        let register = store
-            .with_doc_untracked(|d| d.info().map(|i| i.name))
-            .flatten()
-            .unwrap_or_default();
-        exchange::file_name(&register, &auditor(), today(), extension)
-    };
     let offer = move |bytes: Result<Vec<u8>, String>, extension: &str, mime: &str| {
-        let result = bytes.and_then(|b| files::download(&b, &name_for(extension), mime));
+        let result = bytes.and_then(|b| files::download(&b, &export_name(store, extension), mime));
         if let Err(e) = result {
             store.error(format!("The export failed: {e}"));
         }
     };
-    let export = move |_| {
-        let bytes = store
-            .with_doc_untracked(RegisterDoc::save)
-            .ok_or_else(|| "no register is open".to_string());
-        offer(bytes, exchange::REGISTER_EXTENSION, exchange::REGISTER_MIME);
-    };
+    let export = move |_| export_register_file(store);
     let export_xlsx = move |_| {
         let bytes = store
             .with_doc_untracked(|d| xlsx::export_workbook(d, today()).map_err(|e| e.to_string()))

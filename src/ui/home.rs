@@ -5,6 +5,7 @@ use leptos::task::spawn_local;
 
 use crate::core::document::NewRegister;
 use crate::core::model::Auditor;
+use crate::ui::device::BrowserPanel;
 use crate::ui::route::Route;
 use crate::ui::state::use_store;
 
@@ -186,6 +187,7 @@ fn Chooser() -> impl IntoView {
                 </button>
             </form>
         </section>
+        <BrowserPanel />
         <section class="panel" aria-labelledby="demo-title">
             <h2 id="demo-title">"Try it"</h2>
             <p>

@@ -3,6 +3,7 @@
 
 mod app;
 mod conflicts;
+mod device;
 mod due;
 mod exchange;
 pub mod fields;

@@ -8,6 +8,7 @@ use crate::core::catalogue::Theme;
 use crate::core::deadlines::{self, DueState};
 use crate::core::model::{Grade, Source, Status};
 use crate::core::query::{self, Counts, DueFilter, Query, SortKey, StatusFilter};
+use crate::ui::device::ExportReminder;
 use crate::ui::due::ClockSettings;
 use crate::ui::exchange::ExchangeToolbar;
 use crate::ui::route::Route;
@@ -166,6 +167,7 @@ fn RegisterView(register: String) -> impl IntoView {
                     "New finding"
                 </button>
             </div>
+            <ExportReminder />
             <ClockSettings />
             <form class="filters" role="search" on:submit=|ev| ev.prevent_default()>
                 <div class="field grow">

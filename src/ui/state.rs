@@ -61,6 +61,11 @@ pub struct Store {
     pub route: RwSignal<Route>,
     /// False until storage has been opened and the last register loaded.
     pub ready: RwSignal<bool>,
+    /// The open register's id: changes on open and close only, for readers
+    /// too costly to re-run on every edit.
+    pub opened: RwSignal<Option<String>>,
+    /// Bumped after each export of the register file.
+    pub exports: RwSignal<u64>,
     saving: StoredValue<bool, LocalStorage>,
     dirty: StoredValue<bool, LocalStorage>,
 }
@@ -96,6 +101,8 @@ impl Store {
             save_state: RwSignal::new(SaveState::Saved),
             route: RwSignal::new(Route::current()),
             ready: RwSignal::new(false),
+            opened: RwSignal::new(None),
+            exports: RwSignal::new(0),
             saving: StoredValue::new_local(false),
             dirty: StoredValue::new_local(false),
         }
@@ -310,8 +317,10 @@ impl Store {
 
     fn install(&self, doc: RegisterDoc) {
         self.remember(&doc);
+        let id = doc.id();
         self.doc.set_value(Some(doc));
         self.version.update(|v| *v += 1);
+        self.opened.set(Some(id));
         self.apply_drafts();
     }
 
@@ -413,6 +422,44 @@ impl Store {
     pub fn close_register(&self) {
         self.doc.set_value(None);
         self.version.update(|v| *v += 1);
+        self.opened.set(None);
+    }
+
+    /// Downloads the whole register (the file other auditors merge) and
+    /// remembers what it contained, for the unexported-work reminder.
+    pub fn export_register(&self, filename: &str) -> Result<(), String> {
+        let (bytes, id, heads) = self
+            .with_doc_untracked(|d| (d.save(), d.id(), d.heads()))
+            .ok_or("no register is open")?;
+        crate::platform::files::download(&bytes, filename, crate::core::exchange::REGISTER_MIME)?;
+        let record = profile::ExportRecord {
+            heads: heads.iter().map(ToString::to_string).collect(),
+            at: crate::core::document::system_clock(),
+        };
+        // The file is out either way; a lost record only means an early reminder.
+        let _ = profile::record_export(&id, &record);
+        self.exports.update(|n| *n += 1);
+        Ok(())
+    }
+
+    /// Whole days this person's oldest unexported change has waited, once
+    /// that reaches the reminder setting (see `core::document::Unexported`).
+    /// Reads every change since the last export, so callers run it when a
+    /// register opens or is exported, not on every edit.
+    pub fn export_reminder(&self) -> Option<i64> {
+        let person = self.profile.get_untracked()?.actor;
+        self.with_doc_untracked(|doc| {
+            let exported: Vec<automerge::ChangeHash> = profile::last_export(&doc.id())
+                .map(|r| r.heads.iter().filter_map(|h| h.parse().ok()).collect())
+                .unwrap_or_default();
+            let unexported = doc.unexported(&person, &exported);
+            crate::core::document::reminder_due(
+                &unexported,
+                crate::core::document::system_clock(),
+                profile::reminder_days(),
+            )
+        })
+        .flatten()
     }
 
     /// Bytes stored per register, for the storage panel.

@@ -1,0 +1,338 @@
+//! This browser as a place to keep registers: offline readiness and new
+//! versions (the service worker), persistent storage and usage, and the
+//! reminder to export work that exists only here.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::platform::{profile, quota, sw};
+use crate::ui::exchange::export_register_file;
+use crate::ui::state::{use_store, SaveState, Store};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Update {
+    None,
+    /// Installed, waiting for the person's consent.
+    Waiting,
+    /// Consent given: switching once pending saves are written.
+    Switching,
+    /// Another tab switched; this one runs the previous version.
+    Elsewhere,
+}
+
+/// Shared by the header banner, the home panel and the register screen.
+#[derive(Clone, Copy)]
+pub struct Device {
+    offline_ready: RwSignal<bool>,
+    update: RwSignal<Update>,
+    /// The browser's answer; `None` while unknown or if it cannot say.
+    persisted: RwSignal<Option<bool>>,
+    reminder_days: RwSignal<u32>,
+}
+
+impl Device {
+    /// Starts the service worker and asks for persistent storage once a
+    /// register exists (asking with nothing to keep would be a pointless
+    /// prompt in browsers that prompt).
+    pub fn provide(store: Store) {
+        let device = Device {
+            offline_ready: RwSignal::new(false),
+            update: RwSignal::new(Update::None),
+            persisted: RwSignal::new(None),
+            reminder_days: RwSignal::new(profile::reminder_days()),
+        };
+        provide_context(device);
+        sw::start(move |event| match event {
+            sw::Event::OfflineReady => device.offline_ready.set(true),
+            sw::Event::UpdateWaiting => device.update.set(Update::Waiting),
+            sw::Event::UpdatedElsewhere => device.update.set(Update::Elsewhere),
+        });
+        spawn_local(async move { device.persisted.set(quota::persisted().await) });
+        Effect::new(move |asked: Option<bool>| {
+            let asked = asked.unwrap_or(false);
+            let has_registers = !store.registers.with(Vec::is_empty);
+            if asked || !has_registers || device.persisted.get() != Some(false) {
+                return asked;
+            }
+            spawn_local(async move {
+                if let Some(granted) = quota::persist().await {
+                    device.persisted.set(Some(granted));
+                }
+            });
+            true
+        });
+        // Consent given while a save is running: switch once it is written.
+        Effect::new(move |_| {
+            if device.update.get() == Update::Switching
+                && store.save_state.get() != SaveState::Saving
+                && !sw::apply_update()
+            {
+                device.update.set(Update::None);
+            }
+        });
+    }
+}
+
+fn use_device() -> Device {
+    expect_context::<Device>()
+}
+
+/// "A new version is ready": shown in every screen's header.
+#[component]
+pub fn UpdateBanner() -> impl IntoView {
+    let device = use_device();
+    view! {
+        <div class="update-banner-region" role="status" aria-live="polite">
+            {move || match device.update.get() {
+                Update::None => None,
+                Update::Waiting | Update::Switching => {
+                    Some(
+                        view! {
+                            <div class="update-banner">
+                                <p>"A new version of NC Register is ready."</p>
+                                <button
+                                    type="button"
+                                    disabled=move || device.update.get() == Update::Switching
+                                    on:click=move |_| device.update.set(Update::Switching)
+                                >
+                                    "Update now"
+                                </button>
+                            </div>
+                        }
+                            .into_any(),
+                    )
+                }
+                Update::Elsewhere => {
+                    Some(
+                        view! {
+                            <div class="update-banner">
+                                <p>
+                                    "NC Register was updated in another tab. Reload this tab to use the new version; your saved work stays."
+                                </p>
+                                <button type="button" on:click=|_| sw::reload()>
+                                    "Reload"
+                                </button>
+                            </div>
+                        }
+                            .into_any(),
+                    )
+                }
+            }}
+        </div>
+    }
+}
+
+/// Bytes for people: "512 B", "12.3 kB", "4.1 MB", "2.0 GB" (powers of 1000).
+pub fn human_bytes(bytes: f64) -> String {
+    const UNITS: [&str; 4] = ["kB", "MB", "GB", "TB"];
+    if bytes < 1000.0 {
+        return format!("{} B", bytes.max(0.0).round());
+    }
+    let mut value = bytes / 1000.0;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// The home screen's "This browser" panel.
+#[component]
+pub fn BrowserPanel() -> impl IntoView {
+    let store = use_store();
+    let device = use_device();
+    // Sizes are read when the panel shows and after each export; a
+    // register's size changes little while the home screen is open.
+    let usage = LocalResource::new(move || {
+        store.registers.track();
+        store.exports.track();
+        async move {
+            let per_register = store.usage().await.and_then(Result::ok);
+            (per_register, quota::estimate().await)
+        }
+    });
+    let ask = move |_| {
+        spawn_local(async move {
+            let granted = quota::persist().await;
+            device.persisted.set(granted);
+            if granted != Some(true) {
+                store.info(
+                    "The browser did not grant persistent storage. Browsers grant it to installed apps and sites you use often: install NC Register (the install icon in the address bar) and try again. Until then, export regularly.",
+                );
+            }
+        });
+    };
+    let days_error = RwSignal::new(None::<String>);
+    let set_days = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        match text.trim().parse::<u32>() {
+            Ok(days) if (1..=365).contains(&days) => match profile::set_reminder_days(days) {
+                Ok(()) => {
+                    days_error.set(None);
+                    device.reminder_days.set(days);
+                }
+                Err(e) => days_error.set(Some(format!("The setting was not saved: {e}"))),
+            },
+            _ => days_error.set(Some(format!(
+                "Export reminder: \"{text}\" is not a whole number of days from 1 to 365."
+            ))),
+        }
+    };
+    view! {
+        <section class="panel" aria-labelledby="browser-title">
+            <h2 id="browser-title">"This browser"</h2>
+            <h3>"Offline use"</h3>
+            <p>
+                {move || {
+                    if device.offline_ready.get() {
+                        "Ready to work offline: this version of NC Register is stored in this browser and starts without a network."
+                    } else {
+                        "Not yet ready to work offline. Keep this page open while online for a moment; this line changes when it is ready."
+                    }
+                }}
+            </p>
+            <h3>"Storage"</h3>
+            <p>
+                {move || match device.persisted.get() {
+                    Some(true) => {
+                        "Persistent storage granted: the browser will not clear your registers to free space."
+                    }
+                    Some(false) => {
+                        "Storage is not persistent: the browser may clear your registers when the disk is nearly full. Export them regularly."
+                    }
+                    None => {
+                        "This browser does not say whether it keeps your registers. Export them regularly."
+                    }
+                }}
+            </p>
+            <Show when=move || device.persisted.get() == Some(false)>
+                <button type="button" on:click=ask>
+                    "Ask to keep registers"
+                </button>
+            </Show>
+            <Suspense fallback=|| {
+                view! { <p>"Measuring storage…"</p> }
+            }>
+                {move || Suspend::new(async move {
+                    let (per_register, estimate) = usage.await;
+                    let names = store.registers.get_untracked();
+                    let rows = per_register
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter(|(id, _)| id != "quarantine")
+                        .map(|(id, bytes)| {
+                            let name = names
+                                .iter()
+                                .find(|r| r.id == id)
+                                .map(|r| r.name.clone())
+                                .unwrap_or(id);
+                            view! {
+                                <tr>
+                                    <th scope="row">{name}</th>
+                                    <td>{human_bytes(bytes as f64)}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view();
+                    let total = estimate
+                        .map(|e| {
+                            format!(
+                                "This site uses {} of the {} the browser allows it.",
+                                human_bytes(e.usage),
+                                human_bytes(e.quota),
+                            )
+                        });
+                    view! {
+                        <table class="usage-table">
+                            <caption>"Stored registers"</caption>
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Register"</th>
+                                    <th scope="col">"Size"</th>
+                                </tr>
+                            </thead>
+                            <tbody>{rows}</tbody>
+                        </table>
+                        <p>{total}</p>
+                    }
+                })}
+            </Suspense>
+            <h3>"Export reminder"</h3>
+            <label for="reminder-days">"Remind me to export after (days)"</label>
+            <input
+                id="reminder-days"
+                type="number"
+                min="1"
+                max="365"
+                step="1"
+                prop:value=move || device.reminder_days.get().to_string()
+                on:change=set_days
+                aria-describedby="reminder-help"
+            />
+            <p id="reminder-help" class="hint">
+                "Work you have not exported exists only in this browser. The register screen reminds you once it is this many days old."
+            </p>
+            <p class="field-error" role="alert">
+                {move || days_error.get()}
+            </p>
+        </section>
+    }
+}
+
+/// The register screen's reminder to export work that exists only here.
+#[component]
+pub fn ExportReminder() -> impl IntoView {
+    let store = use_store();
+    let device = use_device();
+    // Runs when a register opens, after an export, or when the setting
+    // changes; never per edit (see `Store::export_reminder`).
+    let due = Memo::new(move |_| {
+        store.opened.track();
+        store.exports.track();
+        device.reminder_days.track();
+        store.export_reminder()
+    });
+    view! {
+        <div role="status" aria-live="polite">
+            {move || {
+                due.get()
+                    .map(|days| {
+                        let age = match days {
+                            0 => "today".to_string(),
+                            1 => "1 day ago".to_string(),
+                            n => format!("{n} days ago"),
+                        };
+                        view! {
+                            <div class="export-reminder">
+                                <p>
+                                    {format!(
+                                        "You have changes from {age} that exist only in this browser. Export the register to keep a copy elsewhere.",
+                                    )}
+                                </p>
+                                <button type="button" on:click=move |_| export_register_file(store)>
+                                    "Export now"
+                                </button>
+                            </div>
+                        }
+                    })
+            }}
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_bytes;
+
+    #[test]
+    fn sizes_read_like_a_file_manager() {
+        assert_eq!(human_bytes(0.0), "0 B");
+        assert_eq!(human_bytes(999.0), "999 B");
+        assert_eq!(human_bytes(1000.0), "1.0 kB");
+        assert_eq!(human_bytes(12_345.0), "12.3 kB");
+        assert_eq!(human_bytes(4_100_000.0), "4.1 MB");
+        assert_eq!(human_bytes(2e9), "2.0 GB");
+        assert_eq!(human_bytes(5e15), "5000.0 TB");
+    }
+}
