@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { watch } from "./fixtures";
+import { expectClean, openDemo, setProfile, watch } from "./fixtures";
 
 // Open the app and wait until the wasm has mounted the shell.
 async function openApp(page: Page) {
@@ -46,10 +46,14 @@ test("a reload renders the same shell without errors", async ({ page }) => {
   expect(w.foreign, "requests to other origins").toEqual([]);
 });
 
-// Guards the guard: a request to another origin is seen and blocked.
+// Guards the guard: a request to another origin is seen and blocked. The
+// app's own page cannot make one (its Content-Security-Policy refuses it
+// before any request exists, see below), so the request is made from a page
+// of the same origin that has no policy: the server's plain-text 404.
 test("the network watch catches a request to another origin", async ({ page }) => {
   const w = await watch(page);
-  await openApp(page);
+  const res = await page.goto("./no-such-page");
+  expect(res?.status()).toBe(404);
   const outcome = await page.evaluate(() =>
     fetch("https://example.com/beacon").then(
       () => "loaded",
@@ -58,4 +62,80 @@ test("the network watch catches a request to another origin", async ({ page }) =
   );
   expect(outcome).toBe("blocked");
   expect(w.foreign).toEqual(["https://example.com/beacon"]);
+});
+
+test("the Content-Security-Policy refuses other origins before any request", async ({ page }) => {
+  const w = await watch(page);
+  // Counts what would reach the network (a page route runs before the
+  // watch's context route).
+  const reached: string[] = [];
+  await page.route("https://example.com/**", (route) => {
+    reached.push(route.request().url());
+    return route.abort("blockedbyclient");
+  });
+  await openApp(page);
+  // A meta tag right after the charset, so it covers everything after it.
+  const csp = page.locator('head > meta[charset] + meta[http-equiv="Content-Security-Policy"]');
+  await expect(csp).toHaveCount(1);
+  const policy = (await csp.getAttribute("content")) ?? "";
+  expect(policy).toMatch(/^default-src 'none';/);
+  expect(policy).toMatch(/script-src 'self' 'wasm-unsafe-eval' 'sha256-[A-Za-z0-9+/]+=*'(;| )/);
+  expect(policy).toContain("connect-src 'self'");
+  expect(policy).not.toContain("unsafe-inline");
+  expect(policy).not.toMatch(/https?:|\*/);
+
+  const refused = await page.evaluate(async () => {
+    const seen: string[] = [];
+    document.addEventListener("securitypolicyviolation", (e) => seen.push(`${e.effectiveDirective} ${e.blockedURI}`));
+    const fetched = await fetch("https://example.com/beacon").then(
+      () => "loaded",
+      () => "blocked",
+    );
+    const image = await new Promise<string>((done) => {
+      const img = new Image();
+      img.onload = () => done("loaded");
+      img.onerror = () => done("blocked");
+      img.src = "https://example.com/pixel.png";
+    });
+    // Violation events are queued as tasks; let them arrive.
+    await new Promise((r) => setTimeout(r, 200));
+    return { fetched, image, seen: seen.sort() };
+  });
+  expect(refused).toEqual({
+    fetched: "blocked",
+    image: "blocked",
+    seen: ["connect-src https://example.com/beacon", "img-src https://example.com/pixel.png"],
+  });
+  // Refused by the browser itself: nothing reached the network (the route
+  // never ran). Chromium still announces the image request before refusing
+  // it, so the watch lists it as attempted, failed with reason "csp".
+  expect(reached, "requests that reached the network").toEqual([]);
+  for (const url of w.foreign) expect(url).toBe("https://example.com/pixel.png");
+  for (const failure of w.failed) expect(failure).toBe("https://example.com/pixel.png: csp");
+  // The browser reports the refusals on the console, and nothing else.
+  expect(w.errors.length).toBeGreaterThanOrEqual(2);
+  for (const e of w.errors) expect(e).toContain("Content Security Policy");
+});
+
+test("the app runs under its Content-Security-Policy without a violation", async ({ page }) => {
+  // Recorded from before the first script (an init script is not subject
+  // to the page's policy).
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { cspViolations: string[] }).cspViolations = seen;
+    document.addEventListener("securitypolicyviolation", (e) =>
+      seen.push(`${e.effectiveDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`),
+    );
+  });
+  const w = await watch(page);
+  await openApp(page);
+  // Exercise a good part of the UI: the demo register, a finding, the report.
+  await setProfile(page);
+  await openDemo(page);
+  await page.locator("table tbody tr").first().getByRole("link").click();
+  await expect(page.getByLabel("Title", { exact: true })).toBeVisible();
+  await page.reload();
+  await expect(page.getByLabel("Title", { exact: true })).toBeVisible();
+  expect(await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)).toEqual([]);
+  expectClean(w);
 });

@@ -1,41 +1,61 @@
+import { spawn } from "node:child_process";
+import { dirname, join, resolve } from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 
-// Everything the page does over the network and on the console, recorded
-// from the first request on.
-export type Watch = { requests: string[]; foreign: string[]; errors: string[]; failed: string[] };
+// Everything the page (and its service worker) does over the network and on
+// the console, recorded from the first request on. `requests` holds every
+// request of the browser context, `fromWorker` those a service worker made
+// (its precache downloads, its network fallbacks).
+export type Watch = {
+  requests: string[];
+  foreign: string[];
+  errors: string[];
+  failed: string[];
+  fromWorker: string[];
+};
 
 export function isForeign(url: string, origin: string): boolean {
   if (url.startsWith("data:") || url.startsWith("blob:")) return false;
   return new URL(url).origin !== origin;
 }
 
-export async function watch(page: Page): Promise<Watch> {
-  const w: Watch = { requests: [], foreign: [], errors: [], failed: [] };
+/// Starts recording. `origin` is the page's own origin: the configured
+/// server's by default, or a private server's (serveDist).
+///
+/// Listens on the browser context, not the page: requests answered by a
+/// service worker never reach page.route, and requests the worker makes
+/// itself are only seen by the context (in Chromium, with
+/// request.serviceWorker() set).
+export async function watch(page: Page, origin?: string): Promise<Watch> {
+  const w: Watch = { requests: [], foreign: [], errors: [], failed: [], fromWorker: [] };
   // The page's own origin is the e2e server's; anything else is foreign.
-  const origin = new URL(test.info().project.use.baseURL ?? "").origin;
-  // Abort (and record) any request to another origin, so a stray CDN or
-  // analytics call fails loudly instead of silently leaking.
-  await page.context().route("**/*", (route) => {
+  const own = origin ?? new URL(test.info().project.use.baseURL ?? "").origin;
+  const context = page.context();
+  // Abort (and record) any request to another origin, from the page or its
+  // worker, so a stray CDN or analytics call fails loudly instead of
+  // silently leaking.
+  await context.route("**/*", (route) => {
     const url = route.request().url();
-    if (isForeign(url, origin)) {
+    if (isForeign(url, own)) {
       if (!w.foreign.includes(url)) w.foreign.push(url);
       return route.abort("blockedbyclient");
     }
     return route.continue();
   });
-  page.on("request", (req) => {
+  context.on("request", (req) => {
     const url = req.url();
     w.requests.push(url);
-    if (isForeign(url, origin) && !w.foreign.includes(url)) w.foreign.push(url);
+    if (req.serviceWorker()) w.fromWorker.push(url);
+    if (isForeign(url, own) && !w.foreign.includes(url)) w.foreign.push(url);
   });
-  page.on("requestfailed", (req) => w.failed.push(`${req.url()}: ${req.failure()?.errorText}`));
-  page.on("response", (res) => {
+  context.on("requestfailed", (req) => w.failed.push(`${req.url()}: ${req.failure()?.errorText}`));
+  context.on("response", (res) => {
     if (res.status() >= 400) w.failed.push(`${res.url()}: HTTP ${res.status()}`);
   });
-  page.on("console", (msg) => {
+  context.on("console", (msg) => {
     if (msg.type() === "error") w.errors.push(msg.text());
   });
-  page.on("pageerror", (err) => w.errors.push(`uncaught: ${err.message}`));
+  context.on("weberror", (err) => w.errors.push(`uncaught: ${err.error().message}`));
   return w;
 }
 
@@ -70,6 +90,55 @@ export async function openDemo(page: Page) {
 /// Waits until every edit is stored (the status line in the header).
 export async function saved(page: Page) {
   await expect(page.getByText("All changes saved in this browser")).toBeVisible();
+}
+
+/// The release build under test (E2E_DIST, as in playwright.config.ts),
+/// as an absolute path.
+export function distDir(): string {
+  const configDir = dirname(test.info().config.configFile ?? join(test.info().project.testDir, ".."));
+  return resolve(configDir, process.env.E2E_DIST ?? "target/e2e-dist");
+}
+
+export type PrivateServer = { url: string; origin: string; stop(): Promise<void> };
+
+/// Serves `dir` under `basePath` with a private e2e/server.mjs on a free
+/// port, for tests that cut the network or change the files without
+/// disturbing the shared server (tests run in parallel).
+export async function serveDist(dir: string, basePath: string): Promise<PrivateServer> {
+  const script = join(test.info().project.testDir, "server.mjs");
+  const child = spawn(process.execPath, [script, dir, "0", basePath], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const url = await new Promise<string>((found, failed) => {
+    const timer = setTimeout(() => failed(new Error(`e2e server did not start:\n${output}`)), 10_000);
+    const read = (chunk: Buffer) => {
+      output += chunk.toString();
+      const m = output.match(/ at (http:\/\/127\.0\.0\.1:\d+\/\S*)/);
+      if (m) {
+        clearTimeout(timer);
+        found(m[1]);
+      }
+    };
+    child.stdout.on("data", read);
+    child.stderr.on("data", read);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      failed(new Error(`e2e server exited (${code}):\n${output}`));
+    });
+  });
+  const exited = new Promise<void>((done) => {
+    if (child.exitCode !== null) done();
+    else child.once("exit", () => done());
+  });
+  return {
+    url,
+    origin: new URL(url).origin,
+    async stop() {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
 }
 
 export { expect, test };

@@ -4,6 +4,11 @@
 //
 //   node e2e/server.mjs <dist-dir> <port> <base-path>
 //   node e2e/server.mjs target/e2e-dist 4178 /nc/register/
+//
+// Port 0 picks a free port; the first line printed names the actual URL
+// ("e2e server: <dir> at http://127.0.0.1:<port><base>"), which
+// serveDist() in fixtures.ts waits for. Files are read on every request, so
+// changing the directory is a new deployment (the update test does that).
 import { createServer } from "node:http";
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, resolve, sep } from "node:path";
@@ -36,6 +41,10 @@ try {
   process.exit(1);
 }
 
+// no-store on everything, sw.js included: a deployment is visible at once
+// (the browser then compares sw.js byte for byte to find a new version),
+// and the service worker's cache, not the HTTP cache, is what the offline
+// tests exercise.
 function send(res, status, body, type = "text/plain; charset=utf-8") {
   res.writeHead(status, { "content-type": type, "cache-control": "no-store" });
   res.end(body);
@@ -69,6 +78,13 @@ const server = createServer(async (req, res) => {
 });
 
 server.listen(port, "127.0.0.1", () => {
-  console.log(`e2e server: ${root} at http://127.0.0.1:${port}${base}`);
+  console.log(`e2e server: ${root} at http://127.0.0.1:${server.address().port}${base}`);
 });
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.close(() => process.exit(0)));
+// Stop at once, also with the browser's keep-alive connections open (the
+// offline test stops its private server to cut the network).
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+  });
+}

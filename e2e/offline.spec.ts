@@ -1,0 +1,261 @@
+import { execFile } from "node:child_process";
+import { cp, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import type { Page } from "@playwright/test";
+import {
+  createRegister,
+  distDir,
+  expect,
+  expectClean,
+  saved,
+  serveDist,
+  setProfile,
+  test,
+  watch,
+} from "./fixtures";
+
+// Issue 7: offline and static hosting. The release build's service worker
+// (src/platform/service_worker.js, written into dist/sw.js by
+// scripts/finalize-dist.mjs) and the page's registration (src/platform/sw.rs).
+// These tests run their own server (serveDist) on a free port, so that they
+// can stop it or change its files without disturbing the other tests; each
+// starts from a fresh browser profile, so from no service worker.
+
+const run = promisify(execFile);
+
+/// Waits until the worker the app registered is activated for the page's
+/// scope (it controls no page yet: no clients.claim()). From then on every
+/// navigation in that scope, even offline, is answered from its cache.
+async function workerActivated(page: Page) {
+  await page.evaluate(async () => {
+    const registration = await navigator.serviceWorker.ready;
+    const worker = registration.active!;
+    if (worker.state === "activated") return;
+    await new Promise<void>((done) =>
+      worker.addEventListener("statechange", () => worker.state === "activated" && done()),
+    );
+  });
+}
+
+/// The service worker's caches on this origin (Cache Storage is per origin).
+async function cacheNames(page: Page): Promise<string[]> {
+  return (await page.evaluate(() => caches.keys())).sort();
+}
+
+/// A copy of the build under test that the test may change (a new
+/// "deployment"), in the test's output directory.
+async function copyOfBuild(name: string): Promise<string> {
+  const copy = test.info().outputPath(name);
+  await cp(distDir(), copy, { recursive: true });
+  return copy;
+}
+
+/// Deploys a changed build into `dir`: a marker in index.html, then the
+/// build hook again, as a real build would run it, so the worker's version
+/// changes.
+async function redeploy(dir: string, marker: string) {
+  const index = join(dir, "index.html");
+  const html = await readFile(index, "utf8");
+  await writeFile(index, html.replace("</head>", `<meta name="ncr-e2e-build" content="${marker}" /></head>`));
+  const hook = join(test.info().project.testDir, "..", "scripts", "finalize-dist.mjs");
+  await run(process.execPath, [hook, dir]);
+}
+
+test("after one visit the app starts, records a finding and keeps it with no network, from any path", async ({
+  page,
+  context,
+}) => {
+  test.setTimeout(90_000);
+  // Deeper than the shared server's /nc/register/: any path works.
+  const server = await serveDist(distDir(), "/audits/2026/ncr/");
+  const w = await watch(page, server.origin);
+  try {
+    await page.goto(server.url);
+    await setProfile(page);
+    await expect(page.getByText("Ready to work offline")).toBeVisible();
+    await createRegister(page);
+    await saved(page);
+    await workerActivated(page);
+    // The worker downloaded the whole build itself, and the watch saw it.
+    expect(w.fromWorker.some((u) => u.endsWith("_bg.wasm")), "worker precached the wasm").toBe(true);
+    expect(w.fromWorker.some((u) => u.endsWith("/index.html")), "worker precached index.html").toBe(true);
+    expect(await cacheNames(page)).toEqual([expect.stringMatching(/^ncr:http:\/\/127\.0\.0\.1:\d+\/audits\/2026\/ncr\/:[0-9a-f]{64}$/)]);
+
+    // Cut the network: nothing answers any more.
+    await server.stop();
+    await context.setOffline(true);
+
+    await page.reload();
+    await expect(page.getByRole("heading", { level: 2, name: "ACME ISMS 2026" })).toBeVisible();
+    await page.getByRole("button", { name: "New finding" }).click();
+    await expect(page.getByRole("heading", { level: 2, name: /^NC-\d{4}-JD-001/ })).toBeVisible();
+    await page.getByLabel("Title", { exact: true }).fill("Recorded on the plane");
+    await page.getByLabel("Grade").selectOption({ label: "Minor" });
+    await page.getByLabel("Grade").focus();
+    await saved(page);
+
+    // Still offline: it is all still there after another start.
+    await page.reload();
+    await expect(page.getByLabel("Title", { exact: true })).toHaveValue("Recorded on the plane");
+    await expect(page.getByLabel("Grade")).toHaveValue("minor");
+    // Back to the register (a route within the page): the finding is listed.
+    await page.goBack();
+    await expect(page.getByText("Showing 1 of 1 findings")).toBeVisible();
+    await expect(page.getByRole("row").filter({ hasText: "Recorded on the plane" })).toHaveCount(1);
+    expectClean(w);
+  } finally {
+    await server.stop();
+  }
+});
+
+test("a new deployment is offered and taken only when the user chooses it", async ({ page }) => {
+  test.setTimeout(90_000);
+  const copy = await copyOfBuild("deployed");
+  const server = await serveDist(copy, "/nc/update/");
+  const w = await watch(page, server.origin);
+  try {
+    await page.goto(server.url);
+    await setProfile(page);
+    await workerActivated(page);
+    // A visit after the worker is active: this page is controlled by it.
+    await page.reload();
+    await expect(page.getByRole("heading", { name: "Create register" })).toBeVisible();
+    expect(await page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+    const [oldCache] = await cacheNames(page);
+    await expect(page.locator('meta[name="ncr-e2e-build"]')).toHaveCount(0);
+
+    await redeploy(copy, "second");
+    // What a browser does on its own on a later navigation or periodically.
+    await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())!.update());
+
+    const offer = page.getByRole("status").filter({ hasText: "A new version of NC Register is ready." });
+    await expect(offer).toBeVisible();
+    // Until the user chooses, the tab keeps the version it started with,
+    // also across a reload.
+    await page.reload();
+    await expect(offer).toBeVisible();
+    await expect(page.locator('meta[name="ncr-e2e-build"]')).toHaveCount(0);
+
+    await offer.getByRole("button", { name: "Update now" }).click();
+    // The page reloads itself under the new worker and shows the new build.
+    await expect(page.locator('meta[name="ncr-e2e-build"]')).toHaveAttribute("content", "second");
+    await expect(page.getByRole("heading", { name: "Create register" })).toBeVisible();
+    await expect(page.getByText("A new version of NC Register is ready.")).toHaveCount(0);
+    // The old version's files are gone (activation deletes them, a moment
+    // after the switch), the new one's are the only ones.
+    await expect.poll(() => cacheNames(page)).toHaveLength(1);
+    expect((await cacheNames(page))[0]).not.toBe(oldCache);
+    expectClean(w);
+  } finally {
+    await server.stop();
+  }
+});
+
+test("two copies of the app on one origin keep their own caches", async ({ page, context }) => {
+  test.setTimeout(90_000);
+  // One server, two directories: /hosting/a/ and /hosting/b/ on one origin.
+  const site = test.info().outputPath("site");
+  await cp(distDir(), join(site, "a"), { recursive: true });
+  await cp(distDir(), join(site, "b"), { recursive: true });
+  await writeFile(join(site, "index.html"), "<!doctype html><title>Two copies</title>\n");
+  const server = await serveDist(site, "/hosting/");
+  const w = await watch(page, server.origin);
+  try {
+    // The profile is per origin (localStorage), so b finds it already set.
+    await page.goto(`${server.url}a/`);
+    await setProfile(page);
+    await workerActivated(page);
+    await page.goto(`${server.url}b/`);
+    await expect(page.getByRole("heading", { name: "Create register" })).toBeVisible();
+    await workerActivated(page);
+    const scopeOf = (name: string) => name.replace(/:[0-9a-f]{64}$/, "");
+    expect((await cacheNames(page)).map(scopeOf)).toEqual([`ncr:${server.url}a/`, `ncr:${server.url}b/`]);
+    const [cacheA] = await cacheNames(page);
+
+    // b is deployed again and updated; a's cache must survive b's clean-up.
+    await page.reload();
+    await redeploy(join(site, "b"), "b2");
+    await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())!.update());
+    await page.getByRole("button", { name: "Update now" }).click();
+    await expect(page.locator('meta[name="ncr-e2e-build"]')).toHaveAttribute("content", "b2");
+    await expect.poll(() => cacheNames(page)).toHaveLength(2);
+    expect(await cacheNames(page)).toContain(cacheA);
+
+    // And a still starts with no network.
+    await server.stop();
+    await context.setOffline(true);
+    await page.goto(`${server.url}a/`);
+    await expect(page.getByRole("heading", { name: "Create register" })).toBeVisible();
+    expectClean(w);
+  } finally {
+    await server.stop();
+  }
+});
+
+test("installable: the manifest, its icons and its scope are the app's own", async ({ page, context }) => {
+  const w = await watch(page);
+  await page.goto("./");
+  await expect(page.getByRole("heading", { level: 1, name: "NC Register" })).toBeVisible();
+  await workerActivated(page);
+  // Chromium's own reading of the manifest, resolved against the subpath.
+  const cdp = await context.newCDPSession(page);
+  const { url, errors, manifest } = await cdp.send("Page.getAppManifest");
+  const base = new URL("./", page.url()).href;
+  expect(url).toBe(`${base}manifest.webmanifest`);
+  expect(errors).toEqual([]);
+  expect(manifest).toMatchObject({
+    name: "NC Register",
+    display: "kStandalone",
+    startUrl: base,
+    scope: base,
+    themeColor: "rgba(11,92,173,1)",
+  });
+  const icons = manifest!.icons ?? [];
+  for (const icon of icons) expect(icon.url.startsWith(base), icon.url).toBe(true);
+  // Every icon loads and has the size it claims.
+  const sizes = await page.evaluate(
+    (urls) =>
+      Promise.all(
+        urls.map(
+          (u) =>
+            new Promise<string>((done) => {
+              const img = new Image();
+              img.onload = () => done(`${img.naturalWidth}x${img.naturalHeight}`);
+              img.onerror = () => done("failed");
+              img.src = u;
+            }),
+        ),
+      ),
+    icons.map((i) => i.url),
+  );
+  expect(sizes.slice(1)).toEqual(["192x192", "512x512", "512x512"]);
+  expect(sizes[0]).not.toBe("failed");
+  // Chromium would offer to install it. Playwright's contexts are
+  // incognito, where nothing installs; that is the only objection allowed.
+  const { installabilityErrors } = await cdp.send("Page.getInstallabilityErrors");
+  expect(installabilityErrors.filter((e) => e.errorId !== "in-incognito")).toEqual([]);
+  expectClean(w);
+});
+
+// Guards the guard for workers: a request a service worker makes to another
+// origin is seen and blocked too. Our worker never makes one, so a copy of
+// the build gets a worker that does.
+test("the network watch catches a service worker's request to another origin", async ({ page }) => {
+  const copy = await copyOfBuild("rogue");
+  await writeFile(
+    join(copy, "sw.js"),
+    `self.addEventListener("install", (e) => e.waitUntil(fetch("https://example.com/from-worker").catch(() => {})));\n`,
+  );
+  const server = await serveDist(copy, "/nc/rogue/");
+  const w = await watch(page, server.origin);
+  try {
+    await page.goto(server.url);
+    await expect(page.getByRole("heading", { level: 1, name: "NC Register" })).toBeVisible();
+    await workerActivated(page);
+    expect(w.foreign).toEqual(["https://example.com/from-worker"]);
+    expect(w.fromWorker).toContain("https://example.com/from-worker");
+  } finally {
+    await server.stop();
+  }
+});

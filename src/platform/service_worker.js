@@ -1,0 +1,91 @@
+// NC Register's service worker: it makes the app start with no network.
+//
+// This file is a template. scripts/finalize-dist.mjs (a Trunk post_build
+// hook) writes dist/sw.js as two generated lines,
+//
+//   const VERSION = "<sha256 of every file of the build>";
+//   const PRECACHE = ["index.html", "nc-register-….js", …];
+//
+// followed by this file. Any change to the build changes VERSION and so the
+// bytes of sw.js, which is how the browser notices a new deployment. The
+// page (src/platform/sw.rs) registers "./sw.js", so the scope is the
+// directory the app is served from, whatever it is.
+//
+// What it must never do: request another origin (the app promises that
+// nothing leaves the browser), take over open tabs on its own (a tab keeps
+// the version it started with until the user chooses "Update now", because
+// a half-old, half-new page could misread the register), or touch caches
+// that belong to another copy of the app on the same origin.
+
+/* global VERSION, PRECACHE */
+
+// Cache Storage is shared by the whole origin, and one host may serve
+// several copies of the app under different paths (e.g. a test copy and
+// the real one). Naming caches by scope keeps each copy's clean-up to its
+// own caches.
+const SCOPE = self.registration.scope;
+const PREFIX = `ncr:${SCOPE}:`;
+const CACHE = PREFIX + VERSION;
+
+// A cache name of this scope is the prefix plus a hex version and nothing
+// else: a path may contain ":", so "ncr:<scope>:" alone could also be the
+// start of a deeper copy's cache name ("ncr:https://h/a/:b/:…").
+function isOwnOldCache(name) {
+  return name !== CACHE && name.startsWith(PREFIX) && /^[0-9a-f]+$/.test(name.slice(PREFIX.length));
+}
+
+self.addEventListener("install", (event) => {
+  // `cache: "reload"` skips the HTTP cache: an old copy there could
+  // otherwise be stored under the new version. addAll is all or nothing, so
+  // a failed download leaves the worker uninstalled (and the page on the
+  // version it has) rather than half cached. No skipWaiting() here: see
+  // "message" below.
+  event.waitUntil(
+    caches.open(CACHE).then((cache) =>
+      cache.addAll(
+        PRECACHE.map((path) => new Request(new URL(path, self.location.href), { cache: "reload" })),
+      ),
+    ),
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  // Runs only once no tab uses the previous version (or the user chose to
+  // update), so its files are no longer needed.
+  event.waitUntil(
+    caches
+      .keys()
+      .then((names) => Promise.all(names.filter(isOwnOldCache).map((name) => caches.delete(name)))),
+  );
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  // Writes, other origins (there should be none) and anything else the
+  // worker has no business with go to the browser untouched.
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  event.respondWith(answer(request, url));
+});
+
+async function answer(request, url) {
+  // Only this version's cache: a file of an older build must never answer
+  // for a newer page. caches.match with cacheName does not create the
+  // cache if the browser evicted it; we then fall through to the network.
+  // ignoreSearch: a "?…" (cache busting, tracking) names the same file.
+  const options = { cacheName: CACHE, ignoreSearch: true };
+  let cached = await caches.match(request, options);
+  // Opening the app means the directory URL ("…/ncr/"), which is not a file
+  // of the build: it is index.html. The server would do the same.
+  if (!cached && request.mode === "navigate" && url.href.split(/[?#]/)[0] === SCOPE) {
+    cached = await caches.match(new URL("index.html", SCOPE).href, options);
+  }
+  return cached ?? fetch(request);
+}
+
+self.addEventListener("message", (event) => {
+  // The page's "Update now" button: the user chose to switch every open tab
+  // to the waiting version (the page reloads on controllerchange).
+  if (event.data && event.data.type === "skip-waiting") self.skipWaiting();
+});
