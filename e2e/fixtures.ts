@@ -142,3 +142,4 @@ export async function serveDist(dir: string, basePath: string): Promise<PrivateS
 }
 
 export { expect, test };
+export type { Page };

@@ -176,3 +176,27 @@ test("a deep link to a finding opens after a reload from a subpath", async ({ pa
   await page.getByRole("link", { name: "Back to register" }).click();
   await expect(page.getByText(/^Showing \d+ of \d+ findings$/)).toBeVisible();
 });
+
+test("text typed just before leaving the screen is kept, and leaving never breaks the app", async ({ page }) => {
+  const w = await watch(page);
+  await page.goto("./");
+  await setProfile(page);
+  await createRegister(page);
+  await page.getByRole("button", { name: "New finding" }).click();
+  // Leave at once, within the pause after which a field commits, with
+  // the field still focused (the browser's Back button): its screen goes
+  // away under it, and its commit timer fires after it is gone.
+  await page.getByLabel("Title", { exact: true }).fill("Clear desk policy not enforced");
+  await page.goBack();
+  await expect(page.getByRole("button", { name: "New finding" })).toBeVisible();
+  await page.waitForTimeout(1000);
+  await expect(page.getByRole("row", { name: /Clear desk policy not enforced/ })).toBeVisible();
+  await page.getByRole("row", { name: /Clear desk policy not enforced/ }).getByRole("link").click();
+  await page.getByLabel("Owner").fill("Facilities");
+  await page.getByRole("link", { name: "NC Register" }).click();
+  await saved(page);
+  await page.reload();
+  await page.getByRole("link", { name: "ACME ISMS 2026" }).click();
+  await expect(page.getByRole("row", { name: /Clear desk policy not enforced/ })).toContainText("Facilities");
+  expectClean(w);
+});

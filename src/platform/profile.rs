@@ -117,6 +117,10 @@ pub fn save_draft(draft: &Draft) -> Result<(), String> {
     .map_err(|e| e.to_string())
 }
 
+pub fn draft(register: &str, finding: &str, field: &str) -> Option<Draft> {
+    LocalStorage::get(draft_key(register, finding, field)).ok()
+}
+
 pub fn clear_draft(register: &str, finding: &str, field: &str) {
     LocalStorage::delete(draft_key(register, finding, field));
 }

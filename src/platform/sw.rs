@@ -14,7 +14,9 @@ use std::cell::{Cell, RefCell};
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
-use web_sys::{ServiceWorkerContainer, ServiceWorkerRegistration, ServiceWorkerState};
+use web_sys::{
+    ServiceWorker, ServiceWorkerContainer, ServiceWorkerRegistration, ServiceWorkerState,
+};
 
 /// Relative, so the worker's scope is the directory the app is served from,
 /// whatever the URL path.
@@ -94,28 +96,32 @@ fn watch_updates(
     on_event: std::rc::Rc<dyn Fn(Event)>,
 ) {
     // A first install has no controller: nothing to update from.
-    let is_update = {
-        let container = container.clone();
-        move || container.controller().is_some()
+    let container = container.clone();
+    let waiting = std::rc::Rc::new(move |worker: &ServiceWorker| {
+        if worker.state() == ServiceWorkerState::Installed && container.controller().is_some() {
+            on_event(Event::UpdateWaiting);
+        }
+    });
+    // The browser looks for a new version as the page loads, so by the
+    // time this runs one may be installed already, or still installing.
+    if let Some(worker) = registration.waiting() {
+        waiting(&worker);
+    }
+    let track = move |worker: ServiceWorker| {
+        let waiting = waiting.clone();
+        let w = worker.clone();
+        let on_state = Closure::<dyn Fn()>::new(move || waiting(&w));
+        worker.set_onstatechange(Some(on_state.as_ref().unchecked_ref()));
+        on_state.forget();
     };
-    if registration.waiting().is_some() && is_update() {
-        on_event(Event::UpdateWaiting);
+    if let Some(worker) = registration.installing() {
+        track(worker);
     }
     let reg = registration.clone();
     let on_found = Closure::<dyn Fn()>::new(move || {
-        let Some(installing) = reg.installing() else {
-            return;
-        };
-        let worker = installing.clone();
-        let on_event = on_event.clone();
-        let is_update = is_update.clone();
-        let on_state = Closure::<dyn Fn()>::new(move || {
-            if worker.state() == ServiceWorkerState::Installed && is_update() {
-                on_event(Event::UpdateWaiting);
-            }
-        });
-        installing.set_onstatechange(Some(on_state.as_ref().unchecked_ref()));
-        on_state.forget();
+        if let Some(worker) = reg.installing() {
+            track(worker);
+        }
     });
     registration.set_onupdatefound(Some(on_found.as_ref().unchecked_ref()));
     on_found.forget();

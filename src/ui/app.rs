@@ -28,6 +28,14 @@ pub fn App() -> impl IntoView {
     on_cleanup(move || hash_listener.remove());
 
     tabs::listen(move |register, bytes| store.receive_from_tab(&register, &bytes));
+    // localStorage fires `storage` in the *other* tabs: keeps their
+    // register switchers current when one tab creates or renames a register.
+    let index_listener = window_event_listener(leptos::ev::storage, move |ev| {
+        if ev.key().as_deref() == Some(crate::ui::state::REGISTER_INDEX) {
+            store.reload_index();
+        }
+    });
+    on_cleanup(move || index_listener.remove());
 
     spawn_local(async move { store.boot().await });
 

@@ -143,14 +143,17 @@ pub fn BrowserPanel() -> impl IntoView {
     let store = use_store();
     let device = use_device();
     // Sizes are read when the panel shows and after each export; a
-    // register's size changes little while the home screen is open.
-    let usage = LocalResource::new(move || {
+    // register's size changes little while the home screen is open. A
+    // plain signal, set with `try_set`: the read may finish after the
+    // panel is gone (the person opened a register meanwhile).
+    let usage = RwSignal::new(None);
+    Effect::new(move |_| {
         store.registers.track();
         store.exports.track();
-        async move {
+        spawn_local(async move {
             let per_register = store.usage().await.and_then(Result::ok);
-            (per_register, quota::estimate().await)
-        }
+            usage.try_set(Some((per_register, quota::estimate().await)));
+        });
     });
     let ask = move |_| {
         spawn_local(async move {
@@ -211,53 +214,52 @@ pub fn BrowserPanel() -> impl IntoView {
                     "Ask to keep registers"
                 </button>
             </Show>
-            <Suspense fallback=|| {
-                view! { <p>"Measuring storage…"</p> }
-            }>
-                {move || Suspend::new(async move {
-                    let (per_register, estimate) = usage.await;
-                    let names = store.registers.get_untracked();
-                    let rows = per_register
-                        .unwrap_or_default()
-                        .into_iter()
-                        .filter(|(id, _)| id != "quarantine")
-                        .map(|(id, bytes)| {
-                            let name = names
-                                .iter()
-                                .find(|r| r.id == id)
-                                .map(|r| r.name.clone())
-                                .unwrap_or(id);
-                            view! {
-                                <tr>
-                                    <th scope="row">{name}</th>
-                                    <td>{human_bytes(bytes as f64)}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view();
-                    let total = estimate
-                        .map(|e| {
-                            format!(
-                                "This site uses {} of the {} the browser allows it.",
-                                human_bytes(e.usage),
-                                human_bytes(e.quota),
-                            )
-                        });
-                    view! {
-                        <table class="usage-table">
-                            <caption>"Stored registers"</caption>
-                            <thead>
-                                <tr>
-                                    <th scope="col">"Register"</th>
-                                    <th scope="col">"Size"</th>
-                                </tr>
-                            </thead>
-                            <tbody>{rows}</tbody>
-                        </table>
-                        <p>{total}</p>
-                    }
-                })}
-            </Suspense>
+            {move || {
+                let Some((per_register, estimate)) = usage.get() else {
+                    return view! { <p>"Measuring storage…"</p> }.into_any();
+                };
+                let names = store.registers.get_untracked();
+                let rows = per_register
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|(id, _)| id != "quarantine")
+                    .map(|(id, bytes)| {
+                        let name = names
+                            .iter()
+                            .find(|r| r.id == id)
+                            .map(|r| r.name.clone())
+                            .unwrap_or(id);
+                        view! {
+                            <tr>
+                                <th scope="row">{name}</th>
+                                <td>{human_bytes(bytes as f64)}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view();
+                let total = estimate
+                    .map(|e| {
+                        format!(
+                            "This site uses {} of the {} the browser allows it.",
+                            human_bytes(e.usage),
+                            human_bytes(e.quota),
+                        )
+                    });
+                view! {
+                    <table class="usage-table">
+                        <caption>"Stored registers"</caption>
+                        <thead>
+                            <tr>
+                                <th scope="col">"Register"</th>
+                                <th scope="col">"Size"</th>
+                            </tr>
+                        </thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                    <p>{total}</p>
+                }
+                    .into_any()
+            }}
             <h3>"Export reminder"</h3>
             <label for="reminder-days">"Remind me to export after (days)"</label>
             <input

@@ -362,29 +362,48 @@ pub fn TextField(
             .unwrap_or_default()
     };
     let shown = move || buffer.get().unwrap_or_else(stored);
+    // Runs from a timer and from `blur`, and a focused input that is
+    // removed with its screen fires `blur` after the component is gone: so
+    // every read here tolerates a disposed component (`try_*`).
     let commit = move || {
-        if let Some(t) = timer.get_value() {
+        if let Some(t) = timer.try_get_value().flatten() {
             t.clear();
         }
-        let Some(value) = buffer.get_untracked() else {
+        let (Some(Some(value)), Some(id), Some(name)) = (
+            buffer.try_get_untracked(),
+            fid.try_get_value(),
+            field.try_get_value(),
+        ) else {
             return;
         };
         let register = store.with_doc_untracked(|d| d.id()).unwrap_or_default();
         let v = value.clone();
-        let name = field.get_value();
-        match store.update_finding(&fid.get_value(), move |f| {
-            crate::ui::fields::set_text(f, &name, v)
-        }) {
+        let field_name = name.clone();
+        match store.update_finding(&id, move |f| crate::ui::fields::set_text(f, &field_name, v)) {
             Ok(()) => {
-                profile::clear_draft(&register, &fid.get_value(), &field.get_value());
-                error.set(None);
-                if buffer.get_untracked().as_deref() == Some(value.as_str()) {
-                    buffer.set(None);
+                profile::clear_draft(&register, &id, &name);
+                error.try_set(None);
+                if buffer.try_get_untracked().flatten().as_deref() == Some(value.as_str()) {
+                    buffer.try_set(None);
                 }
             }
-            Err(e) => error.set(Some(e.to_string())),
+            Err(e) => {
+                error.try_set(Some(e.to_string()));
+            }
         }
     };
+    // Leaving the screen within the pause: the draft is committed now
+    // rather than at the next start.
+    {
+        let id = fid.get_value();
+        let name = field.get_value();
+        on_cleanup(move || {
+            if let Some(t) = timer.try_get_value().flatten() {
+                t.clear();
+            }
+            store.commit_draft(&id, &name);
+        });
+    }
     let on_input = move |ev: leptos::ev::Event| {
         let value = event_target_value(&ev);
         buffer.set(Some(value.clone()));

@@ -19,7 +19,7 @@ use crate::platform::profile::{self, Profile};
 use crate::ui::route::Route;
 
 pub const DATABASE: &str = "nc-register";
-const REGISTER_INDEX: &str = "ncr.registers";
+pub const REGISTER_INDEX: &str = "ncr.registers";
 
 /// A register this browser holds, for the switcher.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -166,6 +166,11 @@ impl Store {
         }
         save_index(&entries);
         self.registers.set(entries);
+    }
+
+    /// Another tab changed the register index (created or renamed one).
+    pub fn reload_index(&self) {
+        self.registers.set(load_index());
     }
 
     fn remember(&self, doc: &RegisterDoc) {
@@ -336,6 +341,23 @@ impl Store {
             if applied.is_ok() || matches!(applied, Err(DocError::FindingNotFound(_))) {
                 profile::clear_draft(&draft.register, &draft.finding, &draft.field);
             }
+        }
+    }
+
+    /// Commits the draft of one field, if one is pending (a text field
+    /// that went away before its pause elapsed).
+    pub fn commit_draft(&self, finding: &str, field: &str) {
+        let Some(register) = self.with_doc_untracked(RegisterDoc::id) else {
+            return;
+        };
+        let Some(draft) = profile::draft(&register, finding, field) else {
+            return;
+        };
+        let value = draft.value;
+        let applied =
+            self.update_finding(finding, |f| crate::ui::fields::set_text(f, field, value));
+        if applied.is_ok() || matches!(applied, Err(DocError::FindingNotFound(_))) {
+            profile::clear_draft(&register, finding, field);
         }
     }
 
