@@ -192,6 +192,7 @@ test("text typed just before leaving the screen is kept, and leaving never break
   await page.waitForTimeout(1000);
   await expect(page.getByRole("row", { name: /Clear desk policy not enforced/ })).toBeVisible();
   await page.getByRole("row", { name: /Clear desk policy not enforced/ }).getByRole("link").click();
+  await expect(page.getByLabel("Title", { exact: true })).toHaveValue("Clear desk policy not enforced");
   await page.getByLabel("Owner").fill("Facilities");
   await page.getByRole("link", { name: "NC Register" }).click();
   await saved(page);
