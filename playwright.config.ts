@@ -10,7 +10,8 @@ const dist = process.env.E2E_DIST ?? "target/e2e-dist";
 
 export default defineConfig({
   testDir: "e2e",
-  testMatch: "**/*.spec.ts",
+  // Measurements (e2e/bench/*.bench.ts) run only when asked: E2E_BENCH=1.
+  testMatch: process.env.E2E_BENCH ? "**/*.bench.ts" : "**/*.spec.ts",
   // Per port, so that runs on different ports in the same checkout (set
   // E2E_PORT) don't delete each other's traces.
   outputDir: `test-results/port-${port}`,

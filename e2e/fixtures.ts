@@ -48,7 +48,13 @@ export async function watch(page: Page, origin?: string): Promise<Watch> {
     if (req.serviceWorker()) w.fromWorker.push(url);
     if (isForeign(url, own) && !w.foreign.includes(url)) w.foreign.push(url);
   });
-  context.on("requestfailed", (req) => w.failed.push(`${req.url()}: ${req.failure()?.errorText}`));
+  context.on("requestfailed", (req) => {
+    const reason = req.failure()?.errorText;
+    // Cancelled by the page itself (a reload or navigation while the
+    // favicon or a prefetch was in flight): not a failure of the app.
+    if (reason === "net::ERR_ABORTED") return;
+    w.failed.push(`${req.url()}: ${reason}`);
+  });
   context.on("response", (res) => {
     if (res.status() >= 400) w.failed.push(`${res.url()}: HTTP ${res.status()}`);
   });
