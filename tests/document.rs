@@ -1,18 +1,14 @@
 //! The document layer's promises, example by example. The property tests in
 //! `merge_properties.rs` check the same promises over random histories.
 
+mod common;
+
+use common::{clock, today};
+
 use automerge::{transaction::Transactable, ActorId, ScalarValue};
 use chrono::NaiveDate;
 use nc_register::core::document::{DocError, NewRegister, RegisterDoc};
 use nc_register::core::model::{ActionStatus, Auditor, CorrectiveAction, Grade};
-
-fn today() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 11, 28).unwrap()
-}
-
-fn clock() -> i64 {
-    1_795_000_000_000
-}
 
 fn actor(n: u8) -> ActorId {
     ActorId::from([n; 16])

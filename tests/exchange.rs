@@ -5,7 +5,12 @@
 //!
 //! Native only: calamine is a native dev-dependency, and reading fixtures
 //! from disk needs a file system the wasm test runner does not have.
+
 #![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use common::{clock, today};
 
 use std::collections::BTreeMap;
 use std::io::Cursor;
@@ -23,16 +28,8 @@ use nc_register::core::model::{ActionStatus, Auditor, CorrectiveAction, Grade, S
 
 const FORMULA_TITLE: &str = "=HYPERLINK(\"http://evil.example\",\"Click\")";
 
-fn today() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 11, 28).unwrap()
-}
-
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
-
-fn clock() -> i64 {
-    1_795_000_000_000
 }
 
 fn register() -> RegisterDoc {

@@ -4,28 +4,16 @@
 //! Cases per property: 1,000 by default; set `PROPTEST_CASES` for more
 //! (e.g. `PROPTEST_CASES=20000 cargo test --release --test merge_properties`).
 
+mod common;
+
+use common::{cases, clock, today};
+
 use std::collections::BTreeSet;
 
 use automerge::ActorId;
-use chrono::NaiveDate;
 use nc_register::core::document::{NewRegister, RegisterDoc};
 use nc_register::core::model::{Auditor, CorrectiveAction, Grade, Status};
 use proptest::prelude::*;
-
-fn today() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 11, 28).unwrap()
-}
-
-fn clock() -> i64 {
-    1_795_000_000_000
-}
-
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1000)
-}
 
 const INITIALS: [&str; 4] = ["AA", "BB", "CC", "DD"];
 
@@ -241,7 +229,7 @@ impl World {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(1000), ..ProptestConfig::default() })]
 
     #[test]
     fn copies_converge_and_lose_nothing((n, steps, exchanges) in scenario()) {

@@ -7,6 +7,10 @@
 //! (`--release` works too and builds like the shipped wasm, optimised for
 //! size, but links much more slowly). It prints timings, never asserts them.
 
+mod common;
+
+use common::{clock, today};
+
 use std::collections::BTreeSet;
 
 use automerge::ActorId;
@@ -20,10 +24,6 @@ use nc_register::core::model::{
 use nc_register::core::query::{
     self, areas, owners, run, urgency, Counts, DueFilter, Query, SortKey, StatusFilter,
 };
-
-fn today() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 11, 28).unwrap()
-}
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -584,10 +584,6 @@ fn a_query_survives_the_url_and_storage() {
 }
 
 // ----- the demo register --------------------------------------------------------------------
-
-fn clock() -> i64 {
-    1_795_000_000_000
-}
 
 fn demo_at(today: NaiveDate) -> RegisterDoc {
     let mut n = 0u32;

@@ -1,35 +1,17 @@
 //! The storage port's rules, on the in-memory adapter. The browser adapter
 //! runs the same conformance suite under wasm-bindgen-test (tests/browser.rs).
 
-use std::future::Future;
+mod common;
+
+use common::{block_on, clock, today};
 
 use automerge::ActorId;
-use chrono::NaiveDate;
 use nc_register::core::document::{NewRegister, RegisterDoc};
 use nc_register::core::model::Auditor;
 use nc_register::core::storage::{
     conformance, LoadError, MemoryStorage, Persistence, Storage, StorageError, INCREMENTAL,
     SNAPSHOT,
 };
-
-fn block_on<F: Future>(f: F) -> F::Output {
-    // The in-memory adapter never waits, so one poll finishes every future.
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    let mut f = std::pin::pin!(f);
-    loop {
-        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
-}
-
-fn clock() -> i64 {
-    1_795_000_000_000
-}
-
-fn today() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 11, 28).unwrap()
-}
 
 fn register() -> RegisterDoc {
     RegisterDoc::create(

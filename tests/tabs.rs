@@ -6,34 +6,17 @@
 //!
 //! Cases: 256 by default; `PROPTEST_CASES` sets more.
 
+mod common;
+
+use common::{block_on, cases, clock, today};
+
 use std::collections::VecDeque;
-use std::future::Future;
 
 use automerge::ActorId;
-use chrono::NaiveDate;
 use nc_register::core::document::{session_actor, NewRegister, RegisterDoc};
 use nc_register::core::model::Auditor;
 use nc_register::core::storage::{MemoryStorage, Persistence};
 use proptest::prelude::*;
-
-fn block_on<F: Future>(f: F) -> F::Output {
-    // The in-memory adapter never waits, so one poll finishes every future.
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    let mut f = std::pin::pin!(f);
-    loop {
-        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
-}
-
-fn clock() -> i64 {
-    1_795_000_000_000
-}
-
-fn today() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 11, 28).unwrap()
-}
 
 const PERSON: [u8; 16] = [7; 16];
 const REGISTER: &str = "reg-tabs";
@@ -249,15 +232,8 @@ fn op(tabs: usize) -> impl Strategy<Value = Op> {
     ]
 }
 
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(256)
-}
-
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases()))]
+    #![proptest_config(ProptestConfig::with_cases(cases(256)))]
 
     /// Any interleaving of edits, saves (with compaction), late or lost
     /// broadcasts and reloads: once every tab has saved, storage holds

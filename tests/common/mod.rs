@@ -1,0 +1,37 @@
+//! Shared by the native test binaries: a fixed day and clock, so every
+//! run writes the same changes, and a trivial executor for the storage
+//! port's async API. (Each test binary uses only part of it.)
+#![allow(dead_code)]
+
+use std::future::Future;
+
+use chrono::NaiveDate;
+
+pub fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 28).expect("a valid date")
+}
+
+/// Milliseconds since the epoch, for `RegisterDoc`'s change timestamps.
+pub fn clock() -> i64 {
+    1_795_000_000_000
+}
+
+/// Runs a future of the in-memory storage adapter, which never waits, so
+/// polling until ready finishes it without a runtime.
+pub fn block_on<F: Future>(f: F) -> F::Output {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    let mut f = std::pin::pin!(f);
+    loop {
+        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+}
+
+/// Property-test cases: `default` unless `PROPTEST_CASES` says otherwise.
+pub fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
