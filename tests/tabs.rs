@@ -294,3 +294,27 @@ proptest! {
         prop_assert_eq!(stored_heads, all_heads);
     }
 }
+
+#[test]
+fn a_save_that_builds_on_an_unseen_save_is_refused_not_half_applied() {
+    let mut b = Browser::new(2);
+    for title in ["first", "second"] {
+        b.tabs[0]
+            .doc
+            .add_finding(title.into(), today(), |f| f.title = title.into())
+            .unwrap();
+        b.save(0);
+    }
+    // Tab 1 missed the first broadcast (it was still opening) and gets the second.
+    b.tabs[1].inbox.pop_front();
+    let second = b.tabs[1].inbox.pop_front().unwrap();
+    let before = b.tabs[1].doc.heads();
+    assert_eq!(
+        b.tabs[1].doc.receive_stored(&second),
+        Err(nc_register::core::document::DocError::MissingChanges)
+    );
+    assert_eq!(b.tabs[1].doc.heads(), before, "nothing was applied");
+    // Storage has both: reading it again catches up.
+    let stored = b.stored();
+    assert!(stored.finding("first").is_some() && stored.finding("second").is_some());
+}

@@ -68,7 +68,14 @@ pub struct Store {
     pub exports: RwSignal<u64>,
     saving: StoredValue<bool, LocalStorage>,
     dirty: StoredValue<bool, LocalStorage>,
+    /// Other tabs' saves received while a register is being opened: the
+    /// load may have read storage before they were written.
+    backlog: StoredValue<Vec<(String, Vec<u8>)>, LocalStorage>,
 }
+
+/// Saves kept while a register opens; a burst beyond this is rare, and a
+/// dropped one is caught up by `resync` when the next one cannot apply.
+const BACKLOG: usize = 64;
 
 pub fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
@@ -105,6 +112,7 @@ impl Store {
             exports: RwSignal::new(0),
             saving: StoredValue::new_local(false),
             dirty: StoredValue::new_local(false),
+            backlog: StoredValue::new_local(Vec::new()),
         }
     }
 
@@ -214,10 +222,38 @@ impl Store {
         });
         match result.flatten() {
             Some(Ok(_)) => self.version.update(|v| *v += 1),
+            // A save this tab never heard of came first (it was opening).
+            Some(Err(DocError::MissingChanges)) => {
+                let store = *self;
+                spawn_local(async move { store.resync().await });
+            }
             Some(Err(e)) => self.error(format!(
                 "A change from another tab could not be applied ({e}); reload to see it."
             )),
-            None => {}
+            None => self.backlog.update_value(|b| {
+                if b.len() == BACKLOG {
+                    b.remove(0);
+                }
+                b.push((register.to_owned(), bytes.to_vec()));
+            }),
+        }
+    }
+
+    /// Catches up with everything stored for the open register (what other
+    /// tabs saved), merging it into this copy.
+    async fn resync(&self) {
+        let (Some(p), Some(profile), Some(id)) = (
+            self.persistence.get_value(),
+            self.profile.get_untracked(),
+            self.with_doc_untracked(RegisterDoc::id),
+        ) else {
+            return;
+        };
+        match p.load(&id, profile.session_actor(), system_clock).await {
+            Ok(loaded) => self.receive_from_tab(&id, &loaded.doc.save()),
+            Err(e) => self.error(format!(
+                "Changes from another tab could not be read ({e}); reload to see them."
+            )),
         }
     }
 
@@ -325,6 +361,12 @@ impl Store {
         let id = doc.id();
         self.doc.set_value(Some(doc));
         self.version.update(|v| *v += 1);
+        let backlog = std::mem::take(&mut *self.backlog.write_value());
+        for (register, bytes) in backlog {
+            if register == id {
+                self.receive_from_tab(&register, &bytes);
+            }
+        }
         self.opened.set(Some(id));
         self.apply_drafts();
     }
@@ -418,6 +460,8 @@ impl Store {
         else {
             return;
         };
+        // Saves announced before this load began are in storage already.
+        self.backlog.set_value(Vec::new());
         match p.load(id, profile.session_actor(), system_clock).await {
             Ok(loaded) => {
                 let mut doc = loaded.doc;

@@ -30,6 +30,11 @@ pub enum DocError {
     /// A lifecycle step the finding is not ready for: each item says what is missing.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "))]
     Transition(Vec<TransitionError>),
+    /// Changes that build on changes this copy has not seen (another tab's
+    /// save that arrived without the one before it); the caller reads the
+    /// register from storage instead.
+    #[error("Received changes build on changes this copy has not seen yet; nothing was applied.")]
+    MissingChanges,
     #[error("Internal document error: {0}")]
     Internal(String),
 }

@@ -597,6 +597,11 @@ impl RegisterDoc {
         scratch
             .load_incremental(bytes)
             .map_err(|e| DocError::Corrupt(e.to_string()))?;
+        // Automerge queues changes whose dependencies are missing, and a
+        // merge would drop them silently: refuse, so the caller re-reads.
+        if !scratch.get_missing_deps(&[]).is_empty() {
+            return Err(DocError::MissingChanges);
+        }
         if schema_of(&scratch)? > genesis::SCHEMA_VERSION {
             return Err(DocError::NewerVersion {
                 found: schema_of(&scratch)?,
