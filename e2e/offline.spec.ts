@@ -82,12 +82,14 @@ test("after one visit the app starts, records a finding and keeps it with no net
     expect(w.fromWorker.some((u) => u.endsWith("/index.html")), "worker precached index.html").toBe(true);
     expect(await cacheNames(page)).toEqual([expect.stringMatching(/^ncr:http:\/\/127\.0\.0\.1:\d+\/audits\/2026\/ncr\/:[0-9a-f]{64}$/)]);
 
+    await expect(page.getByText("Offline: everything keeps working")).toHaveCount(0);
     // Cut the network: nothing answers any more.
     await server.stop();
     await context.setOffline(true);
 
     await page.reload();
     await expect(page.getByRole("heading", { level: 2, name: "ACME ISMS 2026" })).toBeVisible();
+    await expect(page.getByRole("status").filter({ hasText: "Offline: everything keeps working" })).toBeVisible();
     await page.getByRole("button", { name: "New finding" }).click();
     await expect(page.getByRole("heading", { level: 2, name: /^NC-\d{4}-JD-001/ })).toBeVisible();
     await page.getByLabel("Title", { exact: true }).fill("Recorded on the plane");

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::platform::tabs;
-use crate::ui::device::{Device, UpdateBanner};
+use crate::ui::device::{Device, NetworkStatus, UpdateBanner};
 use crate::ui::due::DueSoonScreen;
 use crate::ui::exchange::{Exchange, ExchangePanels, OpenRegisterFile};
 use crate::ui::finding::FindingScreen;
@@ -62,6 +62,7 @@ pub fn App() -> impl IntoView {
                 <a href="#/">{PRODUCT_NAME}</a>
             </h1>
             <p class="app-tagline">"ISO/IEC 27001 nonconformity register"</p>
+            <NetworkStatus />
             <SaveIndicator />
         </header>
         <UpdateBanner />

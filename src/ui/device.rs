@@ -122,6 +122,24 @@ pub fn UpdateBanner() -> impl IntoView {
     }
 }
 
+/// "Offline" in the header while the browser has no network: everything
+/// keeps working, and the person knows why exchanging must wait.
+#[component]
+pub fn NetworkStatus() -> impl IntoView {
+    let online = RwSignal::new(web_sys::window().is_none_or(|w| w.navigator().on_line()));
+    let on = window_event_listener_untyped("online", move |_| online.set(true));
+    let off = window_event_listener_untyped("offline", move |_| online.set(false));
+    on_cleanup(move || {
+        on.remove();
+        off.remove();
+    });
+    view! {
+        <p class="network-state" role="status">
+            {move || (!online.get()).then_some("Offline: everything keeps working in this browser")}
+        </p>
+    }
+}
+
 /// Bytes for people: "512 B", "12.3 kB", "4.1 MB", "2.0 GB" (powers of 1000).
 pub fn human_bytes(bytes: f64) -> String {
     const UNITS: [&str; 4] = ["kB", "MB", "GB", "TB"];
