@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 use automerge::ActorId;
 use nc_register::core::document::{session_actor, NewRegister, RegisterDoc};
 use nc_register::core::model::Auditor;
-use nc_register::core::storage::{MemoryStorage, Persistence};
+use nc_register::core::storage::{MemoryStorage, Persistence, INCREMENTAL};
 use proptest::prelude::*;
 
 const PERSON: [u8; 16] = [7; 16];
@@ -317,4 +317,74 @@ fn a_save_that_builds_on_an_unseen_save_is_refused_not_half_applied() {
     // Storage has both: reading it again catches up.
     let stored = b.stored();
     assert!(stored.finding("first").is_some() && stored.finding("second").is_some());
+}
+
+fn open_as(
+    storage: &MemoryStorage,
+    session: u8,
+) -> (RegisterDoc, Persistence<MemoryStorage>, usize) {
+    let p = Persistence::new(storage.clone());
+    let loaded = block_on(p.load(REGISTER, session_actor(&PERSON, &[session; 8]), clock)).unwrap();
+    let quarantined = loaded.quarantined.len();
+    let mut doc = loaded.doc;
+    doc.set_me(&jane()).unwrap();
+    (doc, p, quarantined)
+}
+
+#[test]
+fn changes_that_can_never_apply_are_kept_aside_and_tabs_still_sync() {
+    let mut b = Browser::new(1);
+    b.tabs[0]
+        .doc
+        .add_finding("f1".into(), today(), |f| f.title = "one".into())
+        .unwrap();
+    let first = b.tabs[0].persistence.prepare(&b.tabs[0].doc).unwrap();
+    b.save(0);
+    b.tabs[0]
+        .doc
+        .add_finding("f2".into(), today(), |f| f.title = "two".into())
+        .unwrap();
+    b.save(0);
+    // The first chunk is damaged: the second builds on it and can never apply.
+    let key = vec![REGISTER.to_string(), INCREMENTAL.to_string(), first.name];
+    b.storage.poke(key, b"\x85\x6f\x4a\x83garbage".to_vec());
+
+    let (mut a, _pa, quarantined) = open_as(&b.storage, 1);
+    assert_eq!(
+        quarantined, 2,
+        "the damaged chunk and the one that builds on it"
+    );
+    let (mut other, po, _) = open_as(&b.storage, 2);
+    other
+        .add_finding("new".into(), today(), |f| f.title = "later".into())
+        .unwrap();
+    let w = po.prepare(&other).unwrap();
+    block_on(po.write(&w)).unwrap();
+    // Before: every copy kept the orphan queued and refused every other
+    // tab's save as "missing changes", forever.
+    a.receive_stored(&w.bytes).unwrap();
+    assert_eq!(a.finding("new").unwrap().title, "later");
+}
+
+#[test]
+fn catching_up_from_storage_never_lets_compaction_delete_what_it_did_not_absorb() {
+    let mut b = Browser::new(2);
+    // Tab 1 saved work, then closed; tab 0 never heard of it.
+    b.tabs[1]
+        .doc
+        .add_finding("from-b".into(), today(), |f| f.title = "B's work".into())
+        .unwrap();
+    b.save(1);
+    b.tabs.pop();
+    // Tab 0 reads what is stored (catching up), but suppose merging it
+    // failed: what the read saw must not count as absorbed.
+    let _copy = block_on(b.tabs[0].persistence.read_copy(REGISTER)).unwrap();
+    for i in 0..40 {
+        b.tabs[0]
+            .doc
+            .add_finding(format!("a{i}"), today(), |f| f.title = title("A"))
+            .unwrap();
+        b.save(0);
+    }
+    assert_eq!(b.stored().finding("from-b").unwrap().title, "B's work");
 }

@@ -21,7 +21,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use automerge::{Automerge, ChangeHash};
+use automerge::{Automerge, ChangeHash, ReadDoc};
 use thiserror::Error;
 
 use crate::core::document::{DocError, RegisterDoc};
@@ -187,6 +187,35 @@ struct Stored {
     known: Vec<StorageKey>,
 }
 
+impl Stored {
+    fn add(&mut self, key: &StorageKey, size: usize) {
+        if key[1] == SNAPSHOT {
+            self.snapshot += size;
+        } else {
+            self.incremental += size;
+            self.chunks += 1;
+        }
+        self.known.push(key.clone());
+    }
+
+    fn remove(&mut self, key: &StorageKey, size: usize) {
+        if key[1] == SNAPSHOT {
+            self.snapshot -= size;
+        } else {
+            self.incremental -= size;
+            self.chunks -= 1;
+        }
+        self.known.retain(|k| k != key);
+    }
+}
+
+/// Everything stored for one register, read into one document.
+struct Read {
+    doc: Automerge,
+    stored: Stored,
+    bad: Vec<(StorageKey, Vec<u8>)>,
+}
+
 /// The persistence rules over any [`Storage`]. One handle per open
 /// document (per tab): writes through one handle must not overlap, which
 /// the caller ensures by awaiting each write before preparing the next.
@@ -318,60 +347,99 @@ impl<S: Storage> Persistence<S> {
         Ok(())
     }
 
-    /// Loads a register from its snapshot(s) and chunks. A chunk that does
-    /// not load is moved under `quarantine` (copied, then removed) and
-    /// reported; the rest of the register still opens.
+    /// Reads everything stored for a register into one document, without
+    /// writing anything or touching what this handle knows. Damaged items,
+    /// and items whose changes depend on changes stored nowhere (orphans:
+    /// Automerge would keep them queued in every copy and every save), are
+    /// returned apart in `bad`.
+    async fn read(&self, register: &str) -> Result<Read, LoadError> {
+        let mut doc = Automerge::new();
+        let mut stored = Stored::default();
+        let mut bad = Vec::new();
+        let mut seen: Vec<StorageKey> = Vec::new();
+        // A key listed but gone when read was compacted away by another
+        // tab meanwhile; its snapshot exists by then, so list once more.
+        for _attempt in 0..3 {
+            let keys = self.storage.list(&[register.to_owned()]).await?;
+            let mut ordered: Vec<StorageKey> = keys
+                .into_iter()
+                .filter(|k| k.len() == 3 && (k[1] == SNAPSHOT || k[1] == INCREMENTAL))
+                .filter(|k| !seen.contains(k))
+                .collect();
+            // Snapshots first: chunks usually build on them.
+            ordered.sort_by_key(|k| k[1] != SNAPSHOT);
+            let mut vanished = false;
+            for k in ordered {
+                seen.push(k.clone());
+                let Some(bytes) = self.storage.load(&k).await? else {
+                    vanished = true;
+                    continue;
+                };
+                // Loading into a scratch fork first: a bad chunk must not
+                // leave half of itself in the document.
+                match load_chunk(&doc, &bytes) {
+                    Ok(loaded) => {
+                        doc = loaded;
+                        stored.add(&k, bytes.len());
+                    }
+                    Err(()) => bad.push((k, bytes)),
+                }
+            }
+            if !vanished {
+                break;
+            }
+        }
+        if seen.is_empty() {
+            return Err(LoadError::Missing(register.to_owned()));
+        }
+        if !doc.get_missing_deps(&[]).is_empty() {
+            let options = automerge::SaveOptions {
+                retain_orphans: false,
+                ..Default::default()
+            };
+            let clean = Automerge::load(&doc.save_with_options(options))
+                .map_err(|e| DocError::Corrupt(e.to_string()))?;
+            // Rare: find the items that carry orphans by applying each to
+            // the clean copy; whatever they hold that can apply is in it.
+            for k in stored.known.clone() {
+                let Some(bytes) = self.storage.load(&k).await? else {
+                    continue;
+                };
+                let mut probe = clean.fork();
+                let orphaned = probe.load_incremental(&bytes).is_err()
+                    || !probe.get_missing_deps(&[]).is_empty();
+                if orphaned {
+                    stored.remove(&k, bytes.len());
+                    bad.push((k, bytes));
+                }
+            }
+            doc = clean;
+        }
+        Ok(Read { doc, stored, bad })
+    }
+
+    /// Loads a register from its snapshot(s) and chunks. An item that does
+    /// not load (or whose changes can never apply) is moved under
+    /// `quarantine` (copied, then removed) and reported; the rest of the
+    /// register still opens.
     pub async fn load(
         &self,
         register: &str,
         actor: automerge::ActorId,
         clock: crate::core::document::Clock,
     ) -> Result<Loaded, LoadError> {
-        let keys = self.storage.list(&[register.to_owned()]).await?;
-        let mut snapshots = Vec::new();
-        let mut chunks = Vec::new();
-        for k in keys.into_iter().filter(|k| k.len() == 3) {
-            match k[1].as_str() {
-                SNAPSHOT => snapshots.push(k),
-                INCREMENTAL => chunks.push(k),
-                _ => {}
-            }
-        }
-        if snapshots.is_empty() && chunks.is_empty() {
-            return Err(LoadError::Missing(register.to_owned()));
-        }
-        let mut doc = Automerge::new();
+        let Read { doc, stored, bad } = self.read(register).await?;
         let mut quarantined = Vec::new();
-        let mut stored = Stored::default();
-        for k in snapshots.iter().chain(chunks.iter()) {
-            let Some(bytes) = self.storage.load(k).await? else {
-                continue;
-            };
-            // Loading into a scratch fork first: a bad chunk must not leave
-            // half of itself in the document.
-            match load_chunk(&doc, &bytes) {
-                Ok(loaded) => {
-                    doc = loaded;
-                    if k[1] == SNAPSHOT {
-                        stored.snapshot += bytes.len();
-                    } else {
-                        stored.incremental += bytes.len();
-                        stored.chunks += 1;
-                    }
-                    stored.known.push(k.clone());
-                }
-                Err(()) => {
-                    let aside = vec![
-                        QUARANTINE.to_owned(),
-                        k[0].clone(),
-                        k[1].clone(),
-                        k[2].clone(),
-                    ];
-                    self.storage.save(&aside, &bytes).await?;
-                    self.storage.remove(k).await?;
-                    quarantined.push(aside);
-                }
-            }
+        for (k, bytes) in bad {
+            let aside = vec![
+                QUARANTINE.to_owned(),
+                k[0].clone(),
+                k[1].clone(),
+                k[2].clone(),
+            ];
+            self.storage.save(&aside, &bytes).await?;
+            self.storage.remove(&k).await?;
+            quarantined.push(aside);
         }
         let mut store = RegisterDoc::open(&doc.save(), actor, clock)?;
         self.stored.borrow_mut().insert(register.to_owned(), stored);
@@ -383,6 +451,15 @@ impl<S: Storage> Persistence<S> {
             doc: store,
             quarantined,
         })
+    }
+
+    /// What is stored for a register now, as a document to merge into an
+    /// open copy (another tab's saves this one missed). Writes nothing and
+    /// leaves this handle's knowledge alone: its keys may hold changes the
+    /// open copy does not (yet) have, so a later compaction must not count
+    /// them as absorbed.
+    pub async fn read_copy(&self, register: &str) -> Result<Vec<u8>, LoadError> {
+        Ok(self.read(register).await?.doc.save())
     }
 
     /// Removes a register and everything stored for it.

@@ -2,8 +2,8 @@
 //! profile is, and typed text not yet committed to the document.
 //!
 //! Each browser profile is one person with a random 16-byte id, made once
-//! and kept here with the auditor's name and initials; each page load
-//! writes as that id plus a session suffix (`Profile::session_actor`).
+//! and kept here with the auditor's name and initials; each opened copy of
+//! a register writes as that id plus its own suffix (`Profile::session_actor`).
 
 use gloo_storage::{LocalStorage, Storage};
 use serde::{Deserialize, Serialize};
@@ -35,24 +35,18 @@ impl Profile {
         }
     }
 
-    /// The actor this page writes as: the person's id plus a suffix made
-    /// once per page load, so two tabs never write as the same actor (see
-    /// `core::document::PERSON_ID_BYTES`).
+    /// A new actor for one opened copy of a register: the person's id plus
+    /// a random suffix. Every open (load, create, import) gets its own, so
+    /// no two copies, in two tabs or one after the other in one tab, ever
+    /// write as the same actor (see `core::document::PERSON_ID_BYTES`).
     pub fn session_actor(&self) -> automerge::ActorId {
         // A damaged stored id is replaced rather than trusted: a new actor
         // only means a new, equally valid author of future changes.
         let person =
             hex_to_bytes(&self.actor).unwrap_or_else(|| uuid::Uuid::new_v4().as_bytes().to_vec());
-        SESSION.with(|session| crate::core::document::session_actor(&person, session))
+        let suffix = uuid::Uuid::new_v4();
+        crate::core::document::session_actor(&person, &suffix.as_bytes()[..8])
     }
-}
-
-thread_local! {
-    static SESSION: [u8; 8] = {
-        let mut bytes = [0; 8];
-        bytes.copy_from_slice(&uuid::Uuid::new_v4().as_bytes()[..8]);
-        bytes
-    };
 }
 
 fn hex_to_bytes(hex: &str) -> Option<Vec<u8>> {

@@ -71,6 +71,7 @@ pub struct Store {
     /// Other tabs' saves received while a register is being opened: the
     /// load may have read storage before they were written.
     backlog: StoredValue<Vec<(String, Vec<u8>)>, LocalStorage>,
+    resyncing: StoredValue<bool, LocalStorage>,
 }
 
 /// Saves kept while a register opens; a burst beyond this is rare, and a
@@ -113,6 +114,7 @@ impl Store {
             saving: StoredValue::new_local(false),
             dirty: StoredValue::new_local(false),
             backlog: StoredValue::new_local(Vec::new()),
+            resyncing: StoredValue::new_local(false),
         }
     }
 
@@ -240,20 +242,36 @@ impl Store {
     }
 
     /// Catches up with everything stored for the open register (what other
-    /// tabs saved), merging it into this copy.
+    /// tabs saved), merging it into this copy. One at a time, and never
+    /// started again from here: a failure is shown, not retried in a loop.
     async fn resync(&self) {
-        let (Some(p), Some(profile), Some(id)) = (
+        let (Some(p), Some(id)) = (
             self.persistence.get_value(),
-            self.profile.get_untracked(),
             self.with_doc_untracked(RegisterDoc::id),
         ) else {
             return;
         };
-        match p.load(&id, profile.session_actor(), system_clock).await {
-            Ok(loaded) => self.receive_from_tab(&id, &loaded.doc.save()),
-            Err(e) => self.error(format!(
-                "Changes from another tab could not be read ({e}); reload to see them."
+        if self.resyncing.get_value() {
+            return;
+        }
+        self.resyncing.set_value(true);
+        let result = match p.read_copy(&id).await {
+            Ok(bytes) => self
+                .doc
+                .try_update_value(|d| {
+                    let doc = d.as_mut().filter(|doc| doc.id() == id)?;
+                    Some(doc.receive_stored(&bytes).map_err(|e| e.to_string()))
+                })
+                .flatten(),
+            Err(e) => Some(Err(e.to_string())),
+        };
+        self.resyncing.set_value(false);
+        match result {
+            Some(Ok(_)) => self.version.update(|v| *v += 1),
+            Some(Err(e)) => self.error(format!(
+                "Changes saved in another tab could not be read ({e}); reload this tab to see them."
             )),
+            None => {}
         }
     }
 
@@ -332,8 +350,9 @@ impl Store {
             store.saving.set_value(false);
             match result {
                 Ok(()) => {
+                    // The register may have been switched meanwhile.
                     store.doc.update_value(|d| {
-                        if let Some(d) = d.as_mut() {
+                        if let Some(d) = d.as_mut().filter(|d| d.id() == pending.register) {
                             d.mark_persisted(pending.heads.clone());
                         }
                     });
@@ -354,6 +373,40 @@ impl Store {
                 store.schedule_save();
             }
         });
+    }
+
+    /// Before another register replaces the open one: waits for a running
+    /// save, then writes what is still unsaved. Refuses (with the reason)
+    /// when that fails, e.g. a full quota: replacing the copy in memory
+    /// would lose those changes.
+    async fn settle(&self) -> Result<(), String> {
+        let Some(p) = self.persistence.get_value() else {
+            return Ok(());
+        };
+        while self.saving.get_value() {
+            crate::platform::files::sleep(50).await;
+        }
+        let Some(pending) = self
+            .doc
+            .with_value(|d| d.as_ref().and_then(|d| p.prepare(d)))
+        else {
+            return Ok(());
+        };
+        match p.write(&pending).await {
+            Ok(()) => {
+                self.doc.update_value(|d| {
+                    if let Some(d) = d.as_mut().filter(|d| d.id() == pending.register) {
+                        d.mark_persisted(pending.heads.clone());
+                    }
+                });
+                self.save_state.set(SaveState::Saved);
+                Ok(())
+            }
+            Err(e) => {
+                self.save_state.set(SaveState::Failed);
+                Err(format!("{e} Then open the other register."))
+            }
+        }
     }
 
     fn install(&self, doc: RegisterDoc) {
@@ -422,6 +475,7 @@ impl Store {
     /// Takes a register made or read elsewhere (create, demo, import) as the
     /// open one, storing a snapshot of it first.
     pub async fn adopt(&self, mut doc: RegisterDoc) -> Result<String, String> {
+        self.settle().await?;
         let id = doc.id();
         if let Some(p) = self.persistence.get_value() {
             if let Err(e) = p.save_snapshot(&mut doc).await {
@@ -460,6 +514,10 @@ impl Store {
         else {
             return;
         };
+        if let Err(e) = self.settle().await {
+            self.error(e);
+            return;
+        }
         // Saves announced before this load began are in storage already.
         self.backlog.set_value(Vec::new());
         match p.load(id, profile.session_actor(), system_clock).await {
