@@ -129,14 +129,24 @@ test("the app runs under its Content-Security-Policy without a violation", async
   });
   const w = await watch(page);
   await openApp(page);
-  // Exercise a good part of the UI: the demo register, a finding, the report.
+  // Each page load starts a new list: read it before every reload.
+  const violations = () => page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations);
+  // Exercise a good part of the UI: the demo register, a finding, the
+  // report, the home screen's storage panel.
   await setProfile(page);
   await openDemo(page);
   // Row 0 is the header row.
   await page.getByRole("row").nth(1).getByRole("link").click();
   await expect(page.getByLabel("Title", { exact: true })).toBeVisible();
+  await page.getByRole("button", { name: "Show history" }).click();
+  await page.getByRole("link", { name: "Back to register" }).click();
+  await page.getByRole("link", { name: "Printable report" }).click();
+  await expect(page.getByRole("heading", { level: 2 }).first()).toBeVisible();
+  await page.getByRole("link", { name: "NC Register" }).click();
+  await expect(page.getByRole("table", { name: "Stored registers" })).toBeVisible();
+  expect(await violations()).toEqual([]);
   await page.reload();
-  await expect(page.getByLabel("Title", { exact: true })).toBeVisible();
-  expect(await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)).toEqual([]);
+  await expect(page.getByRole("heading", { level: 2, name: "This browser", exact: true })).toBeVisible();
+  expect(await violations()).toEqual([]);
   expectClean(w);
 });

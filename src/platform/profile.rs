@@ -13,7 +13,8 @@ use crate::core::model::Auditor;
 const PROFILE: &str = "ncr.profile";
 const LAST_REGISTER: &str = "ncr.last-register";
 const DRAFT_PREFIX: &str = "ncr.draft.";
-const EXPORTED_PREFIX: &str = "ncr.exported.";
+/// Key prefix of the per-register export records (other tabs watch it).
+pub const EXPORTED_PREFIX: &str = "ncr.exported.";
 const REMINDER_DAYS: &str = "ncr.reminder-days";
 
 /// Days unexported work may wait before the register screen reminds.
@@ -99,8 +100,14 @@ pub struct Draft {
     pub value: String,
 }
 
+thread_local! {
+    /// This page's drafts are its own: two tabs typing in the same field
+    /// must not commit or clear each other's half-typed text.
+    static PAGE: String = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
+}
+
 fn draft_key(register: &str, finding: &str, field: &str) -> String {
-    format!("{DRAFT_PREFIX}{register}.{finding}.{field}")
+    PAGE.with(|page| format!("{DRAFT_PREFIX}{page}.{register}.{finding}.{field}"))
 }
 
 pub fn save_draft(draft: &Draft) -> Result<(), String> {
@@ -111,29 +118,44 @@ pub fn save_draft(draft: &Draft) -> Result<(), String> {
     .map_err(|e| e.to_string())
 }
 
+/// This page's draft of one field.
 pub fn draft(register: &str, finding: &str, field: &str) -> Option<Draft> {
     LocalStorage::get(draft_key(register, finding, field)).ok()
 }
 
+/// Removes this page's draft of one field.
 pub fn clear_draft(register: &str, finding: &str, field: &str) {
     LocalStorage::delete(draft_key(register, finding, field));
 }
 
-/// Every pending draft of a register, to commit at start-up.
-pub fn drafts(register: &str) -> Vec<Draft> {
-    let Ok(storage) = LocalStorage::raw().length() else {
+/// A draft left by any page (closed tabs included), with its storage key.
+pub struct StoredDraft {
+    pub key: String,
+    pub draft: Draft,
+}
+
+impl StoredDraft {
+    pub fn clear(&self) {
+        LocalStorage::delete(&self.key);
+    }
+}
+
+/// Every pending draft of a register, from every page, to commit when it
+/// opens: a tab closed mid-sentence left one.
+pub fn drafts(register: &str) -> Vec<StoredDraft> {
+    let raw = LocalStorage::raw();
+    let Ok(length) = raw.length() else {
         return Vec::new();
     };
-    let raw = LocalStorage::raw();
     let mut out = Vec::new();
-    for i in 0..storage {
+    for i in 0..length {
         let Ok(Some(key)) = raw.key(i) else { continue };
         if !key.starts_with(DRAFT_PREFIX) {
             continue;
         }
-        if let Ok(d) = LocalStorage::get::<Draft>(&key) {
-            if d.register == register {
-                out.push(d);
+        if let Ok(draft) = LocalStorage::get::<Draft>(&key) {
+            if draft.register == register {
+                out.push(StoredDraft { key, draft });
             }
         }
     }

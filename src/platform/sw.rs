@@ -39,6 +39,9 @@ pub enum Event {
     UpdateWaiting,
     /// Another tab switched to a new version; this one still runs the old.
     UpdatedElsewhere,
+    /// This page asked for the switch and the new version now controls it:
+    /// reload once pending saves are written.
+    Switched,
 }
 
 fn container() -> Option<ServiceWorkerContainer> {
@@ -63,7 +66,7 @@ pub fn start(on_event: impl Fn(Event) + 'static) {
         let on_event = on_event.clone();
         let on_change = Closure::<dyn Fn()>::new(move || {
             if SWITCHING.get() {
-                reload();
+                on_event(Event::Switched);
             } else {
                 on_event(Event::UpdatedElsewhere);
             }
@@ -166,13 +169,15 @@ pub fn apply_update() -> bool {
     let Some(waiting) = waiting else {
         return false;
     };
-    SWITCHING.set(true);
     let message = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&message, &"type".into(), &"skip-waiting".into());
-    waiting.post_message(&message).is_ok()
+    // Only a switch this page really asked for may reload it.
+    let posted = waiting.post_message(&message).is_ok();
+    SWITCHING.set(posted);
+    posted
 }
 
-/// Loads the page again (after another tab switched versions).
+/// Loads the page again (into the version that now controls it).
 pub fn reload() {
     if let Some(window) = web_sys::window() {
         let _ = window.location().reload();

@@ -10,7 +10,7 @@ use crate::ui::exchange::export_register_file;
 use crate::ui::state::{use_store, SaveState, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Update {
+enum NewVersion {
     None,
     /// Installed, waiting for the person's consent.
     Waiting,
@@ -18,16 +18,22 @@ enum Update {
     Switching,
     /// Another tab switched; this one runs the previous version.
     Elsewhere,
+    /// The new version controls this page: reload once saves are written.
+    Reloading,
 }
 
 /// Shared by the header banner, the home panel and the register screen.
 #[derive(Clone, Copy)]
 pub struct Device {
     offline_ready: RwSignal<bool>,
-    update: RwSignal<Update>,
+    update: RwSignal<NewVersion>,
     /// The browser's answer; `None` while unknown or if it cannot say.
     persisted: RwSignal<Option<bool>>,
     reminder_days: RwSignal<u32>,
+    /// Bumped when the reminder may have changed without this page doing
+    /// anything: the tab is shown again (days may have passed), or another
+    /// tab exported.
+    recheck: RwSignal<u64>,
 }
 
 impl Device {
@@ -37,15 +43,36 @@ impl Device {
     pub fn provide(store: Store) {
         let device = Device {
             offline_ready: RwSignal::new(false),
-            update: RwSignal::new(Update::None),
+            update: RwSignal::new(NewVersion::None),
             persisted: RwSignal::new(None),
             reminder_days: RwSignal::new(profile::reminder_days()),
+            recheck: RwSignal::new(0),
         };
         provide_context(device);
         sw::start(move |event| match event {
             sw::Event::OfflineReady => device.offline_ready.set(true),
-            sw::Event::UpdateWaiting => device.update.set(Update::Waiting),
-            sw::Event::UpdatedElsewhere => device.update.set(Update::Elsewhere),
+            sw::Event::UpdateWaiting => device.update.set(NewVersion::Waiting),
+            sw::Event::UpdatedElsewhere => device.update.set(NewVersion::Elsewhere),
+            sw::Event::Switched => device.update.set(NewVersion::Reloading),
+        });
+        // `visibilitychange` bubbles from the document to the window.
+        let shown = window_event_listener_untyped("visibilitychange", move |_| {
+            let visible = document().visibility_state() == web_sys::VisibilityState::Visible;
+            if visible {
+                device.recheck.update(|n| *n += 1);
+            }
+        });
+        let exported_elsewhere = window_event_listener(leptos::ev::storage, move |ev| {
+            if ev
+                .key()
+                .is_some_and(|k| k.starts_with(profile::EXPORTED_PREFIX))
+            {
+                device.recheck.update(|n| *n += 1);
+            }
+        });
+        on_cleanup(move || {
+            shown.remove();
+            exported_elsewhere.remove();
         });
         spawn_local(async move { device.persisted.set(quota::persisted().await) });
         Effect::new(move |asked: Option<bool>| {
@@ -61,13 +88,14 @@ impl Device {
             });
             true
         });
-        // Consent given while a save is running: switch once it is written.
+        // Consent given while a save is running: switch once it is written,
+        // and reload into the new version only once nothing is being saved.
         Effect::new(move |_| {
-            if device.update.get() == Update::Switching
-                && store.save_state.get() != SaveState::Saving
-                && !sw::apply_update()
-            {
-                device.update.set(Update::None);
+            let idle = store.save_state.get() != SaveState::Saving;
+            match device.update.get() {
+                NewVersion::Switching if idle && !sw::apply_update() => device.update.set(NewVersion::None),
+                NewVersion::Reloading if idle => sw::reload(),
+                _ => {}
             }
         });
     }
@@ -84,16 +112,16 @@ pub fn UpdateBanner() -> impl IntoView {
     view! {
         <div class="update-banner-region" role="status" aria-live="polite">
             {move || match device.update.get() {
-                Update::None => None,
-                Update::Waiting | Update::Switching => {
+                NewVersion::None => None,
+                NewVersion::Waiting | NewVersion::Switching | NewVersion::Reloading => {
                     Some(
                         view! {
                             <div class="update-banner">
                                 <p>"A new version of NC Register is ready."</p>
                                 <button
                                     type="button"
-                                    disabled=move || device.update.get() == Update::Switching
-                                    on:click=move |_| device.update.set(Update::Switching)
+                                    disabled=move || device.update.get() != NewVersion::Waiting
+                                    on:click=move |_| device.update.set(NewVersion::Switching)
                                 >
                                     "Update now"
                                 </button>
@@ -102,7 +130,7 @@ pub fn UpdateBanner() -> impl IntoView {
                             .into_any(),
                     )
                 }
-                Update::Elsewhere => {
+                NewVersion::Elsewhere => {
                     Some(
                         view! {
                             <div class="update-banner">
@@ -288,12 +316,13 @@ pub fn BrowserPanel() -> impl IntoView {
                 step="1"
                 prop:value=move || device.reminder_days.get().to_string()
                 on:change=set_days
-                aria-describedby="reminder-help"
+                aria-describedby="reminder-help reminder-error"
+                aria-invalid=move || if days_error.with(Option::is_some) { "true" } else { "false" }
             />
             <p id="reminder-help" class="hint">
                 "Work you have not exported exists only in this browser. The register screen reminds you once it is this many days old."
             </p>
-            <p class="field-error" role="alert">
+            <p id="reminder-error" class="field-error" role="alert">
                 {move || days_error.get()}
             </p>
         </section>
@@ -311,6 +340,7 @@ pub fn ExportReminder() -> impl IntoView {
         store.opened.track();
         store.exports.track();
         device.reminder_days.track();
+        device.recheck.track();
         store.export_reminder()
     });
     view! {

@@ -429,12 +429,13 @@ impl Store {
         let Some(id) = self.with_doc_untracked(RegisterDoc::id) else {
             return;
         };
-        for draft in profile::drafts(&id) {
+        for stored in profile::drafts(&id) {
+            let draft = &stored.draft;
             let applied = self.update_finding(&draft.finding, |f| {
                 crate::ui::fields::set_text(f, &draft.field, draft.value.clone());
             });
             if applied.is_ok() || matches!(applied, Err(DocError::FindingNotFound(_))) {
-                profile::clear_draft(&draft.register, &draft.finding, &draft.field);
+                stored.clear();
             }
         }
     }
