@@ -107,12 +107,21 @@ export function distDir(): string {
 
 export type PrivateServer = { url: string; origin: string; stop(): Promise<void> };
 
+/// How a private server behaves. `redirectIndex`: ".../index.html" answers
+/// 301 to ".../", as many static hosts do (e2e/server.mjs, redirect-index).
+export type ServeOptions = { redirectIndex?: boolean };
+
 /// Serves `dir` under `basePath` with a private e2e/server.mjs on a free
 /// port, for tests that cut the network or change the files without
 /// disturbing the shared server (tests run in parallel).
-export async function serveDist(dir: string, basePath: string): Promise<PrivateServer> {
+export async function serveDist(
+  dir: string,
+  basePath: string,
+  options: ServeOptions = {},
+): Promise<PrivateServer> {
   const script = join(test.info().project.testDir, "server.mjs");
-  const child = spawn(process.execPath, [script, dir, "0", basePath], {
+  const args = [script, dir, "0", basePath, ...(options.redirectIndex ? ["redirect-index"] : [])];
+  const child = spawn(process.execPath, args, {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -38,6 +38,13 @@ async function workerActivated(page: Page) {
   });
 }
 
+/// The home screen's line saying this version is stored. A plain
+/// getByText("Ready to work offline") would also find "Not yet ready to
+/// work offline" (it matches any case, anywhere in the text).
+function offlineReady(page: Page) {
+  return page.getByText(/^Ready to work offline/);
+}
+
 /// The service worker's caches on this origin (Cache Storage is per origin).
 async function cacheNames(page: Page): Promise<string[]> {
   return (await page.evaluate(() => caches.keys())).sort();
@@ -58,8 +65,62 @@ async function redeploy(dir: string, marker: string) {
   const index = join(dir, "index.html");
   const html = await readFile(index, "utf8");
   await writeFile(index, html.replace("</head>", `<meta name="ncr-e2e-build" content="${marker}" /></head>`));
+  await finalize(dir);
+}
+
+/// Runs the build hook on `dir` (a deployment's sw.js is written).
+async function finalize(dir: string) {
   const hook = join(test.info().project.testDir, "..", "scripts", "finalize-dist.mjs");
   await run(process.execPath, [hook, dir]);
+}
+
+/// A deployment caught half way: index.html changes after the sw.js that
+/// lists it was written (a newer index.html is up, its sw.js not yet), so
+/// the file the server gives no longer has the bytes sw.js was built with.
+/// The page itself loads it as usual (nothing checks index.html's hash).
+async function changeAfterFinalize(dir: string) {
+  const index = join(dir, "index.html");
+  await writeFile(index, `${await readFile(index, "utf8")}<!-- changed after sw.js was written -->\n`);
+}
+
+/// How the install of a service worker for this page's scope ends:
+/// "installed" (it waits, or goes on to activate) or "redundant" (the
+/// install failed and the browser discarded the worker). `register` asks
+/// for the app's worker as the app does on every start (a registration
+/// that is installing is joined, one whose install failed is started
+/// again); `update` looks for a new sw.js, as the app's update check does.
+async function installOutcome(page: Page, how: "register" | "update"): Promise<string> {
+  return page.evaluate(async (how) => {
+    let worker: ServiceWorker | null;
+    if (how === "register") {
+      for (let attempt = 0; ; attempt++) {
+        const registration = await navigator.serviceWorker.register("./sw.js");
+        worker = registration.installing;
+        if (worker) break;
+        if (registration.waiting || registration.active || attempt === 10)
+          return `not installing (waiting: ${!!registration.waiting}, active: ${!!registration.active})`;
+        // A failed install whose registration is not cleared yet: again.
+        await new Promise((done) => setTimeout(done, 200));
+      }
+    } else {
+      const registration = (await navigator.serviceWorker.getRegistration())!;
+      const found = new Promise<ServiceWorker | null>((done) =>
+        registration.addEventListener("updatefound", () => done(registration.installing), { once: true }),
+      );
+      await registration.update().catch(() => {});
+      worker = await found;
+      if (!worker) return "not installing";
+    }
+    const w = worker;
+    return new Promise<string>((done) => {
+      const settled = () => {
+        if (w.state === "parsed" || w.state === "installing") return;
+        done(w.state === "redundant" ? "redundant" : "installed");
+      };
+      w.addEventListener("statechange", settled);
+      settled();
+    });
+  }, how);
 }
 
 test("after one visit the app starts, records a finding and keeps it with no network, from any path", async ({
@@ -73,7 +134,7 @@ test("after one visit the app starts, records a finding and keeps it with no net
   try {
     await page.goto(server.url);
     await setProfile(page);
-    await expect(page.getByText("Ready to work offline")).toBeVisible();
+    await expect(offlineReady(page)).toBeVisible();
     await createRegister(page);
     await saved(page);
     await workerActivated(page);
@@ -105,6 +166,141 @@ test("after one visit the app starts, records a finding and keeps it with no net
     await page.goBack();
     await expect(page.getByText("Showing 1 of 1 findings")).toBeVisible();
     await expect(page.getByRole("row").filter({ hasText: "Recorded on the plane" })).toHaveCount(1);
+    expectClean(w);
+  } finally {
+    await server.stop();
+  }
+});
+
+// Cloudflare Pages, Netlify (pretty URLs) and `serve` answer ".../index.html"
+// with a redirect to ".../". The worker's precache download of index.html
+// then ends in a redirected response, which Chromium refuses as the answer
+// to a navigation: the page said "Ready to work offline", yet did not start
+// offline. The worker stores a copy without the redirect.
+test("on a host that redirects index.html to its directory, the app still starts and records offline", async ({
+  page,
+  context,
+}) => {
+  test.setTimeout(90_000);
+  const server = await serveDist(distDir(), "/pretty/ncr/", { redirectIndex: true });
+  const w = await watch(page, server.origin);
+  try {
+    await page.goto(server.url);
+    await setProfile(page);
+    await expect(offlineReady(page)).toBeVisible();
+    await createRegister(page);
+    await saved(page);
+    await workerActivated(page);
+    // The worker asked for index.html and the host redirected it.
+    expect(w.fromWorker).toContain(`${server.url}index.html`);
+    expect(w.fromWorker).toContain(server.url);
+
+    await server.stop();
+    await context.setOffline(true);
+    await page.reload();
+    await expect(page.getByRole("heading", { level: 2, name: "ACME ISMS 2026" })).toBeVisible();
+    await expect(page.getByRole("status").filter({ hasText: "Offline: everything keeps working" })).toBeVisible();
+    await page.getByRole("button", { name: "New finding" }).click();
+    await expect(page.getByRole("heading", { level: 2, name: /^NC-\d{4}-JD-001/ })).toBeVisible();
+    await page.getByLabel("Title", { exact: true }).fill("Recorded behind a redirect");
+    await saved(page);
+    await page.reload();
+    await expect(page.getByLabel("Title", { exact: true })).toHaveValue("Recorded behind a redirect");
+    expectClean(w);
+  } finally {
+    await server.stop();
+  }
+});
+
+// The worker downloads every file with the SHA-256 its sw.js lists, so a
+// file that is not the one of its version (a deployment replacing files
+// while it installs) fails the whole install: nothing of that version is
+// stored, rather than newer files under its name.
+test("a first install whose files changed after sw.js was written stores nothing; the next visit after the deployment installs", async ({
+  page,
+}) => {
+  test.setTimeout(90_000);
+  const copy = await copyOfBuild("half-deployed");
+  await changeAfterFinalize(copy);
+  const server = await serveDist(copy, "/nc/half/");
+  const w = await watch(page, server.origin);
+  try {
+    await page.goto(server.url);
+    // The page itself works online (it is the newer index.html).
+    await setProfile(page);
+    expect(await installOutcome(page, "register")).toBe("redundant");
+    const registration = await page.evaluate(async () => {
+      const r = await navigator.serviceWorker.getRegistration();
+      return { installing: !!r?.installing, waiting: !!r?.waiting, active: !!r?.active };
+    });
+    expect(registration).toEqual({ installing: false, waiting: false, active: false });
+    expect(await cacheNames(page)).toEqual([]);
+    // The home screen does not claim what is not true.
+    await expect(page.getByText("Not yet ready to work offline")).toBeVisible();
+    await expect(offlineReady(page)).toHaveCount(0);
+    // If anything is reported failed (Chromium does not report a download
+    // refused for its integrity as a failed request), it is the worker's
+    // download of index.html, nothing else.
+    expect(w.foreign).toEqual([]);
+    expect(w.failed.filter((f) => !f.startsWith(`${server.url}index.html:`))).toEqual([]);
+    w.failed.length = 0;
+    w.errors.length = 0;
+
+    // The deployment completes (its sw.js is written): the next start
+    // installs it.
+    await finalize(copy);
+    await page.reload();
+    await expect(offlineReady(page)).toBeVisible();
+    await workerActivated(page);
+    expect(await cacheNames(page)).toHaveLength(1);
+    expectClean(w);
+  } finally {
+    await server.stop();
+  }
+});
+
+test("an update whose files change while it installs is not offered; the old version keeps serving and the next check installs it", async ({
+  page,
+  context,
+}) => {
+  test.setTimeout(90_000);
+  const copy = await copyOfBuild("half-updated");
+  const server = await serveDist(copy, "/nc/half-update/");
+  const w = await watch(page, server.origin);
+  try {
+    await page.goto(server.url);
+    await setProfile(page);
+    await workerActivated(page);
+    await page.reload();
+    expect(await page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+    const [oldCache] = await cacheNames(page);
+
+    // The next build's sw.js is up, then its index.html changes again.
+    await redeploy(copy, "second");
+    await changeAfterFinalize(copy);
+    expect(await installOutcome(page, "update")).toBe("redundant");
+    const offer = page.getByRole("status").filter({ hasText: "A new version of NC Register is ready." });
+    await expect(offer).toHaveCount(0);
+    expect(await cacheNames(page)).toEqual([oldCache]);
+    // The version the tab started with still answers, also offline.
+    await context.setOffline(true);
+    await page.reload();
+    await expect(page.getByRole("heading", { name: "Create register" })).toBeVisible();
+    await expect(page.locator('meta[name="ncr-e2e-build"]')).toHaveCount(0);
+    await context.setOffline(false);
+    expect(w.foreign).toEqual([]);
+    expect(w.failed.filter((f) => !f.startsWith(`${server.url}index.html:`))).toEqual([]);
+    w.failed.length = 0;
+    w.errors.length = 0;
+
+    // The deployment completes: the next check installs it and offers it.
+    await finalize(copy);
+    expect(await installOutcome(page, "update")).toBe("installed");
+    await expect(offer).toBeVisible();
+    await offer.getByRole("button", { name: "Update now" }).click();
+    await expect(page.locator('meta[name="ncr-e2e-build"]')).toHaveAttribute("content", "second");
+    await expect.poll(() => cacheNames(page)).toHaveLength(1);
+    expect((await cacheNames(page))[0]).not.toBe(oldCache);
     expectClean(w);
   } finally {
     await server.stop();

@@ -2,8 +2,13 @@
 // directory under a URL subpath, so the tests prove the build uses relative
 // asset URLs. No rewrite rules, no SPA fallback: a missing file is a 404.
 //
-//   node e2e/server.mjs <dist-dir> <port> <base-path>
+//   node e2e/server.mjs <dist-dir> <port> <base-path> [redirect-index]
 //   node e2e/server.mjs target/e2e-dist 4178 /nc/register/
+//
+// With `redirect-index`, it behaves like the many static hosts that prefer
+// directory URLs (Cloudflare Pages, Netlify's pretty URLs, `serve`): a GET
+// of ".../index.html" answers 301 to ".../" (query kept), which serves the
+// same file.
 //
 // Port 0 picks a free port; the first line printed names the actual URL
 // ("e2e server: <dir> at http://127.0.0.1:<port><base>"), which
@@ -13,8 +18,13 @@ import { createServer } from "node:http";
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, resolve, sep } from "node:path";
 
-const [distArg = "target/e2e-dist", portArg = "4178", baseArg = "/nc/register/"] =
+const [distArg = "target/e2e-dist", portArg = "4178", baseArg = "/nc/register/", modeArg = ""] =
   process.argv.slice(2);
+if (modeArg !== "" && modeArg !== "redirect-index") {
+  console.error(`e2e server: unknown mode ${JSON.stringify(modeArg)} (known: redirect-index)`);
+  process.exit(2);
+}
+const redirectIndex = modeArg === "redirect-index";
 const root = resolve(distArg);
 const port = Number(portArg);
 const base = baseArg.endsWith("/") ? baseArg : `${baseArg}/`;
@@ -65,6 +75,11 @@ const server = createServer(async (req, res) => {
     return res.end();
   }
   if (!path.startsWith(base)) return send(res, 404, "not found\n");
+  // "./" is relative to the request: its directory, wherever it is.
+  if (redirectIndex && path.endsWith("/index.html")) {
+    res.writeHead(301, { location: `./${url.search}`, "cache-control": "no-store" });
+    return res.end();
+  }
   let rel = path.slice(base.length);
   if (rel === "" || rel.endsWith("/")) rel += "index.html";
   const file = resolve(root, rel);

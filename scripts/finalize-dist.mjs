@@ -1,5 +1,6 @@
 // Finishes a Trunk build: adds the Content-Security-Policy to index.html and
-// writes the service worker, sw.js, listing every file of the build.
+// writes the service worker, sw.js, listing every file of the build with the
+// SHA-256 of its bytes.
 //
 // Run by Trunk as a post_build hook (Trunk.toml), after index.html is written
 // to the staging directory (env TRUNK_STAGING_DIR), or by hand on a finished
@@ -112,20 +113,28 @@ if (finished !== html) await writeFile(indexPath, finished);
 // The version covers every file the worker will cache (index.html with its
 // policy included) and the worker's own code, so that any change to either
 // gives a different sw.js, which is what makes browsers install it.
+//
+// Each PRECACHE entry is [path, SRI digest of the file's bytes]: the worker
+// downloads with `integrity`, so a file that changed after this sw.js was
+// written (a deployment in progress) fails its install instead of being
+// stored under this version.
 const template = await readFile(TEMPLATE, "utf8");
 const paths = (await files(root)).filter((p) => p !== WORKER).sort();
 const hash = createHash("sha256");
+const precache = [];
 for (const path of paths) {
+  const bytes = await readFile(join(root, path));
   hash.update(`${path}\0`);
-  hash.update(await readFile(join(root, path)));
+  hash.update(bytes);
   hash.update("\0");
+  precache.push([path, `sha256-${createHash("sha256").update(bytes).digest("base64")}`]);
 }
 hash.update(template);
 const version = hash.digest("hex");
 
 const worker =
   `const VERSION = ${JSON.stringify(version)};\n` +
-  `const PRECACHE = ${JSON.stringify(paths)};\n` +
+  `const PRECACHE = ${JSON.stringify(precache)};\n` +
   template;
 await writeFile(join(root, WORKER), worker);
 console.log(`finalize-dist: ${root}: CSP in index.html, ${WORKER} ${version.slice(0, 12)} caching ${paths.length} files`);

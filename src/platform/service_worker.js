@@ -4,12 +4,13 @@
 // hook) writes dist/sw.js as two generated lines,
 //
 //   const VERSION = "<sha256 of every file of the build>";
-//   const PRECACHE = ["index.html", "nc-register-….js", …];
+//   const PRECACHE = [["index.html", "sha256-<base64>"], ["nc-register-….js", "sha256-…"], …];
 //
-// followed by this file. Any change to the build changes VERSION and so the
-// bytes of sw.js, which is how the browser notices a new deployment. The
-// page (src/platform/sw.rs) registers "./sw.js", so the scope is the
-// directory the app is served from, whatever it is.
+// (every file of the build with the SRI digest of its bytes), followed by
+// this file. Any change to the build changes VERSION and so the bytes of
+// sw.js, which is how the browser notices a new deployment. The page
+// (src/platform/sw.rs) registers "./sw.js", so the scope is the directory
+// the app is served from, whatever it is.
 //
 // What it must never do: request another origin (the app promises that
 // nothing leaves the browser), take over open tabs on its own (a tab keeps
@@ -35,19 +36,54 @@ function isOwnOldCache(name) {
 }
 
 self.addEventListener("install", (event) => {
-  // `cache: "reload"` skips the HTTP cache: an old copy there could
-  // otherwise be stored under the new version. addAll is all or nothing, so
-  // a failed download leaves the worker uninstalled (and the page on the
-  // version it has) rather than half cached. No skipWaiting() here: see
-  // "message" below.
-  event.waitUntil(
-    caches.open(CACHE).then((cache) =>
-      cache.addAll(
-        PRECACHE.map((path) => new Request(new URL(path, self.location.href), { cache: "reload" })),
-      ),
-    ),
-  );
+  // No skipWaiting() here: see "message" below.
+  event.waitUntil(precache());
 });
+
+// Stores this version's files, all or nothing: every file is downloaded
+// first, and only when all of them arrived intact is anything put in the
+// cache (which is not even created before). A failed download, an HTTP
+// error or a file that is not the one this version lists makes the install
+// fail: the worker is discarded, the page keeps the version it has (or
+// works online only), and the next update check or visit tries again.
+async function precache() {
+  const downloads = await Promise.all(
+    PRECACHE.map(async ([path, integrity]) => {
+      // `cache: "reload"` skips the HTTP cache, where an older copy could
+      // sit. `integrity` makes fetch reject a file whose bytes are not the
+      // ones this sw.js was built with: a deployment that replaces the
+      // files while this worker installs (sw.js of one build, index.html
+      // of the next) would otherwise store the newer files under this
+      // version, and an index.html naming scripts that are not cached.
+      // It also makes fetch resolve only once the whole body is in (it is
+      // read to be checked), so waiting for every download holds no
+      // connection open: unread bodies would hold the browser's few
+      // connections to the host and the install would hang (seen in
+      // Chromium). Hence no entry without one.
+      if (!integrity) throw new Error(`precache: ${path}: no integrity in PRECACHE`);
+      const request = new Request(new URL(path, self.location.href), { cache: "reload", integrity });
+      const response = await fetch(request);
+      if (!response.ok) throw new Error(`precache: ${path}: HTTP ${response.status}`);
+      return [request, await storable(response)];
+    }),
+  );
+  const cache = await caches.open(CACHE);
+  // A put that fails (storage full) fails the install too; what it left
+  // in this version's cache is deleted by the next version's activation.
+  await Promise.all(downloads.map(([request, response]) => cache.put(request, response)));
+}
+
+// Many static hosts answer "…/index.html" with a redirect to "…/"
+// (Cloudflare Pages, Netlify's pretty URLs, `serve`). fetch follows it, but
+// the response remembers it was redirected, and the browser refuses such a
+// response as the answer to a navigation ("redirect mode is not follow"):
+// the app would not start offline. A copy of the final response, body and
+// headers, has no redirect in its history.
+async function storable(response) {
+  if (!response.redirected) return response;
+  const { status, statusText, headers } = response;
+  return new Response(await response.blob(), { status, statusText, headers });
+}
 
 self.addEventListener("activate", (event) => {
   // Runs only once no tab uses the previous version (or the user chose to
