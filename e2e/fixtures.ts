@@ -53,6 +53,9 @@ export async function watch(page: Page, origin?: string): Promise<Watch> {
     // Cancelled by the page itself (a reload or navigation while the
     // favicon or a prefetch was in flight): not a failure of the app.
     if (reason === "net::ERR_ABORTED") return;
+    // The browser's own favicon fetch (not the app's) can still be in flight
+    // when a test cuts the network.
+    if (reason === "net::ERR_INTERNET_DISCONNECTED" && /\/favicon[^/]*$/.test(new URL(req.url()).pathname)) return;
     w.failed.push(`${req.url()}: ${reason}`);
   });
   context.on("response", (res) => {
