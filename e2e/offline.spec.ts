@@ -457,3 +457,50 @@ test("the network watch catches a service worker's request to another origin", a
     await server.stop();
   }
 });
+
+test("a switch made in one tab is announced in the others, which reload only when asked", async ({
+  page,
+  context,
+}) => {
+  test.setTimeout(90_000);
+  const copy = await copyOfBuild("two-tabs");
+  const server = await serveDist(copy, "/nc/tabs/");
+  const w = await watch(page, server.origin);
+  try {
+    await page.goto(server.url);
+    await setProfile(page);
+    await createRegister(page);
+    await workerActivated(page);
+    await page.reload();
+    const other = await context.newPage();
+    await other.goto(page.url());
+    await expect(other.getByRole("heading", { level: 2, name: "ACME ISMS 2026" })).toBeVisible();
+    for (const tab of [page, other]) {
+      expect(await tab.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+    }
+
+    await redeploy(copy, "second");
+    await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())!.update());
+    const offer = page.getByRole("status").filter({ hasText: "A new version of NC Register is ready." });
+    await expect(offer).toBeVisible();
+    // Work typed just before the switch is saved before the page reloads.
+    await page.getByRole("button", { name: "New finding" }).click();
+    await page.getByLabel("Title", { exact: true }).fill("Typed just before updating");
+    await page.getByLabel("Owner").focus();
+    await offer.getByRole("button", { name: "Update now" }).click();
+    await expect(page.locator('meta[name="ncr-e2e-build"]')).toHaveAttribute("content", "second");
+    await expect(page.getByLabel("Title", { exact: true })).toHaveValue("Typed just before updating");
+
+    // The other tab still runs the old version and says so; it is not
+    // reloaded under its user.
+    const told = other.getByRole("status").filter({ hasText: "NC Register was updated in another tab." });
+    await expect(told).toBeVisible();
+    await expect(other.locator('meta[name="ncr-e2e-build"]')).toHaveCount(0);
+    await told.getByRole("button", { name: "Reload" }).click();
+    await expect(other.locator('meta[name="ncr-e2e-build"]')).toHaveAttribute("content", "second");
+    await expect(other.getByRole("row", { name: /Typed just before updating/ })).toBeVisible();
+    expectClean(w);
+  } finally {
+    await server.stop();
+  }
+});
