@@ -328,30 +328,19 @@ fn ConflictField(
             }
             .into_any(),
         ),
-        Editor::Text { multiline: false } => Some(
-            view! {
+        Editor::Text { multiline: false } | Editor::Date => {
+            let ty = if kind == Editor::Date { "date" } else { "text" };
+            let input = view! {
                 <input
                     id=input_id.clone()
-                    type="text"
+                    type=ty
                     aria-describedby=error_id.clone()
                     prop:value=move || draft.get()
                     on:input=move |ev| draft.set(event_target_value(&ev))
                 />
-            }
-            .into_any(),
-        ),
-        Editor::Date => Some(
-            view! {
-                <input
-                    id=input_id.clone()
-                    type="date"
-                    aria-describedby=error_id.clone()
-                    prop:value=move || draft.get()
-                    on:input=move |ev| draft.set(event_target_value(&ev))
-                />
-            }
-            .into_any(),
-        ),
+            };
+            Some(input.into_any())
+        }
         Editor::Grade | Editor::Source => {
             let options: Vec<(&'static str, &'static str)> = if kind == Editor::Grade {
                 Grade::ALL.iter().map(|g| (g.code(), g.label())).collect()

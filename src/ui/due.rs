@@ -10,6 +10,7 @@ use crate::core::due;
 use crate::core::model::{Grade, Settings};
 use crate::ui::route::Route;
 use crate::ui::state::{today, use_store};
+use crate::ui::widgets::grade_badge;
 
 /// What one row of the list shows.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -151,12 +152,7 @@ fn DueSoonList(register: String) -> impl IntoView {
                                                 <a href=href>{row.reference.clone()}</a>
                                             </td>
                                             <td>{title}</td>
-                                            <td>
-                                                <span class=format!(
-                                                    "grade grade-{}",
-                                                    row.grade.code(),
-                                                )>{row.grade.label()}</span>
-                                            </td>
+                                            <td>{grade_badge(row.grade)}</td>
                                             <td>
                                                 <ul class="clocks">{deadlines}</ul>
                                             </td>

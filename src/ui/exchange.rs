@@ -26,6 +26,7 @@ use crate::core::model::RegisterInfo;
 use crate::platform::files;
 use crate::ui::route::Route;
 use crate::ui::state::{new_id, today, use_store, Store};
+use crate::ui::widgets::enum_options;
 
 /// A register file of another register, waiting for the person's choice.
 #[derive(Clone)]
@@ -724,20 +725,7 @@ fn CsvMapping(import: CsvImport) -> impl IntoView {
                             <option value="" selected=move || current().is_none()>
                                 "Do not import"
                             </option>
-                            {Target::ALL
-                                .iter()
-                                .map(|t| {
-                                    let t = *t;
-                                    view! {
-                                        <option
-                                            value=t.code()
-                                            selected=move || current() == Some(t)
-                                        >
-                                            {t.label()}
-                                        </option>
-                                    }
-                                })
-                                .collect_view()}
+                            {enum_options(Some(current.into()))}
                         </select>
                     </td>
                 </tr>

@@ -6,10 +6,12 @@
 
 use std::time::Duration;
 
+use chrono::NaiveDate;
+
 use leptos::prelude::*;
 
 use crate::core::deadlines;
-use crate::core::model::{CauseCategory, Finding, Grade, Source};
+use crate::core::model::Finding;
 use crate::core::validate;
 use crate::platform::profile::{self, Draft};
 use crate::ui::conflicts::ConflictPanel;
@@ -18,9 +20,21 @@ use crate::ui::history::HistoryPanel;
 use crate::ui::lifecycle::LifecyclePanels;
 use crate::ui::picker::RequirementPicker;
 use crate::ui::route::Route;
-use crate::ui::state::{today, use_store};
+use crate::ui::state::{today, use_store, Store};
+use crate::ui::widgets::{EnumSelect, SelectField};
 
 const COMMIT_AFTER: Duration = Duration::from_millis(600);
+
+/// Reads one thing from the finding, reactively.
+pub(crate) fn read<T>(
+    store: Store,
+    fid: StoredValue<String>,
+    f: impl FnOnce(&Finding) -> T,
+) -> Option<T> {
+    store
+        .with_doc(|d| d.finding(&fid.get_value()).map(f))
+        .flatten()
+}
 
 #[component]
 pub fn FindingScreen(register: String, finding: String) -> impl IntoView {
@@ -57,15 +71,10 @@ pub fn FindingScreen(register: String, finding: String) -> impl IntoView {
 fn FindingDetail(finding: String) -> impl IntoView {
     let store = use_store();
     let fid = StoredValue::new(finding);
-    let read = move |f: fn(&Finding) -> String| {
-        store
-            .with_doc(|d| d.finding(&fid.get_value()).map(f))
-            .flatten()
-            .unwrap_or_default()
-    };
+    let value_of = move |f: fn(&Finding) -> String| read(store, fid, f).unwrap_or_default();
     let heading = move || {
-        let r = read(|f| f.reference.clone());
-        let t = read(|f| f.title.clone());
+        let r = value_of(|f| f.reference.clone());
+        let t = value_of(|f| f.title.clone());
         if t.is_empty() {
             format!("{r} (untitled)")
         } else {
@@ -144,18 +153,12 @@ pub fn FindingForm(finding: String) -> impl IntoView {
             })
             .unwrap_or_default()
     };
-    let value_of = move |f: fn(&Finding) -> String| {
-        store
-            .with_doc(|d| d.finding(&fid.get_value()).map(f))
-            .flatten()
-            .unwrap_or_default()
-    };
+    let value_of = move |f: fn(&Finding) -> String| read(store, fid, f).unwrap_or_default();
     let set = move |edit: Box<dyn FnOnce(&mut Finding)>| {
         if let Err(e) = store.update_finding(&fid.get_value(), edit) {
             store.error(e.to_string());
         }
     };
-    let date_error = RwSignal::new(None::<String>);
     view! {
         <form class="finding-form" on:submit=|ev| ev.prevent_default()>
             <TextField finding=fid.get_value() field="title" label="Title" />
@@ -163,169 +166,71 @@ pub fn FindingForm(finding: String) -> impl IntoView {
             <TextField finding=fid.get_value() field="evidence" label="Evidence" multiline=true />
             <RequirementPicker finding=fid.get_value() />
             <div class="row">
-                <div class="field">
-                    <label for="f-grade">"Grade"</label>
-                    <select
-                        id="f-grade"
-                        on:change=move |ev| {
-                            if let Some(g) = Grade::from_code(&event_target_value(&ev)) {
-                                set(Box::new(move |f| f.grade = g));
-                            }
+                <EnumSelect
+                    id="f-grade"
+                    label="Grade"
+                    selected=move || read(store, fid, |f| f.grade)
+                    on_change=move |g| {
+                        if let Some(g) = g {
+                            set(Box::new(move |f| f.grade = g));
                         }
-                    >
-                        {Grade::ALL
-                            .iter()
-                            .map(|g| {
-                                let code = g.code();
+                    }
+                />
+                <EnumSelect
+                    id="f-source"
+                    label="Source"
+                    selected=move || read(store, fid, |f| f.source)
+                    on_change=move |s| {
+                        if let Some(s) = s {
+                            set(Box::new(move |f| f.source = s));
+                        }
+                    }
+                />
+                <SelectField
+                    id="f-audit"
+                    label="Audit"
+                    on_change=move |v| set(Box::new(move |f| f.audit = v))
+                >
+                    <option value="" selected=move || value_of(|f| f.audit.clone()).is_empty()>
+                        "None"
+                    </option>
+                    {move || {
+                        audits()
+                            .into_iter()
+                            .map(|(id, title)| {
+                                let key = id.clone();
                                 view! {
                                     <option
-                                        value=code
-                                        selected=move || {
-                                            value_of(|f| f.grade.code().to_owned()) == code
-                                        }
+                                        value=id
+                                        selected=move || value_of(|f| f.audit.clone()) == key
                                     >
-                                        {g.label()}
+                                        {title}
                                     </option>
                                 }
                             })
-                            .collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="f-source">"Source"</label>
-                    <select
-                        id="f-source"
-                        on:change=move |ev| {
-                            if let Some(s) = Source::from_code(&event_target_value(&ev)) {
-                                set(Box::new(move |f| f.source = s));
-                            }
-                        }
-                    >
-                        {Source::ALL
-                            .iter()
-                            .map(|s| {
-                                let code = s.code();
-                                view! {
-                                    <option
-                                        value=code
-                                        selected=move || {
-                                            value_of(|f| f.source.code().to_owned()) == code
-                                        }
-                                    >
-                                        {s.label()}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="f-audit">"Audit"</label>
-                    <select
-                        id="f-audit"
-                        on:change=move |ev| {
-                            let v = event_target_value(&ev);
-                            set(Box::new(move |f| f.audit = v));
-                        }
-                    >
-                        <option value="" selected=move || value_of(|f| f.audit.clone()).is_empty()>
-                            "None"
-                        </option>
-                        {move || {
-                            audits()
-                                .into_iter()
-                                .map(|(id, title)| {
-                                    let key = id.clone();
-                                    view! {
-                                        <option
-                                            value=id
-                                            selected=move || value_of(|f| f.audit.clone()) == key
-                                        >
-                                            {title}
-                                        </option>
-                                    }
-                                })
-                                .collect_view()
-                        }}
-                    </select>
-                </div>
+                            .collect_view()
+                    }}
+                </SelectField>
             </div>
             <div class="row">
                 <TextField finding=fid.get_value() field="area" label="Area" />
-                <div class="field">
-                    <label for="f-detected">"Detected on"</label>
-                    <input
-                        id="f-detected"
-                        type="date"
-                        aria-describedby="f-detected-error"
-                        prop:value=move || value_of(|f| {
-                            f.detected_on.map(|d| d.to_string()).unwrap_or_default()
-                        })
-                        on:change=move |ev| {
-                            match validate::parse_date("Detected on", &event_target_value(&ev)) {
-                                Ok(d) => {
-                                    match store
-                                        .update_finding(
-                                            &fid.get_value(),
-                                            move |f| f.detected_on = d,
-                                        )
-                                    {
-                                        Ok(()) => date_error.set(None),
-                                        Err(e) => date_error.set(Some(e.to_string())),
-                                    }
-                                }
-                                Err(e) => date_error.set(Some(e.to_string())),
-                            }
-                        }
-                    />
-                    <p id="f-detected-error" class="field-error" role="alert">
-                        {move || date_error.get()}
-                    </p>
-                </div>
+                <DateField
+                    finding=fid.get_value()
+                    date=DateSlot::DetectedOn
+                    label="Detected on"
+                    id="f-detected"
+                />
             </div>
             <div class="row">
                 <TextField finding=fid.get_value() field="raised_by" label="Raised by" />
                 <TextField finding=fid.get_value() field="owner" label="Owner" />
-                <div class="field">
-                    <label for="f-cause">"Cause category"</label>
-                    <select
-                        id="f-cause"
-                        on:change=move |ev| {
-                            let c = CauseCategory::from_code(&event_target_value(&ev));
-                            set(Box::new(move |f| f.cause = c));
-                        }
-                    >
-                        <option
-                            value=""
-                            selected=move || {
-                                value_of(|f| {
-                                        f.cause.map(|c| c.code().to_owned()).unwrap_or_default()
-                                    })
-                                    .is_empty()
-                            }
-                        >
-                            "Not yet known"
-                        </option>
-                        {CauseCategory::ALL
-                            .iter()
-                            .map(|c| {
-                                let code = c.code();
-                                view! {
-                                    <option
-                                        value=code
-                                        selected=move || {
-                                            value_of(|f| {
-                                                f.cause.map(|c| c.code().to_owned()).unwrap_or_default()
-                                            }) == code
-                                        }
-                                    >
-                                        {c.label()}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
-                </div>
+                <EnumSelect
+                    id="f-cause"
+                    label="Cause category"
+                    none="Not yet known"
+                    selected=move || read(store, fid, |f| f.cause).flatten()
+                    on_change=move |c| set(Box::new(move |f| f.cause = c))
+                />
             </div>
         </form>
     }
@@ -451,6 +356,97 @@ pub fn TextField(
         <div class="field">
             <label for=input_id>{label}</label>
             {control}
+            <p id=error_id class="field-error" role="alert">
+                {move || error.get()}
+            </p>
+        </div>
+    }
+}
+
+/// Which date of the finding a [`DateField`] edits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DateSlot {
+    DetectedOn,
+    Correction,
+    ReviewDue,
+    ReviewedOn,
+    ActionDue(String),
+    ActionDone(String),
+}
+
+impl DateSlot {
+    fn get(&self, f: &Finding) -> Option<NaiveDate> {
+        match self {
+            DateSlot::DetectedOn => f.detected_on,
+            DateSlot::Correction => f.correction.done_on,
+            DateSlot::ReviewDue => f.review.due,
+            DateSlot::ReviewedOn => f.review.reviewed_on,
+            DateSlot::ActionDue(a) => f.actions.get(a).and_then(|a| a.due),
+            DateSlot::ActionDone(a) => f.actions.get(a).and_then(|a| a.done_on),
+        }
+    }
+
+    fn set(&self, f: &mut Finding, date: Option<NaiveDate>) {
+        match self {
+            DateSlot::DetectedOn => f.detected_on = date,
+            DateSlot::Correction => f.correction.done_on = date,
+            DateSlot::ReviewDue => f.review.due = date,
+            DateSlot::ReviewedOn => f.review.reviewed_on = date,
+            DateSlot::ActionDue(a) => {
+                if let Some(a) = f.actions.get_mut(a) {
+                    a.due = date;
+                }
+            }
+            DateSlot::ActionDone(a) => {
+                if let Some(a) = f.actions.get_mut(a) {
+                    a.done_on = date;
+                }
+            }
+        }
+    }
+}
+
+/// A date input that saves when changed; a refused date (future, before
+/// detection) is explained under it and not saved.
+#[component]
+pub fn DateField(
+    finding: String,
+    date: DateSlot,
+    label: &'static str,
+    #[prop(into)] id: String,
+) -> impl IntoView {
+    let store = use_store();
+    let fid = StoredValue::new(finding);
+    let slot = StoredValue::new(date);
+    let error = RwSignal::new(None::<String>);
+    let error_id = format!("{id}-error");
+    let value = move || {
+        read(store, fid, |f| slot.with_value(|s| s.get(f)))
+            .flatten()
+            .map(|d| d.to_string())
+            .unwrap_or_default()
+    };
+    let change =
+        move |ev: leptos::ev::Event| match validate::parse_date(label, &event_target_value(&ev)) {
+            Ok(date) => {
+                let slot = slot.get_value();
+                match store.update_finding(&fid.get_value(), move |f| slot.set(f, date)) {
+                    Ok(()) => error.set(None),
+                    Err(e) => error.set(Some(e.to_string())),
+                }
+            }
+            Err(e) => error.set(Some(e.to_string())),
+        };
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id
+                type="date"
+                aria-describedby=error_id.clone()
+                prop:value=value
+                on:change=change
+            />
             <p id=error_id class="field-error" role="alert">
                 {move || error.get()}
             </p>

@@ -7,19 +7,18 @@
 //! (which step is allowed, what a review does) are the core's: a refused step
 //! shows the core's own sentences, as a checklist next to the buttons.
 
-use chrono::NaiveDate;
 use leptos::prelude::*;
 
 use crate::core::deadlines::{self, DueState};
 use crate::core::document::DocError;
 use crate::core::model::{ActionStatus, CorrectiveAction, Finding, ReviewResult, SimilarVerdict};
 use crate::core::similar;
-use crate::core::validate;
 use crate::core::workflow;
 use crate::ui::fields::{action_field_name, ActionText, WHY_STEPS};
-use crate::ui::finding::TextField;
+use crate::ui::finding::{read, DateField, DateSlot, TextField};
 use crate::ui::route::Route;
-use crate::ui::state::{today, use_store, Store};
+use crate::ui::state::{today, use_store};
+use crate::ui::widgets::{EnumSelect, SelectField};
 
 /// Suggested root-cause methods; five whys first because it needs no
 /// training and the page has a helper for it. Any other text is kept.
@@ -30,13 +29,6 @@ const METHODS: &[&str] = &[
     "Pareto analysis",
     "8D problem solving",
 ];
-
-/// Reads one thing from the finding, reactively.
-fn read<T>(store: Store, fid: StoredValue<String>, f: impl FnOnce(&Finding) -> T) -> Option<T> {
-    store
-        .with_doc(|d| d.finding(&fid.get_value()).map(f))
-        .flatten()
-}
 
 /// A refusal as the sentences to show, one per missing item.
 fn error_lines(e: &DocError) -> Vec<String> {
@@ -185,89 +177,6 @@ fn LifecycleSection(finding: String) -> impl IntoView {
     }
 }
 
-/// Which date of the finding a [`DateField`] edits.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum DateSlot {
-    Correction,
-    ReviewDue,
-    ReviewedOn,
-    ActionDue(String),
-    ActionDone(String),
-}
-
-impl DateSlot {
-    fn get(&self, f: &Finding) -> Option<NaiveDate> {
-        match self {
-            DateSlot::Correction => f.correction.done_on,
-            DateSlot::ReviewDue => f.review.due,
-            DateSlot::ReviewedOn => f.review.reviewed_on,
-            DateSlot::ActionDue(a) => f.actions.get(a).and_then(|a| a.due),
-            DateSlot::ActionDone(a) => f.actions.get(a).and_then(|a| a.done_on),
-        }
-    }
-
-    fn set(&self, f: &mut Finding, date: Option<NaiveDate>) {
-        match self {
-            DateSlot::Correction => f.correction.done_on = date,
-            DateSlot::ReviewDue => f.review.due = date,
-            DateSlot::ReviewedOn => f.review.reviewed_on = date,
-            DateSlot::ActionDue(a) => {
-                if let Some(a) = f.actions.get_mut(a) {
-                    a.due = date;
-                }
-            }
-            DateSlot::ActionDone(a) => {
-                if let Some(a) = f.actions.get_mut(a) {
-                    a.done_on = date;
-                }
-            }
-        }
-    }
-}
-
-/// A date input that saves when changed; a refused date (future, before
-/// detection) is explained under it and not saved.
-#[component]
-fn DateField(finding: String, date: DateSlot, label: &'static str, id: String) -> impl IntoView {
-    let store = use_store();
-    let fid = StoredValue::new(finding);
-    let slot = StoredValue::new(date);
-    let error = RwSignal::new(None::<String>);
-    let error_id = format!("{id}-error");
-    let value = move || {
-        read(store, fid, |f| slot.with_value(|s| s.get(f)))
-            .flatten()
-            .map(|d| d.to_string())
-            .unwrap_or_default()
-    };
-    let change =
-        move |ev: leptos::ev::Event| match validate::parse_date(label, &event_target_value(&ev)) {
-            Ok(date) => {
-                let slot = slot.get_value();
-                match store.update_finding(&fid.get_value(), move |f| slot.set(f, date)) {
-                    Ok(()) => error.set(None),
-                    Err(e) => error.set(Some(e.to_string())),
-                }
-            }
-            Err(e) => error.set(Some(e.to_string())),
-        };
-    view! {
-        <div class="field">
-            <label for=id.clone()>{label}</label>
-            <input
-                id=id
-                type="date"
-                aria-describedby=error_id.clone()
-                prop:value=value
-                on:change=change
-            />
-            <p id=error_id class="field-error" role="alert">
-                {move || error.get()}
-            </p>
-        </div>
-    }
-}
-
 #[component]
 fn CorrectionSection(finding: String) -> impl IntoView {
     view! {
@@ -287,7 +196,7 @@ fn CorrectionSection(finding: String) -> impl IntoView {
                     finding=finding
                     date=DateSlot::Correction
                     label="Correction date"
-                    id="f-correction-date".to_string()
+                    id="f-correction-date"
                 />
             </div>
         </section>
@@ -299,8 +208,7 @@ fn RootCauseSection(finding: String) -> impl IntoView {
     let store = use_store();
     let fid = StoredValue::new(finding);
     let method = move || read(store, fid, |f| f.root_cause.method.clone()).unwrap_or_default();
-    let set_method = move |ev: leptos::ev::Event| {
-        let m = event_target_value(&ev);
+    let set_method = move |m: String| {
         if let Err(e) = store.update_finding(&fid.get_value(), move |f| f.root_cause.method = m) {
             store.error(e.to_string());
         }
@@ -308,35 +216,32 @@ fn RootCauseSection(finding: String) -> impl IntoView {
     view! {
         <section class="panel step" aria-labelledby="root-cause-title">
             <h3 id="root-cause-title">"Root-cause analysis"</h3>
-            <div class="field">
-                <label for="f-root-cause-method">"Root-cause method"</label>
-                <select id="f-root-cause-method" on:change=set_method>
-                    <option value="" selected=move || method().is_empty()>
-                        "Not chosen yet (five whys suggested)"
-                    </option>
-                    {METHODS
-                        .iter()
-                        .map(|&m| {
+            <SelectField id="f-root-cause-method" label="Root-cause method" on_change=set_method>
+                <option value="" selected=move || method().is_empty()>
+                    "Not chosen yet (five whys suggested)"
+                </option>
+                {METHODS
+                    .iter()
+                    .map(|&m| {
+                        view! {
+                            <option value=m selected=move || method() == m>
+                                {m}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+                {move || {
+                    let current = method();
+                    (!current.is_empty() && !METHODS.contains(&current.as_str()))
+                        .then(|| {
                             view! {
-                                <option value=m selected=move || method() == m>
-                                    {m}
+                                <option value=current.clone() selected=true>
+                                    {current.clone()}
                                 </option>
                             }
                         })
-                        .collect_view()}
-                    {move || {
-                        let current = method();
-                        (!current.is_empty() && !METHODS.contains(&current.as_str()))
-                            .then(|| {
-                                view! {
-                                    <option value=current.clone() selected=true>
-                                        {current.clone()}
-                                    </option>
-                                }
-                            })
-                    }}
-                </select>
-            </div>
+                }}
+            </SelectField>
             <fieldset class="whys">
                 <legend>"Five whys"</legend>
                 <p class="help">
@@ -442,6 +347,21 @@ fn SimilarSection(finding: String) -> impl IntoView {
         }
     };
     let href = move |id: &str| Route::Finding(register(), id.to_owned()).href();
+    // Described by the text before it, so that a screen reader says which
+    // finding "Link" or "Unlink" is about.
+    let judge_button =
+        move |r: &Related, text_id: &str, verdict: Option<SimilarVerdict>, text: &'static str| {
+            let other = r.id.clone();
+            view! {
+                <button
+                    type="button"
+                    aria-describedby=text_id.to_owned()
+                    on:click=move |_| judge(other.clone(), verdict)
+                >
+                    {text}
+                </button>
+            }
+        };
     let label = |r: &Related| {
         if r.title.is_empty() {
             r.reference.clone()
@@ -472,8 +392,6 @@ fn SimilarSection(finding: String) -> impl IntoView {
                         key=|r| r.clone()
                         children=move |r| {
                             let text_id = format!("similar-{}", r.id);
-                            let link_id = r.id.clone();
-                            let dismiss_id = r.id.clone();
                             view! {
                                 <li>
                                     <span id=text_id.clone()>
@@ -481,24 +399,18 @@ fn SimilarSection(finding: String) -> impl IntoView {
                                         " · "
                                         <span class="muted">{r.why.clone()}</span>
                                     </span>
-                                    <button
-                                        type="button"
-                                        aria-describedby=text_id.clone()
-                                        on:click=move |_| {
-                                            judge(link_id.clone(), Some(SimilarVerdict::Linked))
-                                        }
-                                    >
-                                        "Link"
-                                    </button>
-                                    <button
-                                        type="button"
-                                        aria-describedby=text_id
-                                        on:click=move |_| {
-                                            judge(dismiss_id.clone(), Some(SimilarVerdict::Dismissed))
-                                        }
-                                    >
-                                        "Dismiss"
-                                    </button>
+                                    {judge_button(
+                                        &r,
+                                        &text_id,
+                                        Some(SimilarVerdict::Linked),
+                                        "Link",
+                                    )}
+                                    {judge_button(
+                                        &r,
+                                        &text_id,
+                                        Some(SimilarVerdict::Dismissed),
+                                        "Dismiss",
+                                    )}
                                 </li>
                             }
                         }
@@ -516,19 +428,12 @@ fn SimilarSection(finding: String) -> impl IntoView {
                         key=|r| r.clone()
                         children=move |r| {
                             let text_id = format!("linked-{}", r.id);
-                            let id = r.id.clone();
                             view! {
                                 <li>
                                     <a id=text_id.clone() href=href(&r.id)>
                                         {label(&r)}
                                     </a>
-                                    <button
-                                        type="button"
-                                        aria-describedby=text_id
-                                        on:click=move |_| judge(id.clone(), None)
-                                    >
-                                        "Unlink"
-                                    </button>
+                                    {judge_button(&r, &text_id, None, "Unlink")}
                                 </li>
                             }
                         }
@@ -543,17 +448,10 @@ fn SimilarSection(finding: String) -> impl IntoView {
                         key=|r| r.clone()
                         children=move |r| {
                             let text_id = format!("dismissed-{}", r.id);
-                            let id = r.id.clone();
                             view! {
                                 <li>
                                     <span id=text_id.clone()>{label(&r)}</span>
-                                    <button
-                                        type="button"
-                                        aria-describedby=text_id
-                                        on:click=move |_| judge(id.clone(), None)
-                                    >
-                                        "Reconsider"
-                                    </button>
+                                    {judge_button(&r, &text_id, None, "Reconsider")}
                                 </li>
                             }
                         }
@@ -611,8 +509,8 @@ fn ActionEditor(finding: String, action: String, number: usize) -> impl IntoView
             .map(|a| deadlines::action_state(&a, today()))
             .unwrap_or(DueState::NoDate)
     };
-    let set_status = move |ev: leptos::ev::Event| {
-        let Some(s) = ActionStatus::from_code(&event_target_value(&ev)) else {
+    let set_status = move |s: Option<ActionStatus>| {
+        let Some(s) = s else {
             return;
         };
         let id = fid.get_value();
@@ -640,21 +538,12 @@ fn ActionEditor(finding: String, action: String, number: usize) -> impl IntoView
                     label="Due date"
                     id=format!("a-{}-due", aid.get_value())
                 />
-                <div class="field">
-                    <label for=status_id.clone()>"Action status"</label>
-                    <select id=status_id on:change=set_status>
-                        {ActionStatus::ALL
-                            .iter()
-                            .map(|&s| {
-                                view! {
-                                    <option value=s.code() selected=move || status() == s>
-                                        {s.label()}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
-                </div>
+                <EnumSelect
+                    id=status_id
+                    label="Action status"
+                    selected=move || Some(status())
+                    on_change=set_status
+                />
                 <DateField
                     finding=fid.get_value()
                     date=DateSlot::ActionDone(aid.get_value())
@@ -734,14 +623,14 @@ fn ReviewSection(finding: String) -> impl IntoView {
                     finding=fid.get_value()
                     date=DateSlot::ReviewDue
                     label="Review due"
-                    id="f-review-due".to_string()
+                    id="f-review-due"
                 />
                 <TextField finding=fid.get_value() field="reviewer" label="Reviewer" />
                 <DateField
                     finding=fid.get_value()
                     date=DateSlot::ReviewedOn
                     label="Reviewed on"
-                    id="f-reviewed-on".to_string()
+                    id="f-reviewed-on"
                 />
             </div>
             <TextField

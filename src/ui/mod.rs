@@ -16,5 +16,6 @@ mod register;
 mod report;
 pub mod route;
 pub mod state;
+mod widgets;
 
 pub use app::App;

@@ -6,13 +6,14 @@ use leptos::prelude::*;
 
 use crate::core::catalogue::Theme;
 use crate::core::deadlines::{self, DueState};
-use crate::core::model::{Grade, Source, Status};
+use crate::core::model::{Grade, Status};
 use crate::core::query::{self, Counts, DueFilter, Query, SortKey, StatusFilter};
 use crate::ui::device::ExportReminder;
 use crate::ui::due::ClockSettings;
 use crate::ui::exchange::ExchangeToolbar;
 use crate::ui::route::Route;
 use crate::ui::state::{new_id, today, use_store};
+use crate::ui::widgets::{enum_options, grade_badge, EnumSelect, SelectField};
 
 const PAGE: usize = 50;
 
@@ -127,7 +128,10 @@ fn RegisterView(register: String) -> impl IntoView {
             .with_doc(|d| {
                 let live: Vec<_> = d.live_findings().collect();
                 (
-                    query::owners(live.iter().copied()),
+                    query::owners(live.iter().copied())
+                        .into_iter()
+                        .map(|o| (o.clone(), o))
+                        .collect::<Vec<_>>(),
                     query::requirements(live.iter().copied()),
                     d.audits()
                         .into_values()
@@ -183,170 +187,113 @@ fn RegisterView(register: String) -> impl IntoView {
                         }
                     />
                 </div>
-                <div class="field">
-                    <label for="q-grade">"Grade"</label>
-                    <select
-                        id="q-grade"
-                        on:change=move |ev| {
-                            let g = Grade::from_code(&event_target_value(&ev));
-                            set_query(Box::new(move |q| q.grade = g));
-                        }
-                    >
-                        <option value="">"All grades"</option>
-                        {Grade::ALL
+                <EnumSelect
+                    id="q-grade"
+                    label="Grade"
+                    none="All grades"
+                    on_change=move |g| set_query(Box::new(move |q| q.grade = g))
+                />
+                <SelectField
+                    id="q-status"
+                    label="Status"
+                    on_change=move |v| {
+                        let s = match v.as_str() {
+                            "" => StatusFilter::Any,
+                            "active" => StatusFilter::Active,
+                            other => {
+                                Status::from_code(other)
+                                    .map(StatusFilter::Is)
+                                    .unwrap_or(StatusFilter::Any)
+                            }
+                        };
+                        set_query(Box::new(move |q| q.status = s));
+                    }
+                >
+                    <option value="">"All statuses"</option>
+                    <option value="active">"Not closed or rejected"</option>
+                    {enum_options::<Status>(None)}
+                </SelectField>
+                <EnumSelect
+                    id="q-source"
+                    label="Source"
+                    none="All sources"
+                    on_change=move |s| set_query(Box::new(move |q| q.source = s))
+                />
+                <SelectField
+                    id="q-audit"
+                    label="Audit"
+                    on_change=move |v| {
+                        set_query(Box::new(move |q| q.audit = (!v.is_empty()).then_some(v)))
+                    }
+                >
+                    <option value="">"All audits"</option>
+                    {move || listed_options(options.get().2)}
+                </SelectField>
+                <SelectField
+                    id="q-requirement"
+                    label="Requirement"
+                    on_change=move |v| {
+                        set_query(
+                            Box::new(move |q| {
+                                q.theme = v.strip_prefix("theme:").and_then(Theme::from_label);
+                                q.requirement = (!v.is_empty() && !v.starts_with("theme:"))
+                                    .then_some(v);
+                            }),
+                        )
+                    }
+                >
+                    <option value="">"All requirements"</option>
+                    <optgroup label="Annex A themes">
+                        {Theme::ALL
                             .iter()
-                            .map(|g| view! { <option value=g.code()>{g.label()}</option> })
-                            .collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="q-status">"Status"</label>
-                    <select
-                        id="q-status"
-                        on:change=move |ev| {
-                            let v = event_target_value(&ev);
-                            let s = match v.as_str() {
-                                "" => StatusFilter::Any,
-                                "active" => StatusFilter::Active,
-                                other => {
-                                    Status::from_code(other)
-                                        .map(StatusFilter::Is)
-                                        .unwrap_or(StatusFilter::Any)
+                            .map(|t| {
+                                let label = format!("{} controls ({})", t.label(), t.section());
+                                view! {
+                                    <option value=format!("theme:{}", t.label())>{label}</option>
                                 }
-                            };
-                            set_query(Box::new(move |q| q.status = s));
-                        }
-                    >
-                        <option value="">"All statuses"</option>
-                        <option value="active">"Not closed or rejected"</option>
-                        {Status::ALL
-                            .iter()
-                            .map(|s| view! { <option value=s.code()>{s.label()}</option> })
+                            })
                             .collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="q-source">"Source"</label>
-                    <select
-                        id="q-source"
-                        on:change=move |ev| {
-                            let s = Source::from_code(&event_target_value(&ev));
-                            set_query(Box::new(move |q| q.source = s));
-                        }
-                    >
-                        <option value="">"All sources"</option>
-                        {Source::ALL
-                            .iter()
-                            .map(|s| view! { <option value=s.code()>{s.label()}</option> })
-                            .collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="q-audit">"Audit"</label>
-                    <select
-                        id="q-audit"
-                        on:change=move |ev| {
-                            let v = event_target_value(&ev);
-                            set_query(Box::new(move |q| q.audit = (!v.is_empty()).then_some(v)));
-                        }
-                    >
-                        <option value="">"All audits"</option>
+                    </optgroup>
+                    <optgroup label="Cited in this register">
                         {move || {
                             options
                                 .get()
-                                .2
+                                .1
                                 .into_iter()
-                                .map(|(id, t)| view! { <option value=id>{t}</option> })
-                                .collect_view()
-                        }}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="q-requirement">"Requirement"</label>
-                    <select
-                        id="q-requirement"
-                        on:change=move |ev| {
-                            let v = event_target_value(&ev);
-                            set_query(
-                                Box::new(move |q| {
-                                    q.theme = v.strip_prefix("theme:").and_then(Theme::from_label);
-                                    q.requirement = (!v.is_empty() && !v.starts_with("theme:"))
-                                        .then_some(v);
-                                }),
-                            );
-                        }
-                    >
-                        <option value="">"All requirements"</option>
-                        <optgroup label="Annex A themes">
-                            {Theme::ALL
-                                .iter()
-                                .map(|t| {
-                                    let label = format!("{} controls ({})", t.label(), t.section());
-                                    view! {
-                                        <option value=format!(
-                                            "theme:{}",
-                                            t.label(),
-                                        )>{label}</option>
-                                    }
-                                })
-                                .collect_view()}
-                        </optgroup>
-                        <optgroup label="Cited in this register">
-                            {move || {
-                                options
-                                    .get()
-                                    .1
-                                    .into_iter()
-                                    .map(|r| {
-                                        let label = crate::ui::picker::describe(&r);
-                                        view! { <option value=r>{label}</option> }
-                                    })
-                                    .collect_view()
-                            }}
-                        </optgroup>
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="q-owner">"Owner"</label>
-                    <select
-                        id="q-owner"
-                        on:change=move |ev| {
-                            let v = event_target_value(&ev);
-                            set_query(Box::new(move |q| q.owner = (!v.is_empty()).then_some(v)));
-                        }
-                    >
-                        <option value="">"All owners"</option>
-                        {move || {
-                            options
-                                .get()
-                                .0
-                                .into_iter()
-                                .map(|o| {
-                                    let v = o.clone();
-                                    view! { <option value=v>{o}</option> }
+                                .map(|r| {
+                                    let label = crate::ui::picker::describe(&r);
+                                    view! { <option value=r>{label}</option> }
                                 })
                                 .collect_view()
                         }}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="q-due">"Due"</label>
-                    <select
-                        id="q-due"
-                        on:change=move |ev| {
-                            let d = match event_target_value(&ev).as_str() {
-                                "overdue" => Some(DueFilter::Overdue),
-                                "soon" => Some(DueFilter::DueSoon),
-                                _ => None,
-                            };
-                            set_query(Box::new(move |q| q.due = d));
-                        }
-                    >
-                        <option value="">"Any due date"</option>
-                        <option value="overdue">"Overdue"</option>
-                        <option value="soon">"Due soon"</option>
-                    </select>
-                </div>
+                    </optgroup>
+                </SelectField>
+                <SelectField
+                    id="q-owner"
+                    label="Owner"
+                    on_change=move |v| {
+                        set_query(Box::new(move |q| q.owner = (!v.is_empty()).then_some(v)))
+                    }
+                >
+                    <option value="">"All owners"</option>
+                    {move || listed_options(options.get().0)}
+                </SelectField>
+                <SelectField
+                    id="q-due"
+                    label="Due"
+                    on_change=move |v| {
+                        let d = match v.as_str() {
+                            "overdue" => Some(DueFilter::Overdue),
+                            "soon" => Some(DueFilter::DueSoon),
+                            _ => None,
+                        };
+                        set_query(Box::new(move |q| q.due = d));
+                    }
+                >
+                    <option value="">"Any due date"</option>
+                    <option value="overdue">"Overdue"</option>
+                    <option value="soon">"Due soon"</option>
+                </SelectField>
             </form>
             <p class="counts" role="status" aria-live="polite">
                 {move || {
@@ -358,6 +305,15 @@ fn RegisterView(register: String) -> impl IntoView {
             <Pager table=table page=page />
         </section>
     }
+}
+
+/// Options found in the register, as (value, text): audits are chosen by
+/// id but read by title.
+fn listed_options(values: Vec<(String, String)>) -> impl IntoView {
+    values
+        .into_iter()
+        .map(|(value, text)| view! { <option value=value>{text}</option> })
+        .collect_view()
 }
 
 #[component]
@@ -457,12 +413,7 @@ fn FindingsTable(
                                             })}
                                     </td>
                                     <td>{title}</td>
-                                    <td>
-                                        <span class=format!(
-                                            "grade grade-{}",
-                                            row.grade.code(),
-                                        )>{row.grade.label()}</span>
-                                    </td>
+                                    <td>{grade_badge(row.grade)}</td>
                                     <td>{row.status.label()}</td>
                                     <td>{row.requirement.clone()}</td>
                                     <td>{row.owner.clone()}</td>

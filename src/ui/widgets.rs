@@ -1,0 +1,161 @@
+//! Small pieces shared by the screens: a labelled `<select>`, the same for
+//! the core's keyed enums (whose options are their `code()`s), a grade badge.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use leptos::prelude::*;
+
+use crate::core::exchange::csv::Target;
+use crate::core::model::{ActionStatus, CauseCategory, Grade, Source, Status};
+
+/// What a `<select>` needs of an enum. The core's enums already have these
+/// as inherent items; the trait only lets one control serve them all, and
+/// lives here because the core knows nothing of controls.
+pub trait Keyed: Copy + Send + Sync + 'static {
+    const ALL: &'static [Self];
+    fn code(self) -> &'static str;
+    fn label(self) -> &'static str;
+    fn from_code(code: &str) -> Option<Self>;
+}
+
+macro_rules! keyed {
+    ($($name:ty),+) => {$(
+        impl Keyed for $name {
+            const ALL: &'static [Self] = <$name>::ALL;
+            fn code(self) -> &'static str {
+                <$name>::code(self)
+            }
+            fn label(self) -> &'static str {
+                <$name>::label(self)
+            }
+            fn from_code(code: &str) -> Option<Self> {
+                <$name>::from_code(code)
+            }
+        }
+    )+};
+}
+
+keyed!(Grade, Source, Status, CauseCategory, ActionStatus, Target);
+
+/// A grade as the tables show it, coloured by the stylesheet.
+pub fn grade_badge(grade: Grade) -> impl IntoView {
+    view! { <span class=format!("grade grade-{}", grade.code())>{grade.label()}</span> }
+}
+
+/// A `<select>` under its label, as every filter and form field lays one
+/// out; `on_change` gets the chosen option's value.
+#[component]
+pub fn SelectField<C: IntoView + 'static>(
+    #[prop(into)] id: String,
+    label: &'static str,
+    on_change: impl Fn(String) + 'static,
+    // Typed: `Children` would erase each call's options into an `AnyView`,
+    // which costs about 4 KB of wasm over the app's selects.
+    children: TypedChildren<C>,
+) -> impl IntoView {
+    let options = children.into_inner();
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <select id=id on:change=move |ev| on_change(event_target_value(&ev))>
+                {options()}
+            </select>
+        </div>
+    }
+}
+
+/// A [`SelectField`] of one of the core's enums.
+#[component]
+pub fn EnumSelect<E: Keyed>(
+    #[prop(into)] id: String,
+    label: &'static str,
+    /// The first option, meaning no value ("All grades" in a filter); a
+    /// select without one always holds a value.
+    #[prop(optional)]
+    none: Option<&'static str>,
+    /// The value to show. A filter has none: it keeps what the person
+    /// chose, and nothing else changes it.
+    #[prop(optional, into)]
+    selected: Option<Shown<E>>,
+    on_change: impl Fn(Option<E>) + 'static,
+) -> impl IntoView {
+    let on_change = Box::new(move |code: String| on_change(E::from_code(&code)));
+    code_select(
+        id,
+        label,
+        none,
+        choices::<E>(),
+        selected.map(|s| s.0),
+        on_change,
+    )
+}
+
+/// An `<option>` for each value of `E`, in the enum's order; with
+/// `selected`, the one it holds is marked.
+pub fn enum_options<E: Keyed>(selected: Option<Shown<E>>) -> impl IntoView {
+    code_options(choices::<E>(), selected.map(|s| s.0))
+}
+
+/// The value of `E` a select shows, read reactively: made from a closure
+/// returning `Option<E>`.
+pub struct Shown<E>(Current, PhantomData<fn() -> E>);
+
+impl<E: Keyed, F: Fn() -> Option<E> + Send + Sync + 'static> From<F> for Shown<E> {
+    fn from(read: F) -> Self {
+        Shown(Arc::new(move || read().map(E::code)), PhantomData)
+    }
+}
+
+// Everything above only translates to codes and boxes the closures, so
+// that the markup below is compiled once, not once per enum and per
+// closure: the app ships as wasm, and a `Signal` per enum type costs
+// more than the options it draws.
+
+type Choices = Vec<(&'static str, &'static str)>;
+type Current = Arc<dyn Fn() -> Option<&'static str> + Send + Sync>;
+
+fn choices<E: Keyed>() -> Choices {
+    E::ALL.iter().map(|e| (e.code(), e.label())).collect()
+}
+
+fn code_select(
+    id: String,
+    label: &'static str,
+    none: Option<&'static str>,
+    options: Choices,
+    current: Option<Current>,
+    on_change: Box<dyn Fn(String)>,
+) -> impl IntoView {
+    let none = none.map(|text| {
+        let current = current.clone();
+        view! {
+            <option value="" selected=move || current.as_ref().is_some_and(|c| c().is_none())>
+                {text}
+            </option>
+        }
+    });
+    view! {
+        <SelectField id label on_change>
+            {none}
+            {code_options(options, current)}
+        </SelectField>
+    }
+}
+
+fn code_options(options: Choices, current: Option<Current>) -> impl IntoView {
+    options
+        .into_iter()
+        .map(|(code, label)| {
+            let current = current.clone();
+            view! {
+                <option
+                    value=code
+                    selected=move || current.as_ref().is_some_and(|c| c() == Some(code))
+                >
+                    {label}
+                </option>
+            }
+        })
+        .collect_view()
+}
