@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import { expect, expectClean, createRegister, openDemo, saved, setProfile, test, watch } from "./fixtures";
 
 // Issue 4: record and browse findings. Every test starts from a fresh
@@ -199,5 +200,38 @@ test("text typed just before leaving the screen is kept, and leaving never break
   await page.reload();
   await page.getByRole("link", { name: "ACME ISMS 2026" }).click();
   await expect(page.getByRole("row", { name: /Clear desk policy not enforced/ })).toContainText("Facilities");
+  expectClean(w);
+});
+
+test("a register longer than one page is paged", async ({ page }) => {
+  const w = await watch(page);
+  await page.goto("./");
+  await setProfile(page);
+  await createRegister(page);
+  // 60 findings: a page holds 50.
+  const lines = ["Reference,Title"];
+  for (let i = 1; i <= 60; i++) lines.push(`P-${String(i).padStart(3, "0")},Paged finding ${i}`);
+  const csv = test.info().outputPath("sixty.csv");
+  writeFileSync(csv, lines.join("\n"));
+  await page.getByLabel("Import", { exact: true }).setInputFiles(csv);
+  await page.getByRole("button", { name: "Import 60 findings" }).click();
+  await expect(page.getByText("Showing 60 of 60 findings")).toBeVisible();
+
+  const pages = page.getByRole("navigation", { name: "Pages" });
+  const previous = pages.getByRole("button", { name: "Previous page" });
+  const next = pages.getByRole("button", { name: "Next page", exact: true });
+  const rows = page.locator("table tbody tr");
+  await expect(pages).toContainText("Page 1 of 2");
+  await expect(rows).toHaveCount(50);
+  await expect(previous).toBeDisabled();
+  await expect(next).toBeEnabled();
+  await next.click();
+  await expect(pages).toContainText("Page 2 of 2");
+  await expect(rows).toHaveCount(10);
+  await expect(next).toBeDisabled();
+  await previous.click();
+  await expect(pages).toContainText("Page 1 of 2");
+  await expect(rows).toHaveCount(50);
+  await saved(page);
   expectClean(w);
 });

@@ -438,6 +438,10 @@ fn FindingsTable(
 #[component]
 fn Pager(table: Memo<TableView>, page: RwSignal<usize>) -> impl IntoView {
     let pages = move || table.with(|t| t.pages);
+    // Named rather than written inline: leptosfmt reads the `>` of an
+    // inline `>=` as the end of the tag, which once left the button
+    // always disabled and showing the rest of the tag as its text.
+    let on_last = move || page.get() + 1 >= pages();
     view! {
         <Show when=move || { pages() > 1 }>
             <nav class="pager" aria-label="Pages">
@@ -451,10 +455,7 @@ fn Pager(table: Memo<TableView>, page: RwSignal<usize>) -> impl IntoView {
                 <span>
                     {move || format!("Page {} of {}", page.get().min(pages() - 1) + 1, pages())}
                 </span>
-                <button type="button" disabled=move || page.get() + 1>
-                    = pages()
-                    on:click=move |_| page.update(|p| *p += 1)
-                    >
+                <button type="button" disabled=on_last on:click=move |_| page.update(|p| *p += 1)>
                     "Next page"
                 </button>
             </nav>
