@@ -93,7 +93,9 @@ impl Device {
         Effect::new(move |_| {
             let idle = store.save_state.get() != SaveState::Saving;
             match device.update.get() {
-                NewVersion::Switching if idle && !sw::apply_update() => device.update.set(NewVersion::None),
+                NewVersion::Switching if idle && !sw::apply_update() => {
+                    device.update.set(NewVersion::None)
+                }
                 NewVersion::Reloading if idle => sw::reload(),
                 _ => {}
             }

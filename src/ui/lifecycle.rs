@@ -481,10 +481,17 @@ fn ActionsSection(finding: String) -> impl IntoView {
                 <p class="muted">"No corrective action yet."</p>
             </Show>
             <For
-                each=move || ids.get().into_iter().enumerate()
-                key=|(n, id)| (*n, id.clone())
-                children=move |(n, id)| {
-                    view! { <ActionEditor finding=fid.get_value() action=id number=n + 1 /> }
+                each=move || ids.get()
+                key=|id| id.clone()
+                children=move |id| {
+                    let this = id.clone();
+                    let number = Signal::derive(move || {
+                        ids.with(|all| all.iter().position(|a| *a == this).map_or(0, |n| n + 1))
+                    });
+                    // Keyed by id alone: an action added elsewhere (another
+                    // tab, a merge) may land before this one, and rebuilding
+                    // the editor would commit text being typed in it.
+                    view! { <ActionEditor finding=fid.get_value() action=id number=number /> }
                 }
             />
             <button type="button" on:click=add>
@@ -495,11 +502,11 @@ fn ActionsSection(finding: String) -> impl IntoView {
 }
 
 #[component]
-fn ActionEditor(finding: String, action: String, number: usize) -> impl IntoView {
+fn ActionEditor(finding: String, action: String, number: Signal<usize>) -> impl IntoView {
     let store = use_store();
     let fid = StoredValue::new(finding);
     let aid = StoredValue::new(action);
-    let legend = format!("Action {number}");
+    let legend = move || format!("Action {}", number.get());
     let status_id = format!("a-{}-status", aid.get_value());
     let badge_id = format!("a-{}-due-state", aid.get_value());
     let current = move || read(store, fid, |f| f.actions.get(&aid.get_value()).cloned()).flatten();
