@@ -47,7 +47,10 @@ self.addEventListener("install", (event) => {
 // fail: the worker is discarded, the page keeps the version it has (or
 // works online only), and the next update check or visit tries again.
 async function precache() {
-  const downloads = await Promise.all(
+  // One failed download fails the install: the others are cancelled at
+  // once rather than left to finish for nothing.
+  const cancel = new AbortController();
+  const all = Promise.all(
     PRECACHE.map(async ([path, integrity]) => {
       // `cache: "reload"` skips the HTTP cache, where an older copy could
       // sit. `integrity` makes fetch reject a file whose bytes are not the
@@ -62,11 +65,15 @@ async function precache() {
       // Chromium). Hence no entry without one.
       if (!integrity) throw new Error(`precache: ${path}: no integrity in PRECACHE`);
       const request = new Request(new URL(path, self.location.href), { cache: "reload", integrity });
-      const response = await fetch(request);
+      const response = await fetch(request, { signal: cancel.signal });
       if (!response.ok) throw new Error(`precache: ${path}: HTTP ${response.status}`);
       return [request, await storable(response)];
     }),
   );
+  const downloads = await all.catch((error) => {
+    cancel.abort();
+    throw error;
+  });
   const cache = await caches.open(CACHE);
   // A put that fails (storage full) fails the install too; what it left
   // in this version's cache is deleted by the next version's activation.
