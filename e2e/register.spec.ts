@@ -81,10 +81,20 @@ test("typed text is not lost when the tab closes mid-sentence", async ({ page, c
   await page.getByRole("button", { name: "New finding" }).click();
   await page.getByLabel("Title", { exact: true }).fill("Half a thought");
   await page.getByLabel("Evidence").pressSequentially("typed and the tab clo");
-  // Close without blurring or waiting for the pause that commits.
+  // Close without blurring or waiting for the pause that commits; but only
+  // once the browser holds the last keystroke's draft (localStorage reaches
+  // other pages through the browser process a moment later; a page killed
+  // within that moment loses it, as any page would).
   const url = page.url();
-  await page.close({ runBeforeUnload: false });
   const again = await context.newPage();
+  // A page of the same origin (the server's plain 404) sees what other pages see.
+  await again.goto(new URL("/not-the-app", url).href);
+  await expect
+    .poll(() =>
+      again.evaluate(() => Object.values(localStorage).some((v) => v.includes("typed and the tab clo"))),
+    )
+    .toBe(true);
+  await page.close({ runBeforeUnload: false });
   await again.goto(url);
   await expect(again.getByLabel("Evidence")).toHaveValue("typed and the tab clo");
 });

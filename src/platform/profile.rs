@@ -123,21 +123,24 @@ pub fn draft(register: &str, finding: &str, field: &str) -> Option<Draft> {
     LocalStorage::get(draft_key(register, finding, field)).ok()
 }
 
-/// Removes this page's draft of one field.
-pub fn clear_draft(register: &str, finding: &str, field: &str) {
-    LocalStorage::delete(draft_key(register, finding, field));
+/// The key of this page's draft of one field.
+pub fn draft_key_for(register: &str, finding: &str, field: &str) -> String {
+    draft_key(register, finding, field)
+}
+
+/// Removes a draft, unless it has changed since `value` was committed
+/// (typing went on while the commit was being stored).
+pub fn clear_draft_if(key: &str, value: &str) {
+    let current = LocalStorage::get::<Draft>(key).ok();
+    if current.is_none_or(|d| d.value == value) {
+        LocalStorage::delete(key);
+    }
 }
 
 /// A draft left by any page (closed tabs included), with its storage key.
 pub struct StoredDraft {
     pub key: String,
     pub draft: Draft,
-}
-
-impl StoredDraft {
-    pub fn clear(&self) {
-        LocalStorage::delete(&self.key);
-    }
 }
 
 /// Every pending draft of a register, from every page, to commit when it

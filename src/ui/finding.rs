@@ -286,7 +286,10 @@ pub fn TextField(
         let field_name = name.clone();
         match store.update_finding(&id, move |f| crate::ui::fields::set_text(f, &field_name, v)) {
             Ok(()) => {
-                profile::clear_draft(&register, &id, &name);
+                store.clear_draft_once_saved(
+                    profile::draft_key_for(&register, &id, &name),
+                    value.clone(),
+                );
                 error.try_set(None);
                 if buffer.try_get_untracked().flatten().as_deref() == Some(value.as_str()) {
                     buffer.try_set(None);

@@ -72,6 +72,9 @@ pub struct Store {
     /// load may have read storage before they were written.
     backlog: StoredValue<Vec<(String, Vec<u8>)>, LocalStorage>,
     resyncing: StoredValue<bool, LocalStorage>,
+    /// Drafts (key, committed value) to remove once their change is stored:
+    /// removed earlier, a tab closing before the write ends would lose the text.
+    draft_clears: StoredValue<Vec<(String, String)>, LocalStorage>,
 }
 
 /// Saves kept while a register opens; a burst beyond this is rare, and a
@@ -115,6 +118,7 @@ impl Store {
             dirty: StoredValue::new_local(false),
             backlog: StoredValue::new_local(Vec::new()),
             resyncing: StoredValue::new_local(false),
+            draft_clears: StoredValue::new_local(Vec::new()),
         }
     }
 
@@ -340,8 +344,12 @@ impl Store {
             .doc
             .with_value(|d| d.as_ref().and_then(|d| persistence.prepare(d)))
         else {
+            // Everything is stored: committed drafts can go.
+            self.clear_committed_drafts(std::mem::take(&mut *self.draft_clears.write_value()));
             return;
         };
+        // Every commit made so far is in this write.
+        let clears = std::mem::take(&mut *self.draft_clears.write_value());
         self.saving.set_value(true);
         self.save_state.set(SaveState::Saving);
         let store = *self;
@@ -357,6 +365,7 @@ impl Store {
                         }
                     });
                     store.save_state.set(SaveState::Saved);
+                    store.clear_committed_drafts(clears);
                     crate::platform::tabs::announce(
                         &pending.register,
                         &pending.bytes,
@@ -366,6 +375,8 @@ impl Store {
                 Err(e) => {
                     store.save_state.set(SaveState::Failed);
                     store.error(e.to_string());
+                    // Not stored: the drafts stay, to be removed after a later write.
+                    store.draft_clears.update_value(|c| c.extend(clears));
                 }
             }
             if store.dirty.get_value() {
@@ -390,10 +401,13 @@ impl Store {
             .doc
             .with_value(|d| d.as_ref().and_then(|d| p.prepare(d)))
         else {
+            self.clear_committed_drafts(std::mem::take(&mut *self.draft_clears.write_value()));
             return Ok(());
         };
+        let clears = std::mem::take(&mut *self.draft_clears.write_value());
         match p.write(&pending).await {
             Ok(()) => {
+                self.clear_committed_drafts(clears);
                 self.doc.update_value(|d| {
                     if let Some(d) = d.as_mut().filter(|d| d.id() == pending.register) {
                         d.mark_persisted(pending.heads.clone());
@@ -404,6 +418,7 @@ impl Store {
             }
             Err(e) => {
                 self.save_state.set(SaveState::Failed);
+                self.draft_clears.update_value(|c| c.extend(clears));
                 Err(format!("{e} Then open the other register."))
             }
         }
@@ -435,8 +450,20 @@ impl Store {
                 crate::ui::fields::set_text(f, &draft.field, draft.value.clone());
             });
             if applied.is_ok() || matches!(applied, Err(DocError::FindingNotFound(_))) {
-                stored.clear();
+                self.clear_draft_once_saved(stored.key.clone(), draft.value.clone());
             }
+        }
+    }
+
+    /// Removes a committed draft once its change is stored (see `draft_clears`).
+    pub fn clear_draft_once_saved(&self, key: String, value: String) {
+        self.draft_clears.update_value(|c| c.push((key, value)));
+        self.schedule_save();
+    }
+
+    fn clear_committed_drafts(&self, clears: Vec<(String, String)>) {
+        for (key, value) in clears {
+            profile::clear_draft_if(&key, &value);
         }
     }
 
@@ -449,11 +476,12 @@ impl Store {
         let Some(draft) = profile::draft(&register, finding, field) else {
             return;
         };
-        let value = draft.value;
+        let value = draft.value.clone();
         let applied =
             self.update_finding(finding, |f| crate::ui::fields::set_text(f, field, value));
         if applied.is_ok() || matches!(applied, Err(DocError::FindingNotFound(_))) {
-            profile::clear_draft(&register, finding, field);
+            let key = profile::draft_key_for(&register, finding, field);
+            self.clear_draft_once_saved(key, draft.value);
         }
     }
 
