@@ -38,6 +38,14 @@ async function workerActivated(page: Page) {
   });
 }
 
+/// Waits for the worker, then reloads: from then on the page is controlled
+/// by it (as on any visit after the first).
+async function reloadControlled(page: Page) {
+  await workerActivated(page);
+  await page.reload();
+  expect(await page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+}
+
 /// The home screen's line saying this version is stored. A plain
 /// getByText("Ready to work offline") would also find "Not yet ready to
 /// work offline" (it matches any case, anywhere in the text).
@@ -270,9 +278,7 @@ test("an update whose files change while it installs is not offered; the old ver
   try {
     await page.goto(server.url);
     await setProfile(page);
-    await workerActivated(page);
-    await page.reload();
-    expect(await page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+    await reloadControlled(page);
     const [oldCache] = await cacheNames(page);
 
     // The next build's sw.js is up, then its index.html changes again.
@@ -315,11 +321,8 @@ test("a new deployment is offered and taken only when the user chooses it", asyn
   try {
     await page.goto(server.url);
     await setProfile(page);
-    await workerActivated(page);
-    // A visit after the worker is active: this page is controlled by it.
-    await page.reload();
+    await reloadControlled(page);
     await expect(page.getByRole("heading", { name: "Create register" })).toBeVisible();
-    expect(await page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
     const [oldCache] = await cacheNames(page);
     await expect(page.locator('meta[name="ncr-e2e-build"]')).toHaveCount(0);
 
@@ -470,8 +473,7 @@ test("a switch made in one tab is announced in the others, which reload only whe
     await page.goto(server.url);
     await setProfile(page);
     await createRegister(page);
-    await workerActivated(page);
-    await page.reload();
+    await reloadControlled(page);
     const other = await context.newPage();
     await other.goto(page.url());
     await expect(other.getByRole("heading", { level: 2, name: "ACME ISMS 2026" })).toBeVisible();

@@ -89,6 +89,15 @@ impl Browser {
         }
     }
 
+    /// Records a new finding in one tab (not yet saved).
+    fn add(&mut self, tab: usize, id: impl Into<String>, title: impl Into<String>) {
+        let title = title.into();
+        self.tabs[tab]
+            .doc
+            .add_finding(id.into(), today(), |f| f.title = title)
+            .unwrap();
+    }
+
     /// What the UI store does after an edit: prepare, write, mark, announce.
     fn save(&mut self, t: usize) {
         let tab = &mut self.tabs[t];
@@ -137,17 +146,11 @@ fn title(tag: &str) -> String {
 #[test]
 fn a_chunk_another_tab_saved_survives_this_tabs_compaction() {
     let mut b = Browser::new(2);
-    b.tabs[1]
-        .doc
-        .add_finding("from-b".into(), today(), |f| f.title = "B".into())
-        .unwrap();
+    b.add(1, "from-b", "B");
     b.save(1);
     // Tab A compacts many times before B's broadcast reaches it.
     for i in 0..40 {
-        b.tabs[0]
-            .doc
-            .add_finding(format!("a{i}"), today(), |f| f.title = title("A"))
-            .unwrap();
+        b.add(0, format!("a{i}"), title("A"));
         b.save(0);
     }
     assert!(
@@ -162,10 +165,7 @@ fn a_chunk_another_tab_saved_survives_this_tabs_compaction() {
 #[test]
 fn two_tabs_of_one_person_edit_the_same_finding_and_both_edits_merge() {
     let mut b = Browser::new(2);
-    b.tabs[0]
-        .doc
-        .add_finding("f".into(), today(), |f| f.title = "Draft".into())
-        .unwrap();
+    b.add(0, "f", "Draft");
     b.save(0);
     b.deliver(1);
     // Concurrent edits of one finding in two tabs: before this design both
@@ -299,10 +299,7 @@ proptest! {
 fn a_save_that_builds_on_an_unseen_save_is_refused_not_half_applied() {
     let mut b = Browser::new(2);
     for title in ["first", "second"] {
-        b.tabs[0]
-            .doc
-            .add_finding(title.into(), today(), |f| f.title = title.into())
-            .unwrap();
+        b.add(0, title, title);
         b.save(0);
     }
     // Tab 1 missed the first broadcast (it was still opening) and gets the second.
@@ -334,16 +331,10 @@ fn open_as(
 #[test]
 fn changes_that_can_never_apply_are_kept_aside_and_tabs_still_sync() {
     let mut b = Browser::new(1);
-    b.tabs[0]
-        .doc
-        .add_finding("f1".into(), today(), |f| f.title = "one".into())
-        .unwrap();
+    b.add(0, "f1", "one");
     let first = b.tabs[0].persistence.prepare(&b.tabs[0].doc).unwrap();
     b.save(0);
-    b.tabs[0]
-        .doc
-        .add_finding("f2".into(), today(), |f| f.title = "two".into())
-        .unwrap();
+    b.add(0, "f2", "two");
     b.save(0);
     // The first chunk is damaged: the second builds on it and can never apply.
     let key = vec![REGISTER.to_string(), INCREMENTAL.to_string(), first.name];
@@ -370,20 +361,14 @@ fn changes_that_can_never_apply_are_kept_aside_and_tabs_still_sync() {
 fn catching_up_from_storage_never_lets_compaction_delete_what_it_did_not_absorb() {
     let mut b = Browser::new(2);
     // Tab 1 saved work, then closed; tab 0 never heard of it.
-    b.tabs[1]
-        .doc
-        .add_finding("from-b".into(), today(), |f| f.title = "B's work".into())
-        .unwrap();
+    b.add(1, "from-b", "B's work");
     b.save(1);
     b.tabs.pop();
     // Tab 0 reads what is stored (catching up), but suppose merging it
     // failed: what the read saw must not count as absorbed.
     let _copy = block_on(b.tabs[0].persistence.read_copy(REGISTER)).unwrap();
     for i in 0..40 {
-        b.tabs[0]
-            .doc
-            .add_finding(format!("a{i}"), today(), |f| f.title = title("A"))
-            .unwrap();
+        b.add(0, format!("a{i}"), title("A"));
         b.save(0);
     }
     assert_eq!(b.stored().finding("from-b").unwrap().title, "B's work");

@@ -351,10 +351,10 @@ pub fn ExportReminder() -> impl IntoView {
                 due.get()
                     .map(|days| {
                         let age = match days {
-                            0 => "today".to_string(),
                             1 => "1 day ago".to_string(),
                             n => format!("{n} days ago"),
                         };
+                        // At least one day: the setting is 1 to 365.
                         view! {
                             <div class="export-reminder">
                                 <p>
