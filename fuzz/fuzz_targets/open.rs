@@ -1,0 +1,16 @@
+//! `RegisterDoc::open`, `open_file` and `peek` on foreign bytes (a file
+//! the person picked), checksums recomputed.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use nc_register::core::document::RegisterDoc;
+use nc_register_fuzz::{actor, clock, reopens, with_checksums};
+
+fuzz_target!(|data: &[u8]| {
+    let bytes = with_checksums(data);
+    let _ = RegisterDoc::peek(&bytes);
+    if let Ok(doc) = RegisterDoc::open(&bytes, actor(7), clock) {
+        reopens(&doc, "an opened register");
+        let _ = RegisterDoc::open_file(&bytes, actor(7), clock);
+    }
+});
