@@ -15,7 +15,14 @@ pub use ui::App;
 
 /// Browser entry point: installs the panic hook and mounts [`App`] into
 /// `<body>`. Called by `src/main.rs`; only meaningful on wasm32 in a browser.
+///
+/// The same wasm also runs in the file-check worker
+/// ([`platform::isolate`]), which has no window: there it mounts nothing
+/// and only answers the check.
 pub fn start() {
     console_error_panic_hook::set_once();
+    if web_sys::window().is_none() {
+        return;
+    }
     leptos::mount::mount_to_body(App);
 }

@@ -3,10 +3,12 @@
 //! `profile` keeps small settings in localStorage; `files` downloads and
 //! reads files; `tabs` tells other tabs of saved changes; `sw` registers
 //! the service worker and reports new versions; `quota` asks for
-//! persistent storage and reads the usage estimate.
+//! persistent storage and reads the usage estimate; `isolate` reads an
+//! untrusted file in a throwaway worker before the page does.
 
 pub mod files;
 pub mod idb_storage;
+pub mod isolate;
 pub mod profile;
 pub mod quota;
 pub mod sw;

@@ -2,8 +2,10 @@
 //! ("Import", or a file dropped anywhere on the page), spreadsheets out, and
 //! findings in from a CSV through a column-mapping step.
 //!
-//! An incoming register file is never merged into the wrong register: its
-//! identity is read first (`RegisterDoc::peek`), and
+//! An incoming register file is first read in a throwaway worker
+//! (`platform::isolate`), so that a file that makes the reader fail is
+//! refused without harming the page. It is never merged into the wrong
+//! register: its identity comes from that check, and
 //! - a file of the open register is merged, then summarised;
 //! - a file of another register waits for the person's choice: open it as
 //!   that register (merged into this browser's copy if it already has one,
@@ -23,7 +25,7 @@ use crate::core::document::{system_clock, MergeSummary, RegisterDoc};
 use crate::core::exchange::csv::{self as csv_exchange, CsvTable, ParsedImport, Target};
 use crate::core::exchange::{self, xlsx};
 use crate::core::model::RegisterInfo;
-use crate::platform::files;
+use crate::platform::{files, isolate};
 use crate::ui::route::Route;
 use crate::ui::state::{new_id, today, use_store, Store};
 use crate::ui::widgets::enum_options;
@@ -110,10 +112,12 @@ impl Exchange {
             self.receive_csv(store, name, &bytes);
             return;
         }
-        let info = match RegisterDoc::peek(&bytes) {
+        // Read first in a throwaway worker: a file that makes the reader
+        // fail must not take the page with it (platform::isolate).
+        let info = match isolate::check_file(&bytes).await {
             Ok(info) => info,
             Err(e) => {
-                store.error(e.to_string());
+                store.error(e);
                 return;
             }
         };

@@ -1,0 +1,166 @@
+//! Untrusted files are read away from the page first.
+//!
+//! Automerge's loader can panic on some crafted files, and the release build
+//! aborts on a panic, which would kill the whole app. So every register file
+//! the person picks is first read by [`check_file`] in a throwaway Web
+//! Worker running the same wasm (`public/check-worker.js`, started as a
+//! module worker next to `index.html`): it opens the file as the import
+//! would (`RegisterDoc::open_file`) and answers with one message. Only when
+//! that answer is "fine" (safe to read) does the page read the file itself. A worker that
+//! fails (a panic, a trap, a thrown error) or does not answer within
+//! [`TIME_LIMIT_MS`] is a refusal with [`UNSAFE`]; the page goes on.
+//!
+//! Both ends of the conversation live here: [`check_file`] on the page and
+//! [`ncr_check_file`], the export the worker calls.
+
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::core::document::{system_clock, DocError, RegisterDoc};
+use crate::core::model::RegisterInfo;
+use crate::platform::files::js_error;
+
+/// The refusal for a file that made the reader fail or hang.
+pub const UNSAFE: &str =
+    "This file could not be read safely: it made the reader fail. Nothing was changed.";
+
+/// How long the worker may take before the file is refused.
+pub const TIME_LIMIT_MS: i32 = 60_000;
+
+/// The worker script, beside the app's JS glue (Trunk copies it from
+/// `public/`, see `index.html`).
+const WORKER_SCRIPT: &str = "check-worker.js";
+
+/// The worker's one answer, as JSON (a string, so the worker script only
+/// passes it on). `Failed` is written by the worker script itself when the
+/// app's code threw or trapped (`stage: "read"`) or did not start
+/// (`stage: "start"`).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Answer {
+    Ok(RegisterInfo),
+    Error(String),
+    Failed { stage: String, message: String },
+}
+
+/// The check, run in the worker: reads the file as the page would, all of
+/// it (the strict open, as a fresh copy with a random actor), and answers
+/// with the register's identity, or with the sentence of a file that is not
+/// a register at all (damaged, another format, a newer version). Never
+/// called on the page: a file that makes this panic aborts only the
+/// worker's instance.
+///
+/// "Fine" means "safe to read", not "acceptable": a register whose items
+/// the strict open refuses is still answered with its identity, because the
+/// page refuses it itself, with the sentence of what it was about to do
+/// (merge, open, copy), after running the same reading code here first.
+#[wasm_bindgen]
+pub fn ncr_check_file(bytes: &[u8]) -> String {
+    let answer = match RegisterDoc::open_file(bytes, automerge::ActorId::random(), system_clock) {
+        Ok(doc) => match doc.info() {
+            Some(info) => Answer::Ok(info),
+            None => Answer::Error(DocError::NotARegister.to_string()),
+        },
+        Err(_) => match RegisterDoc::peek(bytes) {
+            Ok(info) => Answer::Ok(info),
+            Err(e) => Answer::Error(e.to_string()),
+        },
+    };
+    serde_json::to_string(&answer).unwrap_or_else(|_| r#"{"error":"unreadable answer"}"#.into())
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The URL of the app's JS glue (an ES module under Trunk), which the
+    /// worker imports; the worker script lies beside it.
+    #[wasm_bindgen(thread_local_v2, js_namespace = ["import", "meta"], js_name = url)]
+    static GLUE_URL: String;
+}
+
+/// Reads `bytes` in a throwaway worker and returns the register's identity
+/// if the file opens there, or the sentence to show. Never panics on the
+/// file's account and never reads the file on the page.
+pub async fn check_file(bytes: &[u8]) -> Result<RegisterInfo, String> {
+    let glue = GLUE_URL.with(Clone::clone);
+    let worker = start_worker(&glue).map_err(|e| {
+        format!("This file could not be checked: the file reader did not start ({e}). Nothing was changed.")
+    })?;
+    let answer = ask(&worker, &glue, bytes).await;
+    worker.terminate();
+    match answer {
+        Some(Answer::Ok(info)) => Ok(info),
+        Some(Answer::Error(sentence)) => Err(sentence),
+        Some(Answer::Failed { stage, message }) if stage == "start" => Err(format!(
+            "This file could not be checked: the file reader did not start ({message}). Nothing was changed."
+        )),
+        Some(Answer::Failed { .. }) | None => Err(UNSAFE.into()),
+    }
+}
+
+fn start_worker(glue: &str) -> Result<web_sys::Worker, String> {
+    let url = web_sys::Url::new_with_base(WORKER_SCRIPT, glue).map_err(js_error)?;
+    let options = web_sys::WorkerOptions::new();
+    options.set_type(web_sys::WorkerType::Module);
+    options.set_name("ncr-file-check");
+    web_sys::Worker::new_with_options(&url.href(), &options).map_err(js_error)
+}
+
+/// Sends the file and waits for the one answer; `None` when the worker
+/// failed outside the check (an error event, a message that cannot be
+/// read) or ran out of time.
+async fn ask(worker: &web_sys::Worker, glue: &str, bytes: &[u8]) -> Option<Answer> {
+    let window = web_sys::window()?;
+    let mut settle: Option<js_sys::Function> = None;
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| settle = Some(resolve));
+    let settle = settle?;
+
+    // Every way out settles the promise: the answer (a string), or
+    // anything else (null for a failure, undefined for the time limit).
+    let on_message = {
+        let settle = settle.clone();
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+            let _ = settle.call1(&JsValue::NULL, &e.data());
+        })
+    };
+    let on_failure = {
+        let settle = settle.clone();
+        Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            // Handled here: not reported as the page's uncaught error.
+            e.prevent_default();
+            let _ = settle.call1(&JsValue::NULL, &JsValue::NULL);
+        })
+    };
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(on_failure.as_ref().unchecked_ref()));
+    worker.set_onmessageerror(Some(on_failure.as_ref().unchecked_ref()));
+    let timer = window
+        .set_timeout_with_callback_and_timeout_and_arguments_0(&settle, TIME_LIMIT_MS)
+        .ok()?;
+
+    let copy = js_sys::Uint8Array::from(bytes).buffer();
+    let message = js_sys::Object::new();
+    let posted = [
+        ("glue", JsValue::from_str(glue)),
+        ("module", wasm_bindgen::module()),
+        ("bytes", copy.clone().into()),
+    ]
+    .iter()
+    .all(|(key, value)| js_sys::Reflect::set(&message, &JsValue::from_str(key), value).is_ok())
+        && worker
+            .post_message_with_transfer(&message, &js_sys::Array::of1(&copy))
+            .is_ok();
+    let data = if posted {
+        JsFuture::from(promise).await.ok()
+    } else {
+        None
+    };
+
+    window.clear_timeout_with_handle(timer);
+    worker.set_onmessage(None);
+    worker.set_onerror(None);
+    worker.set_onmessageerror(None);
+    drop((on_message, on_failure));
+    serde_json::from_str(&data?.as_string()?).ok()
+}
