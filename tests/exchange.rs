@@ -506,3 +506,35 @@ fn files_with_nothing_to_import_say_so() {
     assert!(read_table(b"Title,Owner\r\n").is_err());
     assert!(read_table("\u{feff}\r\n\r\n".as_bytes()).is_err());
 }
+
+/// Merged data is not held to this app's text limits (another tool wrote
+/// it), and Excel refuses cells over 32,767 characters: such a cell is cut
+/// with a note, and the rest of the workbook is still written.
+#[test]
+fn a_cell_over_excels_limit_is_cut_not_fatal() {
+    use automerge::{transaction::Transactable, AutoCommit, ReadDoc, ROOT};
+    let doc = sample();
+    let mut am = AutoCommit::load(&doc.save()).unwrap();
+    am.set_actor(ActorId::from([9u8; 16]));
+    let findings = am.get(ROOT, "findings").unwrap().unwrap().1;
+    let f1 = am.get(&findings, "f1").unwrap().unwrap().1;
+    am.put(&f1, "evidence", "e".repeat(40_000)).unwrap();
+    let doc = RegisterDoc::open(&am.save(), ActorId::from([1u8; 16]), clock).unwrap();
+    let bytes = export_workbook(&doc, today()).unwrap();
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+    let sheet = book.worksheet_range(FINDINGS_SHEET).unwrap();
+    let rows: Vec<&[Data]> = sheet.rows().collect();
+    let headers: Vec<String> = rows[0].iter().map(cell_text).collect();
+    let column = header_index(&headers, "Evidence");
+    let evidence = rows[1..]
+        .iter()
+        .map(|r| cell_text(&r[column]))
+        .max_by_key(|t| t.len())
+        .unwrap();
+    assert_eq!(evidence.chars().count(), 32_767);
+    assert!(
+        evidence.ends_with("cut: the register holds 40000 characters]"),
+        "{}",
+        &evidence[32_700..]
+    );
+}

@@ -11,7 +11,7 @@ use common::{cases, clock, today};
 use std::collections::BTreeSet;
 
 use automerge::ActorId;
-use nc_register::core::document::{NewRegister, RegisterDoc};
+use nc_register::core::document::{DocError, NewRegister, RegisterDoc};
 use nc_register::core::model::{Auditor, CorrectiveAction, Grade, Status};
 use proptest::prelude::*;
 
@@ -178,7 +178,22 @@ impl World {
             Op::Status { pick: p, status } => {
                 if let Some(id) = pick(doc, *p).cloned() {
                     let s = Status::ALL[*status];
-                    doc.update_finding(&id, today(), |f| f.status = s).unwrap();
+                    // Through the lifecycle, as the app does: give the guards
+                    // what the nearest steps need, and accept their refusal
+                    // of the others (any other error still fails).
+                    doc.update_finding(&id, today(), |f| {
+                        if f.rejection_reason.is_empty() {
+                            f.rejection_reason = "Unfounded".into();
+                        }
+                        if f.root_cause.statement.is_empty() {
+                            f.root_cause.statement = "No restore test planned".into();
+                        }
+                    })
+                    .unwrap();
+                    match doc.change_status(&id, s, today()) {
+                        Ok(()) | Err(DocError::Transition(_)) => {}
+                        Err(e) => panic!("{e}"),
+                    }
                 }
             }
             Op::AddAction { pick: p } => {

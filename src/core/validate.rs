@@ -14,6 +14,18 @@ use crate::core::model::{Auditor, Finding};
 /// runaway paste cannot bloat every copy of the register.
 pub const MAX_TEXT: usize = 20_000;
 
+/// Corrective actions on one finding: far beyond any real plan, low enough
+/// that a crafted file cannot make one finding's page unusable.
+pub const MAX_ACTIONS: usize = 200;
+
+/// Requirements, similar-finding links and "why" steps on one finding.
+pub const MAX_ITEMS: usize = 500;
+
+/// Days a date may lie after the writer's "today": a colleague further east
+/// is already a day ahead, and their finding must stay editable here. Dates
+/// are calendar dates without a time zone, so one day is the whole margin.
+pub const FUTURE_MARGIN_DAYS: i64 = 1;
+
 /// One thing wrong, and where: `field` is the label the form shows.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error("{field}: {message}")]
@@ -108,7 +120,7 @@ fn check_date(
     let Some(d) = date else { return };
     if d.year() < 1970 {
         errors.push(field, format!("{d} is before 1970"));
-    } else if !may_be_future && d > today {
+    } else if !may_be_future && d > today + chrono::Duration::days(FUTURE_MARGIN_DAYS) {
         errors.push(field, format!("{d} is in the future"));
     } else if let Some(start) = not_before {
         if d < start {
@@ -122,8 +134,30 @@ fn check_date(
 
 /// Checks a finding as it is about to be written. `today` comes from the
 /// caller: the core never reads the clock for validation, so tests are exact.
+/// Dates may lie up to [`FUTURE_MARGIN_DAYS`] after `today`.
 pub fn finding(f: &Finding, today: NaiveDate) -> Result<(), ValidationErrors> {
+    checked(f, Some(today))
+}
+
+/// Checks a finding as stored or merged, where "today" is the writer's and
+/// not ours: every rule of [`finding`] except dates in the future.
+pub fn stored_finding(f: &Finding) -> Result<(), ValidationErrors> {
+    checked(f, None)
+}
+
+fn checked(f: &Finding, today: Option<NaiveDate>) -> Result<(), ValidationErrors> {
     let mut e = ValidationErrors::default();
+    let today = today.unwrap_or(NaiveDate::MAX - chrono::Duration::days(FUTURE_MARGIN_DAYS + 1));
+    for (field, n, limit) in [
+        ("Corrective actions", f.actions.len(), MAX_ACTIONS),
+        ("Requirements", f.requirements.len(), MAX_ITEMS),
+        ("Similar findings", f.similar.len(), MAX_ITEMS),
+        ("Why steps", f.root_cause.whys.len(), MAX_ITEMS),
+    ] {
+        if n > limit {
+            e.push(field, format!("are {n}; the limit is {limit}"));
+        }
+    }
     for (field, value) in [
         ("Title", &f.title),
         ("Statement", &f.statement),
@@ -244,6 +278,12 @@ mod tests {
         f.detected_on = Some(d("2026-12-01"));
         let err = finding(&f, d("2026-11-28")).unwrap_err();
         assert_eq!(err.to_string(), "Detected on: 2026-12-01 is in the future.");
+        // A colleague a time zone ahead is already on the next day.
+        assert!(finding(&f, d("2026-11-30")).is_ok());
+        assert!(
+            stored_finding(&f).is_ok(),
+            "merged data is not judged by our clock"
+        );
         f.detected_on = Some(d("2026-11-01"));
         f.correction.done_on = Some(d("2026-10-01"));
         let err = finding(&f, d("2026-11-28")).unwrap_err();
@@ -266,6 +306,16 @@ mod tests {
             .unwrap_err()
             .for_field("Evidence")
             .is_some());
+    }
+
+    #[test]
+    fn lists_are_bounded() {
+        let mut f = Finding::new("id".into(), "NC-1".into());
+        for i in 0..=MAX_ACTIONS {
+            f.actions.insert(format!("a{i}"), Default::default());
+        }
+        let err = stored_finding(&f).unwrap_err();
+        assert!(err.for_field("Corrective actions").is_some(), "{err}");
     }
 
     #[test]

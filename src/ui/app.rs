@@ -99,7 +99,10 @@ fn SaveIndicator() -> impl IntoView {
                 match store.save_state.get() {
                     SaveState::Saved => "All changes saved in this browser",
                     SaveState::Saving => "Saving…",
-                    SaveState::Failed => "Not saved: see the message",
+                    SaveState::Failed => "Not saved yet: storage refused the last change; retrying",
+                    SaveState::Unavailable => {
+                        "Not saved: this browser stores nothing; export before closing"
+                    }
                 }
             }}
         </p>

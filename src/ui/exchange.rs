@@ -178,11 +178,12 @@ impl Exchange {
         let Some(profile) = store.profile.get_untracked() else {
             return;
         };
-        let opened =
-            RegisterDoc::open(bytes, profile.session_actor(), system_clock).and_then(|mut d| {
+        let opened = RegisterDoc::open_file(bytes, profile.session_actor(), system_clock).and_then(
+            |mut d| {
                 d.set_me(&profile.auditor())?;
                 Ok(d)
-            });
+            },
+        );
         let doc = match opened {
             Ok(doc) => doc,
             Err(e) => {
@@ -211,13 +212,14 @@ impl Exchange {
         };
         // The other register is only read here, never stored, so which
         // actor it is opened as does not matter.
-        let other = match RegisterDoc::open(&foreign.bytes, profile.session_actor(), system_clock) {
-            Ok(doc) => doc,
-            Err(e) => {
-                store.error(e.to_string());
-                return;
-            }
-        };
+        let other =
+            match RegisterDoc::open_file(&foreign.bytes, profile.session_actor(), system_clock) {
+                Ok(doc) => doc,
+                Err(e) => {
+                    store.error(e.to_string());
+                    return;
+                }
+            };
         let today = today();
         match store.mutate(|d| d.copy_findings_from(&other, new_id, today)) {
             Ok(ids) => {
@@ -302,8 +304,23 @@ fn describe_merge(
     let mut lines = vec![
         format!("Findings added: {}", merged.findings_added),
         format!("Findings changed: {}", merged.findings_changed),
+        format!(
+            "Findings removed by the other side: {}",
+            merged.removed.len()
+        ),
         format!("Fields in conflict: {fields}"),
     ];
+    for r in &merged.removed {
+        let what = if r.kept {
+            "its record was deleted there; kept here as deleted, with every edit made here"
+        } else {
+            "marked deleted there; restore it from the deleted findings if it is still needed"
+        };
+        lines.push(format!(
+            "Removed: {} \u{201c}{}\u{201d}: {what}.",
+            r.reference, r.title
+        ));
+    }
     if merged.duplicate_references.is_empty() {
         lines.push("Duplicate references: none".into());
     } else {

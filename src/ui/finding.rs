@@ -17,6 +17,7 @@ use crate::platform::profile::{self, Draft};
 use crate::ui::conflicts::ConflictPanel;
 use crate::ui::fields::get_text;
 use crate::ui::history::HistoryPanel;
+use crate::ui::integrity::AttentionPanel;
 use crate::ui::lifecycle::LifecyclePanels;
 use crate::ui::picker::RequirementPicker;
 use crate::ui::route::Route;
@@ -130,6 +131,7 @@ fn FindingDetail(finding: String) -> impl IntoView {
                         }
                     })
             }}
+            <AttentionPanel finding=fid.get_value() />
             <ConflictPanel finding=fid.get_value() />
             <FindingForm finding=fid.get_value() />
             <LifecyclePanels finding=fid.get_value() />

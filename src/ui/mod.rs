@@ -10,6 +10,7 @@ pub mod fields;
 mod finding;
 mod history;
 mod home;
+mod integrity;
 mod lifecycle;
 mod picker;
 mod register;

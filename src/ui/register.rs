@@ -11,6 +11,7 @@ use crate::core::query::{self, Counts, DueFilter, Query, SortKey, StatusFilter};
 use crate::ui::device::ExportReminder;
 use crate::ui::due::ClockSettings;
 use crate::ui::exchange::ExchangeToolbar;
+use crate::ui::integrity::UnreadablePanel;
 use crate::ui::route::Route;
 use crate::ui::state::{new_id, today, use_store};
 use crate::ui::widgets::{enum_options, grade_badge, EnumSelect, SelectField};
@@ -172,6 +173,7 @@ fn RegisterView(register: String) -> impl IntoView {
                 </button>
             </div>
             <ExportReminder />
+            <UnreadablePanel />
             <ClockSettings />
             <form class="filters" role="search" on:submit=|ev| ev.prevent_default()>
                 <div class="field grow">

@@ -45,8 +45,16 @@ pub struct Notice {
 pub enum SaveState {
     Saved,
     Saving,
+    /// The last write failed (a full quota); it is retried, and the page
+    /// asks before closing.
     Failed,
+    /// This browser stores nothing (no IndexedDB): every change lives in
+    /// this tab only.
+    Unavailable,
 }
+
+/// Seconds between retries of a failed save.
+const SAVE_RETRY_MS: i32 = 5_000;
 
 #[derive(Clone, Copy)]
 pub struct Store {
@@ -143,10 +151,14 @@ impl Store {
                 self.persistence
                     .set_value(Some(Rc::new(Persistence::new(storage))));
             }
-            Err(e) => self.error(format!(
-                "This browser will not store registers ({e}). You can still work, but export before closing the tab."
-            )),
+            Err(e) => {
+                self.save_state.set(SaveState::Unavailable);
+                self.error(format!(
+                    "This browser will not store registers ({e}). You can still work, but export before closing the tab."
+                ))
+            }
         }
+        self.guard_unload();
         self.sync_index().await;
         let wanted = self
             .route
@@ -283,6 +295,37 @@ impl Store {
         self.doc.with_value(Option::is_some)
     }
 
+    /// Asks before the tab closes while changes exist only in memory (a
+    /// failed or running save, or a browser that stores nothing).
+    fn guard_unload(&self) {
+        use wasm_bindgen::{closure::Closure, JsCast};
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let store = *self;
+        let guard = Closure::<dyn Fn(web_sys::BeforeUnloadEvent)>::new(
+            move |event: web_sys::BeforeUnloadEvent| {
+                let unsaved = store
+                    .doc
+                    .with_value(|d| d.as_ref().is_some_and(|d| d.unsaved_chunk().is_some()));
+                // Not while a save merely runs: it finishes in milliseconds,
+                // and the drafts hold typed text meanwhile.
+                let at_risk = match store.save_state.get_untracked() {
+                    SaveState::Saved | SaveState::Saving => false,
+                    SaveState::Failed => unsaved,
+                    SaveState::Unavailable => store.has_register(),
+                };
+                if at_risk {
+                    event.prevent_default();
+                    event.set_return_value("");
+                }
+            },
+        );
+        let _ =
+            window.add_event_listener_with_callback("beforeunload", guard.as_ref().unchecked_ref());
+        guard.forget();
+    }
+
     /// Reads the open register; re-runs in a reactive context on every change.
     pub fn with_doc<R>(&self, f: impl FnOnce(&RegisterDoc) -> R) -> Option<R> {
         self.version.track();
@@ -373,10 +416,23 @@ impl Store {
                     );
                 }
                 Err(e) => {
+                    let first = store.save_state.get_untracked() != SaveState::Failed;
                     store.save_state.set(SaveState::Failed);
-                    store.error(e.to_string());
+                    if first {
+                        store.error(format!(
+                            "{e} Your changes are kept in this tab and saved again every few seconds; do not close it before \u{201c}All changes saved\u{201d} shows, or export the register."
+                        ));
+                    }
                     // Not stored: the drafts stay, to be removed after a later write.
                     store.draft_clears.update_value(|c| c.extend(clears));
+                    // Space may come back (another tab, the person freeing
+                    // some): try again until the write succeeds.
+                    spawn_local(async move {
+                        crate::platform::files::sleep(SAVE_RETRY_MS).await;
+                        if store.save_state.get_untracked() == SaveState::Failed {
+                            store.schedule_save();
+                        }
+                    });
                 }
             }
             if store.dirty.get_value() {

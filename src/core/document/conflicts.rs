@@ -100,7 +100,9 @@ fn collect<R: ReadDoc>(
                 values,
             });
         }
-        if let Some(child) = child {
+        // Bounded like every read (`read::MAX_DEPTH`): a crafted nest of
+        // maps must not recurse through the stack.
+        if let Some(child) = child.filter(|_| prefix.len() < super::read::MAX_DEPTH) {
             collect(store, doc, &child, prefix, out)?;
         }
         prefix.pop();
@@ -140,7 +142,32 @@ impl RegisterDoc {
             return Err(DocError::FindingNotFound(finding_id.to_owned()));
         }
         let fid = finding_id.to_owned();
-        self.change("resolve_conflict", Some(finding_id), |tx| {
+        // Written in a copy first: a value that would leave the finding
+        // unreadable (e.g. a text chosen where a map belongs) is refused.
+        self.atomically(|trial| {
+            let marks = trial.marks(finding_id).len();
+            trial.write_resolution(&fid, path, last, parents, value)?;
+            if trial.marks(finding_id).len() > marks || trial.finding(finding_id).is_none() {
+                return Err(DocError::Refused(format!(
+                    "That value cannot be kept for {}: this version could not read the finding with it. Nothing was changed.",
+                    path.join(".")
+                )));
+            }
+            Ok(())
+        })
+    }
+
+    fn write_resolution(
+        &mut self,
+        fid: &str,
+        path: &[String],
+        last: &str,
+        parents: &[String],
+        value: ScalarValue,
+    ) -> Result<(), DocError> {
+        let finding_id = fid.to_owned();
+        let fid = finding_id.clone();
+        self.change("resolve_conflict", Some(&finding_id), |tx| {
             let mut obj = match tx.get(automerge::ROOT, FINDINGS)? {
                 Some((Value::Object(ObjType::Map), id)) => id,
                 _ => return Err(DocError::NotARegister),
@@ -156,9 +183,9 @@ impl RegisterDoc {
                     }
                 };
             }
-            tx.put(&obj, last.as_str(), value)?;
+            tx.put(&obj, last, value)?;
             Ok(())
         })?;
-        self.refresh_finding(finding_id)
+        self.refresh_finding(&finding_id)
     }
 }

@@ -10,12 +10,14 @@ mod lifecycle;
 mod read;
 mod store;
 mod unexported;
+mod write;
 
 pub use conflicts::{ConflictValue, FieldConflict};
 pub use error::DocError;
 pub use history::{FieldChange, HistoryEntry};
+pub use read::{ItemKind, Mark, Unreadable};
 pub use store::{
-    person_of, session_actor, system_clock, ChangeNote, Clock, DuplicateReference, MergeSummary,
-    NewRegister, RegisterDoc, PERSON_ID_BYTES,
+    person_of, session_actor, system_clock, CacheState, ChangeNote, Clock, DuplicateReference,
+    MergeSummary, NewRegister, RegisterDoc, RemovedFinding, PERSON_ID_BYTES,
 };
 pub use unexported::{reminder_due, Unexported};

@@ -14,12 +14,13 @@ use automerge::{
     transaction::{CommitOptions, Transaction},
     ActorId, Automerge, ChangeHash, ObjId, ObjType, Prop, ReadDoc, Value, ROOT,
 };
-use autosurgeon::{hydrate_prop, reconcile_prop};
+use autosurgeon::reconcile_prop;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::error::DocError;
 use super::genesis::{self, AUDITORS, AUDITS, FINDINGS, REGISTER, SCHEMA, SETTINGS};
+use super::read::{self, ItemKind, Mark, Unreadable};
 use crate::core::model::{Audit, Auditor, CorrectiveAction, Finding, RegisterInfo, Settings};
 use crate::core::validate;
 
@@ -80,6 +81,19 @@ pub struct MergeSummary {
     pub conflicted: Vec<String>,
     /// Each reference that more than one live finding carries.
     pub duplicate_references: Vec<DuplicateReference>,
+    /// Findings the other side removed: marked deleted, or their key deleted
+    /// (another tool). A finding whose key was deleted is kept here as a
+    /// deleted finding with everything this copy held, so no edit is lost.
+    pub removed: Vec<RemovedFinding>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemovedFinding {
+    pub id: String,
+    pub reference: String,
+    pub title: String,
+    /// The other side deleted the record itself; this copy kept it, deleted.
+    pub kept: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,11 +110,17 @@ pub struct NewRegister {
     pub scope: String,
 }
 
+#[derive(Clone)]
 pub struct RegisterDoc {
     doc: Automerge,
     findings: BTreeMap<String, Finding>,
     /// Findings with at least one field holding concurrent values.
     conflicted: BTreeSet<String>,
+    /// Fields of cached findings read with a safe default, by finding id.
+    marks: BTreeMap<String, Vec<Mark>>,
+    /// Items under `findings/<key>` that could not be read at all: the
+    /// finding itself, or some of its actions. Kept in the document untouched.
+    unreadable: BTreeMap<String, Vec<Unreadable>>,
     /// Heads at the last persisted chunk: `take_unsaved` hands out what came after.
     persisted: Vec<ChangeHash>,
     clock: Clock,
@@ -148,10 +168,56 @@ fn open_checked(bytes: &[u8]) -> Result<Automerge, DocError> {
 }
 
 fn info_of(doc: &Automerge) -> Option<RegisterInfo> {
-    hydrate_prop::<_, Option<RegisterInfo>, _, _>(doc, ROOT, REGISTER)
+    let raw = read::raw_at(doc, &ROOT, REGISTER)?;
+    let base = RegisterInfo {
+        id: String::new(),
+        name: String::new(),
+        organisation: String::new(),
+        scope: String::new(),
+    };
+    read::lenient(&raw.json, base)
         .ok()
-        .flatten()
+        .map(|(info, _)| info)
         .filter(|i| !i.id.is_empty())
+}
+
+/// The top level every register has: a page with these maps is one we can
+/// work on; a change that replaces one of them with something else would
+/// break every reader and is refused on every path.
+fn check_structure(doc: &Automerge, register_id: &str) -> Result<(), DocError> {
+    for key in [REGISTER, SETTINGS, AUDITORS, AUDITS, FINDINGS] {
+        let ok = matches!(
+            doc.get(ROOT, key),
+            Ok(Some((Value::Object(ObjType::Map), _)))
+        ) && doc.get_all(ROOT, key).map(|v| v.len()).unwrap_or(0) == 1;
+        if !ok {
+            return Err(DocError::Refused(format!(
+                "These changes would replace the register's {key} with something else; nothing was applied."
+            )));
+        }
+    }
+    let found = schema_of(doc)?;
+    if found > genesis::SCHEMA_VERSION {
+        return Err(DocError::NewerVersion {
+            found,
+            supported: genesis::SCHEMA_VERSION,
+        });
+    }
+    if info_of(doc).map(|i| i.id).as_deref() != Some(register_id) {
+        return Err(DocError::Refused(
+            "These changes belong to another register or remove its identity; nothing was applied."
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Short name of a finding for sentences: its reference, else its id.
+fn name_of(f: Option<&Finding>, id: &str) -> String {
+    match f {
+        Some(f) if !f.reference.trim().is_empty() => f.reference.clone(),
+        _ => format!("with id {}", read::short(id)),
+    }
 }
 
 fn map_id(doc: &Automerge, key: &str) -> Result<ObjId, DocError> {
@@ -186,6 +252,8 @@ impl RegisterDoc {
             doc,
             findings: BTreeMap::new(),
             conflicted: BTreeSet::new(),
+            marks: BTreeMap::new(),
+            unreadable: BTreeMap::new(),
             persisted: Vec::new(),
             clock,
         };
@@ -216,10 +284,56 @@ impl RegisterDoc {
             doc,
             findings: BTreeMap::new(),
             conflicted: BTreeSet::new(),
+            marks: BTreeMap::new(),
+            unreadable: BTreeMap::new(),
             clock,
         };
         store.rehydrate_all()?;
         Ok(store)
+    }
+
+    /// Opens a register from a file the person chose, strictly: a file
+    /// holding an item this version cannot read fully, or one that breaks a
+    /// limit, is refused whole with a sentence naming it (stored data, by
+    /// contrast, always opens: see [`RegisterDoc::open`]).
+    pub fn open_file(bytes: &[u8], actor: ActorId, clock: Clock) -> Result<RegisterDoc, DocError> {
+        let doc = RegisterDoc::open(bytes, actor, clock)?;
+        check_structure(&doc.doc, &doc.id())?;
+        let mut problems: Vec<String> = doc
+            .unreadable()
+            .iter()
+            .map(|u| format!("{} {} ({})", u.kind.noun(1), read::short(&u.id), u.reason))
+            .collect();
+        for (id, marks) in &doc.marks {
+            let notes: Vec<&str> = marks.iter().map(|m| m.note.as_str()).collect();
+            problems.push(format!(
+                "finding {} cannot be read ({})",
+                name_of(doc.findings.get(id), id),
+                notes.join(" ")
+            ));
+        }
+        for f in doc.findings.values() {
+            if let Err(e) = validate::stored_finding(f) {
+                problems.push(format!(
+                    "finding {} breaks a limit ({e})",
+                    name_of(Some(f), &f.id)
+                ));
+            }
+        }
+        if problems.is_empty() {
+            return Ok(doc);
+        }
+        let n = problems.len();
+        problems.truncate(3);
+        let more = if n > 3 {
+            format!(" and {} more", n - 3)
+        } else {
+            String::new()
+        };
+        Err(DocError::Refused(format!(
+            "This file was not opened: {}{more}. Nothing was changed.",
+            problems.join("; ")
+        )))
     }
 
     /// The register's identity; `None` only for a document still at genesis.
@@ -231,10 +345,11 @@ impl RegisterDoc {
         self.info().map(|i| i.id).unwrap_or_default()
     }
 
+    /// The register's settings; a setting that cannot be read keeps its default.
     pub fn settings(&self) -> Settings {
-        hydrate_prop::<_, Option<Settings>, _, _>(&self.doc, ROOT, SETTINGS)
-            .ok()
-            .flatten()
+        read::raw_at(&self.doc, &ROOT, SETTINGS)
+            .and_then(|raw| read::lenient(&raw.json, Settings::default()).ok())
+            .map(|(s, _)| s)
             .unwrap_or_default()
     }
 
@@ -248,11 +363,67 @@ impl RegisterDoc {
     }
 
     /// Every auditor who has written to this register, by actor id (hex).
+    /// Each entry is read on its own: one that cannot be read is left out
+    /// here (and listed by [`RegisterDoc::unreadable`]), never hiding the rest.
     pub fn auditors(&self) -> BTreeMap<String, Auditor> {
-        hydrate_prop::<_, Option<BTreeMap<String, Auditor>>, _, _>(&self.doc, ROOT, AUDITORS)
-            .ok()
-            .flatten()
-            .unwrap_or_default()
+        self.read_auditors().0
+    }
+
+    fn read_auditors(&self) -> (BTreeMap<String, Auditor>, Vec<Unreadable>) {
+        let Ok(map) = map_id(&self.doc, AUDITORS) else {
+            return Default::default();
+        };
+        read::items(
+            &self.doc,
+            &map,
+            ItemKind::Auditor,
+            |_| Auditor {
+                name: String::new(),
+                initials: String::new(),
+            },
+            |_, a: &Auditor, marks| {
+                if !marks.is_empty() || a.name.trim().is_empty() {
+                    Some(
+                        marks
+                            .first()
+                            .map_or("it has no name".into(), |m| m.note.clone()),
+                    )
+                } else {
+                    None
+                }
+            },
+        )
+    }
+
+    fn read_audits(&self) -> (BTreeMap<String, Audit>, Vec<Unreadable>) {
+        let Ok(map) = map_id(&self.doc, AUDITS) else {
+            return Default::default();
+        };
+        read::items(
+            &self.doc,
+            &map,
+            ItemKind::Audit,
+            |key| Audit {
+                id: key.to_owned(),
+                title: String::new(),
+                kind: crate::core::model::Source::InternalAudit,
+                starts_on: None,
+                ends_on: None,
+                lead_auditor: String::new(),
+                scope: String::new(),
+            },
+            |_, a: &Audit, marks| {
+                if a.title.trim().is_empty() {
+                    Some(
+                        marks
+                            .first()
+                            .map_or("it has no title".into(), |m| m.note.clone()),
+                    )
+                } else {
+                    None
+                }
+            },
+        )
     }
 
     /// The name behind an actor id, falling back to a short id for actors
@@ -265,11 +436,16 @@ impl RegisterDoc {
         }
     }
 
+    /// The register's audits, each read on its own (see [`RegisterDoc::auditors`]).
     pub fn audits(&self) -> BTreeMap<String, Audit> {
-        hydrate_prop::<_, Option<BTreeMap<String, Audit>>, _, _>(&self.doc, ROOT, AUDITS)
-            .ok()
-            .flatten()
-            .unwrap_or_default()
+        self.read_audits()
+            .0
+            .into_iter()
+            .map(|(key, mut a)| {
+                a.id = key.clone();
+                (key, a)
+            })
+            .collect()
     }
 
     /// All findings, deleted ones included (the UI filters them).
@@ -291,6 +467,106 @@ impl RegisterDoc {
 
     pub fn conflicted_ids(&self) -> impl Iterator<Item = &String> {
         self.conflicted.iter()
+    }
+
+    /// Fields of a finding that were read with a safe default.
+    pub fn marks(&self, id: &str) -> &[Mark] {
+        self.marks.get(id).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every item the app could not read, with its raw value and writers:
+    /// findings and actions (kept current) and auditors and audits (read now).
+    pub fn unreadable(&self) -> Vec<Unreadable> {
+        let mut out: Vec<Unreadable> = self.unreadable.values().flatten().cloned().collect();
+        out.extend(self.read_auditors().1);
+        out.extend(self.read_audits().1);
+        out
+    }
+
+    /// Removes an item listed by [`RegisterDoc::unreadable`] from the
+    /// register (one change; the history keeps its value). Only unreadable
+    /// items can be discarded this way.
+    pub fn discard_unreadable(&mut self, item: &Unreadable) -> Result<(), DocError> {
+        if !self.unreadable().contains(item) {
+            return Err(DocError::Refused(
+                "That item is no longer unreadable here; nothing was discarded.".into(),
+            ));
+        }
+        let finding = item.finding.clone();
+        let key = item.id.clone();
+        let parent: Vec<String> = match (item.kind, &finding) {
+            (ItemKind::Action, Some(fid)) => vec![FINDINGS.into(), fid.clone(), "actions".into()],
+            (ItemKind::Finding, _) => vec![FINDINGS.into()],
+            (ItemKind::Auditor, _) => vec![AUDITORS.into()],
+            (ItemKind::Audit, _) => vec![AUDITS.into()],
+            (ItemKind::Action, None) => {
+                return Err(DocError::Internal("an action without its finding".into()))
+            }
+        };
+        let note_finding =
+            finding.or_else(|| (item.kind == ItemKind::Finding).then(|| item.id.clone()));
+        self.change("discard_unreadable", note_finding.as_deref(), |tx| {
+            let mut obj = ROOT;
+            for step in &parent {
+                obj = match tx.get(&obj, step.as_str())? {
+                    Some((Value::Object(ObjType::Map), id)) => id,
+                    _ => return Err(DocError::Refused("The item is gone already.".into())),
+                };
+            }
+            automerge::transaction::Transactable::delete(tx, &obj, key.as_str())?;
+            Ok(())
+        })?;
+        if let Some(fid) = note_finding {
+            self.refresh_finding(&fid)?;
+        }
+        Ok(())
+    }
+
+    /// What is wrong with a finding's merged state that no single edit
+    /// could have caused, each with its fix, as sentences. Empty when fine.
+    pub fn attention(&self, id: &str) -> Vec<String> {
+        let mut out: Vec<String> = self.marks(id).iter().map(|m| m.note.clone()).collect();
+        for u in self.unreadable.get(id).into_iter().flatten() {
+            out.push(format!(
+                "{} It is kept unchanged and listed under \u{201c}Could not be read\u{201d}.",
+                u.reason
+            ));
+        }
+        let Some(f) = self.findings.get(id) else {
+            return out;
+        };
+        if let Err(e) = validate::stored_finding(f) {
+            out.push(format!("{e} Edit the finding to fix it."));
+        }
+        if f.status == crate::core::model::Status::Closed {
+            for a in f.actions.values() {
+                if !matches!(
+                    a.status,
+                    crate::core::model::ActionStatus::Done
+                        | crate::core::model::ActionStatus::Cancelled
+                ) {
+                    out.push(format!(
+                        "Closed while the corrective action \u{201c}{}\u{201d} is {}: complete or cancel the action, or reopen the finding.",
+                        a.description,
+                        a.status.label().to_lowercase()
+                    ));
+                }
+            }
+        }
+        if !f.deleted {
+            let others: Vec<&Finding> = self
+                .live_findings()
+                .filter(|o| o.id != f.id && o.reference == f.reference)
+                .collect();
+            if !others.is_empty() {
+                out.push(format!(
+                    "The reference {} is also carried by {} other finding(s): change one of the references.",
+                    f.reference,
+                    others.len()
+                ));
+            }
+        }
+        out
     }
 
     pub fn doc(&self) -> &Automerge {
@@ -386,14 +662,17 @@ impl RegisterDoc {
     }
 
     /// The next reference for this auditor in `year`: their initials and
-    /// their own sequence, so auditors never need to coordinate.
+    /// their own sequence, so auditors never need to coordinate. Numbers of
+    /// more than nine digits (an imported or crafted reference) are not a
+    /// sequence anyone continues, and never overflow the counter.
     pub fn next_reference(&self, initials: &str, year: i32) -> String {
         let prefix = format!("NC-{year}-{}-", validate::normalise_initials(initials));
         let last = self
             .findings
             .values()
             .filter_map(|f| f.reference.strip_prefix(&prefix))
-            .filter_map(|n| n.parse::<u32>().ok())
+            .filter(|n| n.len() <= 9 && n.bytes().all(|b| b.is_ascii_digit()))
+            .filter_map(|n| n.parse::<u64>().ok())
             .max()
             .unwrap_or(0);
         format!("{prefix}{:03}", last + 1)
@@ -420,6 +699,11 @@ impl RegisterDoc {
         finding.raised_by = me.name.clone();
         prepare(&mut finding);
         finding.id = id.clone();
+        if finding.status != crate::core::model::Status::Open || finding.deleted {
+            return Err(DocError::Refused(
+                "A new finding starts open; its status changes through the lifecycle.".into(),
+            ));
+        }
         if finding.reference.trim().is_empty() {
             finding.reference = self.next_reference(&me.initials, today.year());
         }
@@ -467,11 +751,28 @@ impl RegisterDoc {
         if &finding == old {
             return Ok(());
         }
+        // The lifecycle's guards are the only way to a status: an edit that
+        // changes it (or the closure record) elsewhere is refused whole.
+        let lifecycle = matches!(op, "change_status" | "record_review");
+        if !lifecycle && (finding.status != old.status || finding.closure != old.closure) {
+            return Err(DocError::Refused(
+                "The status changes only through the lifecycle steps; nothing was changed.".into(),
+            ));
+        }
         validate::finding(&finding, today)?;
+        let before = to_object(old)?;
+        let after = to_object(&finding)?;
         self.change(op, Some(id), |tx| {
             let findings = tx_map(tx, FINDINGS)?;
-            reconcile_prop(tx, findings, id, &finding)?;
-            Ok(())
+            match tx.get(&findings, id)? {
+                Some((Value::Object(ObjType::Map), obj)) => {
+                    super::write::write_diff(tx, &obj, &before, &after)
+                }
+                _ => {
+                    reconcile_prop(tx, findings, id, &finding)?;
+                    Ok(())
+                }
+            }
         })?;
         self.refresh_finding(id)?;
         Ok(())
@@ -537,8 +838,11 @@ impl RegisterDoc {
     }
 
     /// Merges a file of the same register through the CRDT. A file of
-    /// another register is refused with [`DocError::ForeignRegister`]; every
-    /// refusal leaves this register untouched.
+    /// another register is refused with [`DocError::ForeignRegister`]. The
+    /// merge runs in a fork of this copy and is checked there: a file whose
+    /// changes break the register's structure, or leave a finding this copy
+    /// cannot read or that breaks a limit, is refused whole, and every
+    /// refusal leaves this register exactly as it was.
     pub fn merge_bytes(&mut self, bytes: &[u8]) -> Result<MergeSummary, DocError> {
         let mut other = open_checked(bytes)?;
         let theirs = info_of(&other).ok_or(DocError::NotARegister)?;
@@ -549,10 +853,28 @@ impl RegisterDoc {
                 name: theirs.name,
             });
         }
-        self.merge_doc(&mut other)
+        self.atomically(|trial| trial.merge_doc(&mut other, &ours.id))
     }
 
-    fn merge_doc(&mut self, other: &mut Automerge) -> Result<MergeSummary, DocError> {
+    /// Runs `f` on a copy of this register and keeps the result only if `f`
+    /// succeeds: intents that write several items (CSV import, copying
+    /// findings) and every path that brings foreign changes in are all or
+    /// nothing.
+    pub fn atomically<T>(
+        &mut self,
+        f: impl FnOnce(&mut RegisterDoc) -> Result<T, DocError>,
+    ) -> Result<T, DocError> {
+        let mut trial = self.clone();
+        let out = f(&mut trial)?;
+        *self = trial;
+        Ok(out)
+    }
+
+    fn merge_doc(
+        &mut self,
+        other: &mut Automerge,
+        register_id: &str,
+    ) -> Result<MergeSummary, DocError> {
         let before = self.doc.get_heads();
         // automerge 0.12's `merge` returns the new heads, not the changes it
         // applied: count what arrived from the change graph instead.
@@ -571,14 +893,92 @@ impl RegisterDoc {
             summary.duplicate_references = self.duplicate_references();
             return Ok(summary);
         }
+        check_structure(&self.doc, register_id)?;
         let touched = self.touched_findings(&before, &after)?;
+        let mut problems = Vec::new();
+        let mut vanished = Vec::new();
         for id in &touched {
-            if self.findings.contains_key(id) {
-                summary.findings_changed += 1;
-            } else {
-                summary.findings_added += 1;
-            }
+            let old = self.findings.get(id).cloned();
+            let old_marks = self.marks(id).len();
+            let old_unreadable = self.unreadable.get(id).map_or(0, Vec::len);
+            let old_valid = old
+                .as_ref()
+                .is_none_or(|f| validate::stored_finding(f).is_ok());
             self.refresh_finding(id)?;
+            let new = self.findings.get(id);
+            if self.marks(id).len() > old_marks
+                || self.unreadable.get(id).map_or(0, Vec::len) > old_unreadable
+            {
+                let mut why: Vec<String> = self.marks(id).iter().map(|m| m.note.clone()).collect();
+                why.extend(
+                    self.unreadable
+                        .get(id)
+                        .into_iter()
+                        .flatten()
+                        .map(|u| u.reason.clone()),
+                );
+                problems.push(format!(
+                    "finding {} cannot be read ({})",
+                    name_of(new.or(old.as_ref()), id),
+                    why.join(" ")
+                ));
+            } else if let (Some(f), true) = (new, old_valid) {
+                if let Err(e) = validate::stored_finding(f) {
+                    problems.push(format!(
+                        "finding {} breaks a limit ({e})",
+                        name_of(Some(f), id)
+                    ));
+                }
+            }
+            match (old, self.findings.get(id)) {
+                (None, Some(_)) => summary.findings_added += 1,
+                (Some(old), None) if !self.unreadable.contains_key(id) => vanished.push(old),
+                (Some(old), Some(new)) => {
+                    summary.findings_changed += 1;
+                    if !old.deleted && new.deleted {
+                        summary.removed.push(RemovedFinding {
+                            id: id.clone(),
+                            reference: new.reference.clone(),
+                            title: new.title.clone(),
+                            kept: false,
+                        });
+                    }
+                }
+                _ => summary.findings_changed += 1,
+            }
+        }
+        if !problems.is_empty() {
+            let n = problems.len();
+            problems.truncate(3);
+            let more = if n > 3 {
+                format!(" and {} more", n - 3)
+            } else {
+                String::new()
+            };
+            return Err(DocError::Refused(format!(
+                "This file was not merged: {}{more}. Nothing was changed.",
+                problems.join("; ")
+            )));
+        }
+        // A record deleted outright (another tool; this app only marks
+        // findings deleted) would take this copy's edits with it: keep it,
+        // deleted, with everything this copy held.
+        for mut old in vanished {
+            let id = old.id.clone();
+            old.deleted = true;
+            self.change("keep_removed", Some(&id), |tx| {
+                let findings = tx_map(tx, FINDINGS)?;
+                reconcile_prop(tx, findings, id.as_str(), &old)?;
+                Ok(())
+            })?;
+            self.refresh_finding(&id)?;
+            summary.findings_changed += 1;
+            summary.removed.push(RemovedFinding {
+                id,
+                reference: old.reference,
+                title: old.title,
+                kept: true,
+            });
         }
         summary.conflicted = touched
             .iter()
@@ -591,10 +991,21 @@ impl RegisterDoc {
 
     /// Applies changes received from another tab of the same browser: the
     /// bytes are an incremental chunk or a whole save of this register.
+    /// They are loaded into a copy and checked there first; what the other
+    /// tab stored is accepted even where an item cannot be read (it is set
+    /// aside and listed), but never a change that breaks the register.
     pub fn apply_chunk(&mut self, bytes: &[u8]) -> Result<Vec<String>, DocError> {
+        let register_id = self.id();
         let before = self.doc.get_heads();
         let waiting: BTreeSet<ChangeHash> = self.doc.get_missing_deps(&[]).into_iter().collect();
-        let mut scratch = self.doc.fork();
+        // A whole save (another tab compacted) is loaded on its own first:
+        // that checks its heads, which `load_incremental` does not, and a
+        // save with damaged heads would leave this copy unable to reopen
+        // what it stores next.
+        if bytes.get(8) == Some(&0) {
+            Automerge::load(bytes).map_err(|e| DocError::Corrupt(e.to_string()))?;
+        }
+        let mut scratch = self.doc.clone();
         scratch
             .load_incremental(bytes)
             .map_err(|e| DocError::Corrupt(e.to_string()))?;
@@ -609,20 +1020,27 @@ impl RegisterDoc {
         {
             return Err(DocError::MissingChanges);
         }
-        if schema_of(&scratch)? > genesis::SCHEMA_VERSION {
-            return Err(DocError::NewerVersion {
-                found: schema_of(&scratch)?,
-                supported: genesis::SCHEMA_VERSION,
-            });
+        check_structure(&scratch, &register_id)?;
+        // Some crafted change chunks load, but leave a document whose save
+        // no longer loads ("mismatching heads"): this copy would then store
+        // a snapshot that never opens. A chunk our own encoder would write
+        // for the same changes (the common case: the other tab's save of
+        // exactly what this copy lacked) is trusted; any other is checked by
+        // a full round trip before it is kept.
+        if scratch.save_after(&before) != bytes {
+            Automerge::load(&scratch.save()).map_err(|e| {
+                DocError::Corrupt(format!("the received changes do not survive a save: {e}"))
+            })?;
         }
-        if info_of(&scratch).map(|i| i.id) != self.info().map(|i| i.id) {
-            return Err(DocError::Refused(
-                "The received changes belong to another register.".into(),
-            ));
-        }
-        self.doc.merge(&mut scratch)?;
-        let after = self.doc.get_heads();
-        let touched = self.touched_findings(&before, &after)?;
+        let after = scratch.get_heads();
+        let old = std::mem::replace(&mut self.doc, scratch);
+        let touched = match self.touched_findings(&before, &after) {
+            Ok(t) => t,
+            Err(e) => {
+                self.doc = old;
+                return Err(e);
+            }
+        };
         for id in &touched {
             self.refresh_finding(id)?;
         }
@@ -651,8 +1069,12 @@ impl RegisterDoc {
         let mut touched = BTreeSet::new();
         for patch in self.doc.diff(before, after) {
             if patch.obj == findings_obj {
-                if let automerge::PatchAction::PutMap { key, .. } = &patch.action {
-                    touched.insert(key.clone());
+                match &patch.action {
+                    automerge::PatchAction::PutMap { key, .. }
+                    | automerge::PatchAction::DeleteMap { key } => {
+                        touched.insert(key.clone());
+                    }
+                    _ => {}
                 }
                 continue;
             }
@@ -699,6 +1121,28 @@ impl RegisterDoc {
         mut new_id: impl FnMut() -> String,
         today: NaiveDate,
     ) -> Result<Vec<String>, DocError> {
+        let unreadable: Vec<String> = other
+            .live_findings()
+            .filter(|f| !other.marks(&f.id).is_empty())
+            .map(|f| name_of(Some(f), &f.id))
+            .chain(other.unreadable.keys().map(|id| name_of(None, id)))
+            .collect();
+        if !unreadable.is_empty() {
+            return Err(DocError::Refused(format!(
+                "Nothing was copied: {} finding(s) of that register cannot be read fully ({}).",
+                unreadable.len(),
+                unreadable.join(", ")
+            )));
+        }
+        self.atomically(|this| this.copy_findings_in(other, &mut new_id, today))
+    }
+
+    fn copy_findings_in(
+        &mut self,
+        other: &RegisterDoc,
+        new_id: &mut impl FnMut() -> String,
+        today: NaiveDate,
+    ) -> Result<Vec<String>, DocError> {
         let origin_register = other.id();
         let mut copied = Vec::new();
         let sources: Vec<Finding> = other.live_findings().cloned().collect();
@@ -721,7 +1165,12 @@ impl RegisterDoc {
                     (aid, a)
                 })
                 .collect();
-            validate::finding(&f, today)?;
+            validate::finding(&f, today).map_err(|e| {
+                DocError::Refused(format!(
+                    "Nothing was copied: finding {} is not valid here ({e}).",
+                    name_of(Some(&source), &source.id)
+                ))
+            })?;
             self.change("copy_finding", Some(&id), |tx| {
                 let findings = tx_map(tx, FINDINGS)?;
                 reconcile_prop(tx, findings, id.as_str(), &f)?;
@@ -762,66 +1211,118 @@ impl RegisterDoc {
             .map_err(|failure| failure.error)
     }
 
-    /// Re-reads one finding from the document into the cache.
+    /// Re-reads one finding from the document into the cache: never fails
+    /// on what the finding holds (see `read.rs`), only if the register's
+    /// structure is gone.
     pub(crate) fn refresh_finding(&mut self, id: &str) -> Result<(), DocError> {
         let findings_obj = map_id(&self.doc, FINDINGS)?;
-        let obj = match self.doc.get(&findings_obj, id)? {
-            Some((Value::Object(ObjType::Map), obj)) => Some(obj),
-            _ => None,
-        };
         let key_conflict = self
             .doc
             .map_range(&findings_obj, id.to_owned()..=id.to_owned())
             .any(|item| item.conflict);
-        match obj {
-            Some(obj) => {
-                let (finding, conflicted) = super::read::finding_at(&self.doc, &obj)?;
-                self.findings.insert(id.to_owned(), finding);
-                if conflicted || key_conflict {
-                    self.conflicted.insert(id.to_owned());
+        let read = read::finding(&self.doc, &findings_obj, id);
+        self.remember(
+            id.to_owned(),
+            read.map(|r| {
+                r.map(|mut r| {
+                    r.conflicted |= key_conflict;
+                    r
+                })
+            }),
+        );
+        Ok(())
+    }
+
+    fn remember(&mut self, id: String, read: Result<Option<read::FindingRead>, Box<Unreadable>>) {
+        self.marks.remove(&id);
+        self.unreadable.remove(&id);
+        match read {
+            Ok(Some(r)) => {
+                if r.conflicted {
+                    self.conflicted.insert(id.clone());
                 } else {
-                    self.conflicted.remove(id);
+                    self.conflicted.remove(&id);
                 }
+                if !r.marks.is_empty() {
+                    self.marks.insert(id.clone(), r.marks);
+                }
+                if !r.bad_actions.is_empty() {
+                    self.unreadable.insert(id.clone(), r.bad_actions);
+                }
+                self.findings.insert(id, r.finding);
             }
-            None => {
-                self.findings.remove(id);
-                self.conflicted.remove(id);
+            Ok(None) => {
+                self.findings.remove(&id);
+                self.conflicted.remove(&id);
+            }
+            Err(u) => {
+                self.findings.remove(&id);
+                self.conflicted.remove(&id);
+                self.unreadable.insert(id, vec![*u]);
             }
         }
-        Ok(())
     }
 
     fn rehydrate_all(&mut self) -> Result<(), DocError> {
         let findings_obj = map_id(&self.doc, FINDINGS)?;
         self.findings.clear();
         self.conflicted.clear();
-        for (id, (finding, conflicted)) in super::read::all_findings(&self.doc, &findings_obj)? {
-            if conflicted {
-                self.conflicted.insert(id.clone());
-            }
-            self.findings.insert(id, finding);
+        self.marks.clear();
+        self.unreadable.clear();
+        for (id, read) in read::all_findings(&self.doc, &findings_obj) {
+            self.remember(id, read.map(Some));
         }
         Ok(())
     }
 
     /// A fork for tests and tab sync: same history, another actor.
     pub fn fork_as(&self, actor: ActorId) -> RegisterDoc {
-        RegisterDoc {
-            doc: self.doc.fork().with_actor(actor),
-            findings: self.findings.clone(),
-            conflicted: self.conflicted.clone(),
-            persisted: self.persisted.clone(),
-            clock: self.clock,
-        }
+        let mut fork = self.clone();
+        fork.doc.set_actor(actor);
+        fork
     }
 
     /// Rebuilds the cache from the document alone: what a fresh load sees.
     /// Tests compare it with the incrementally maintained cache.
     pub fn rehydrated(&self) -> Result<BTreeMap<String, Finding>, DocError> {
-        Ok(
-            hydrate_prop::<_, Option<BTreeMap<String, Finding>>, _, _>(&self.doc, ROOT, FINDINGS)?
-                .unwrap_or_default(),
-        )
+        let mut fresh = self.clone();
+        fresh.rehydrate_all()?;
+        Ok(fresh.findings)
+    }
+
+    /// The cache as a fresh load would build it: findings, marks and
+    /// unreadable items (tests compare it with the maintained one).
+    pub fn reread_state(&self) -> Result<CacheState, DocError> {
+        let mut fresh = self.clone();
+        fresh.rehydrate_all()?;
+        Ok(fresh.cache_state())
+    }
+
+    pub fn cache_state(&self) -> CacheState {
+        CacheState {
+            findings: self.findings.clone(),
+            conflicted: self.conflicted.clone(),
+            marks: self.marks.clone(),
+            unreadable: self.unreadable.clone(),
+        }
+    }
+}
+
+/// Everything `RegisterDoc` caches about its findings, for comparisons.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheState {
+    pub findings: BTreeMap<String, Finding>,
+    pub conflicted: BTreeSet<String>,
+    pub marks: BTreeMap<String, Vec<Mark>>,
+    pub unreadable: BTreeMap<String, Vec<Unreadable>>,
+}
+
+fn to_object(f: &Finding) -> Result<serde_json::Map<String, serde_json::Value>, DocError> {
+    match serde_json::to_value(f) {
+        Ok(serde_json::Value::Object(map)) => Ok(map),
+        _ => Err(DocError::Internal(
+            "a finding did not serialise as a map".into(),
+        )),
     }
 }
 

@@ -832,33 +832,35 @@ pub fn import_findings(
     mut new_id: impl FnMut() -> String,
     today: NaiveDate,
 ) -> Result<Vec<String>, DocError> {
-    let mut ids = Vec::with_capacity(rows.len());
-    for row in rows {
-        let id = new_id();
-        let source = row.finding.clone();
-        let added = doc.add_finding(id, today, move |f| {
-            let assigned_reference = std::mem::take(&mut f.reference);
-            let me = std::mem::take(&mut f.raised_by);
-            *f = source;
-            if f.reference.is_empty() {
-                f.reference = assigned_reference;
-            }
-            if f.raised_by.is_empty() {
-                f.raised_by = me;
-            }
-        });
-        match added {
-            Ok(id) => ids.push(id),
-            Err(e) => {
-                return Err(DocError::Refused(format!(
-                    "Line {}: {e} {} finding(s) before it were imported.",
-                    row.line,
-                    ids.len()
-                )))
+    // All or nothing: a row that cannot be added leaves the register as it was.
+    doc.atomically(|doc| {
+        let mut ids = Vec::with_capacity(rows.len());
+        for row in rows {
+            let id = new_id();
+            let source = row.finding.clone();
+            let added = doc.add_finding(id, today, move |f| {
+                let assigned_reference = std::mem::take(&mut f.reference);
+                let me = std::mem::take(&mut f.raised_by);
+                *f = source;
+                if f.reference.is_empty() {
+                    f.reference = assigned_reference;
+                }
+                if f.raised_by.is_empty() {
+                    f.raised_by = me;
+                }
+            });
+            match added {
+                Ok(id) => ids.push(id),
+                Err(e) => {
+                    return Err(DocError::Refused(format!(
+                        "Line {}: {e} Nothing was imported.",
+                        row.line
+                    )))
+                }
             }
         }
-    }
-    Ok(ids)
+        Ok(ids)
+    })
 }
 
 #[cfg(test)]

@@ -44,6 +44,24 @@ struct Formats {
     date: Format,
 }
 
+/// Excel's limit on the characters of one cell.
+pub const MAX_CELL: usize = 32_767;
+
+/// A text that fits one cell: longer texts (merged data can exceed the
+/// app's own limits, and joined lists add up) are cut with a note saying
+/// how much the register holds, instead of failing the whole workbook.
+pub fn fit_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    let n = text.chars().count();
+    if n <= MAX_CELL {
+        return text.into();
+    }
+    let note = format!(" [\u{2026} cut: the register holds {n} characters]");
+    let keep = MAX_CELL - note.chars().count();
+    let mut out: String = text.chars().take(keep).collect();
+    out.push_str(&note);
+    out.into()
+}
+
 fn write_sheet<T>(
     sheet: &mut Worksheet,
     name: &str,
@@ -70,7 +88,7 @@ fn write_sheet<T>(
                     } else {
                         &formats.text
                     };
-                    sheet.write_string_with_format(r, c, t, format)?;
+                    sheet.write_string_with_format(r, c, fit_cell(&t).as_ref(), format)?;
                 }
                 Cell::Date(None) => {}
                 Cell::Date(Some(d)) => {
