@@ -1,7 +1,19 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import * as A from "@automerge/automerge";
 import type { Browser, Page } from "@playwright/test";
 import { createRegister, expect, expectClean, openDemo, saved, setProfile, test, watch } from "./fixtures";
+import {
+  addAction,
+  download,
+  exportRegister as exportAs,
+  importFile,
+  newFinding,
+  openFinding,
+  registerId,
+  row,
+  summary,
+  writeFile,
+} from "./journeys";
 
 // Issue 6: exchange between auditors. Register files go out with "Export"
 // (a Playwright download) and come in through the "Import" file input or a
@@ -11,83 +23,9 @@ import { createRegister, expect, expectClean, openDemo, saved, setProfile, test,
 
 const FILE = /^[a-z0-9-]+--[a-z0-9-]+--\d{4}-\d{2}-\d{2}\.ncr$/;
 
-/// Clicks a button that downloads, and keeps the file under the test's
-/// output directory; returns its path and suggested name.
-async function download(page: Page, button: string, as?: string) {
-  const [file] = await Promise.all([
-    page.waitForEvent("download"),
-    page.getByRole("button", { name: button, exact: true }).click(),
-  ]);
-  const name = file.suggestedFilename();
-  const path = test.info().outputPath(as ?? name);
-  await file.saveAs(path);
-  return { path, name };
-}
-
-async function exportRegister(page: Page, as?: string) {
-  // Leave any text field first, so typed text is committed and stored.
-  await page.getByRole("button", { name: "Export", exact: true }).focus();
-  await saved(page);
-  const file = await download(page, "Export", as);
-  expect(file.name).toMatch(FILE);
-  return file.path;
-}
-
-async function importFile(page: Page, path: string) {
-  await page.getByLabel("Import", { exact: true }).setInputFiles(path);
-}
-
-/// A file written by the test itself.
-function writeFile(name: string, bytes: Uint8Array | string): string {
-  const path = test.info().outputPath(name);
-  writeFileSync(path, bytes);
-  return path;
-}
-
-function summary(page: Page) {
-  return page.getByRole("status").filter({ has: page.getByRole("heading", { level: 2 }) });
-}
-
-async function newFinding(page: Page, title: string): Promise<string> {
-  await page.getByRole("button", { name: "New finding" }).click();
-  const heading = page.getByRole("heading", { level: 2, name: /^NC-\d{4}-[A-Z]+-\d{3}/ });
-  await expect(heading).toBeVisible();
-  await page.getByLabel("Title", { exact: true }).fill(title);
-  await page.getByLabel("Statement", { exact: true }).focus();
-  await expect(heading).toContainText(title);
-  await saved(page);
-  const reference = ((await heading.textContent()) ?? "").split(" ")[0];
-  await page.getByRole("link", { name: "Back to register" }).click();
-  return reference;
-}
-
-async function addAction(page: Page, description: string) {
-  await page.getByRole("button", { name: "Add corrective action" }).click();
-  const actions = page.getByRole("group", { name: /^Action \d+$/ });
-  const last = actions.last();
-  await last.getByLabel("Description").fill(description);
-  await last.getByLabel("Owner").fill("Head of IT");
-  await last.getByLabel("Owner").blur();
-  await saved(page);
-}
-
-/// The findings table's row of a reference.
-function row(page: Page, reference: string) {
-  return page
-    .getByRole("table", { name: "Findings" })
-    .getByRole("row")
-    .filter({ has: page.getByRole("link", { name: reference, exact: true }) });
-}
-
-async function openFinding(page: Page, reference: string) {
-  await row(page, reference).getByRole("link", { name: reference, exact: true }).click();
-  await expect(page.getByRole("heading", { level: 2, name: new RegExp(`^${reference}`) })).toBeVisible();
-}
-
-function registerId(page: Page): string {
-  const m = page.url().match(/#\/r\/([^/]+)/);
-  if (!m) throw new Error(`no register in ${page.url()}`);
-  return m[1];
+/// Every register export here also checks the file's name.
+function exportRegister(page: Page, as?: string) {
+  return exportAs(page, as, { name: FILE });
 }
 
 /// Automerge JS returns scalar strings as ImmutableString objects.

@@ -4,7 +4,6 @@ import {
   createRegister,
   distDir,
   expect,
-  saved,
   serveDist,
   setProfile,
   test,
@@ -12,6 +11,7 @@ import {
   type Page,
   type Watch,
 } from "./fixtures";
+import { expectCount, exportRegister, importFile, newFinding, summary } from "./journeys";
 
 // Issue 11: every register file the person picks is read first in a
 // throwaway Web Worker running the same wasm (src/platform/isolate.rs,
@@ -25,41 +25,6 @@ const UNSAFE = "This file could not be read safely: it made the reader fail. Not
 /// fuzzing work of issue 11).
 function crashFile() {
   return join(test.info().project.testDir, "fixtures", "crash-loader.ncr");
-}
-
-async function exportRegister(page: Page, as: string) {
-  await page.getByRole("button", { name: "Export", exact: true }).focus();
-  await saved(page);
-  const [file] = await Promise.all([
-    page.waitForEvent("download"),
-    page.getByRole("button", { name: "Export", exact: true }).click(),
-  ]);
-  const path = test.info().outputPath(as);
-  await file.saveAs(path);
-  return path;
-}
-
-async function importFile(page: Page, path: string) {
-  await page.getByLabel("Import", { exact: true }).setInputFiles(path);
-}
-
-async function newFinding(page: Page, title: string) {
-  await page.getByRole("button", { name: "New finding" }).click();
-  const heading = page.getByRole("heading", { level: 2, name: /^NC-\d{4}-[A-Z]+-\d{3}/ });
-  await expect(heading).toBeVisible();
-  await page.getByLabel("Title", { exact: true }).fill(title);
-  await page.getByLabel("Statement", { exact: true }).focus();
-  await expect(heading).toContainText(title);
-  await saved(page);
-  await page.getByRole("link", { name: "Back to register" }).click();
-}
-
-async function expectCount(page: Page, n: number) {
-  await expect(page.getByText(`Showing ${n} of ${n} findings`, { exact: true })).toBeVisible();
-}
-
-function summary(page: Page) {
-  return page.getByRole("status").filter({ has: page.getByRole("heading", { level: 2 }) });
 }
 
 /// Requests for the check's worker script.

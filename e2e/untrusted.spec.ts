@@ -1,7 +1,18 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import * as A from "@automerge/automerge";
 import { createRegister, expect, saved, setProfile, test, watch, type Page } from "./fixtures";
+import {
+  download,
+  expectCount,
+  exportRegister,
+  importFile,
+  newFinding,
+  openFinding,
+  registerId,
+  row,
+  writeFile,
+} from "./journeys";
 
 // Issue 11: a register that no peer can break. Files that come in through
 // "Import" are untrusted: whatever bytes they hold, the page keeps working,
@@ -17,70 +28,6 @@ type Plain = Record<string, unknown>;
 /// The refusal sentences of damaged bytes. The file check in a throwaway
 /// worker may also refuse a file that makes the reader fail.
 const DAMAGED = /This file is damaged or is not an NC Register file|This file could not be read safely/;
-
-/// Clicks a button that downloads, and keeps the file under the test's
-/// output directory.
-async function download(page: Page, button: string, as: string) {
-  const [file] = await Promise.all([
-    page.waitForEvent("download"),
-    page.getByRole("button", { name: button, exact: true }).click(),
-  ]);
-  const path = test.info().outputPath(as);
-  await file.saveAs(path);
-  return path;
-}
-
-async function exportRegister(page: Page, as: string) {
-  await page.getByRole("button", { name: "Export", exact: true }).focus();
-  await saved(page);
-  return download(page, "Export", as);
-}
-
-async function importFile(page: Page, path: string) {
-  await page.getByLabel("Import", { exact: true }).setInputFiles(path);
-}
-
-function writeFile(name: string, bytes: Uint8Array | string): string {
-  const path = test.info().outputPath(name);
-  writeFileSync(path, bytes);
-  return path;
-}
-
-async function newFinding(page: Page, title: string): Promise<string> {
-  await page.getByRole("button", { name: "New finding" }).click();
-  const heading = page.getByRole("heading", { level: 2, name: /^NC-\d{4}-[A-Z]+-\d{3}/ });
-  await expect(heading).toBeVisible();
-  await page.getByLabel("Title", { exact: true }).fill(title);
-  await page.getByLabel("Statement", { exact: true }).focus();
-  await expect(heading).toContainText(title);
-  await saved(page);
-  const reference = ((await heading.textContent()) ?? "").split(" ")[0];
-  await page.getByRole("link", { name: "Back to register" }).click();
-  return reference;
-}
-
-function row(page: Page, reference: string) {
-  return page
-    .getByRole("table", { name: "Findings" })
-    .getByRole("row")
-    .filter({ has: page.getByRole("link", { name: reference, exact: true }) });
-}
-
-async function openFinding(page: Page, reference: string) {
-  await row(page, reference).getByRole("link", { name: reference, exact: true }).click();
-  await expect(page.getByRole("heading", { level: 2, name: new RegExp(`^${reference}`) })).toBeVisible();
-}
-
-/// The register table shows exactly `n` findings (no filter is set).
-async function expectCount(page: Page, n: number) {
-  await expect(page.getByText(`Showing ${n} of ${n} findings`, { exact: true })).toBeVisible();
-}
-
-function registerId(page: Page): string {
-  const m = page.url().match(/#\/r\/([^/]+)/);
-  if (!m) throw new Error(`no register in ${page.url()}`);
-  return m[1];
-}
 
 function load(path: string): A.Doc<Plain> {
   return A.load<Plain>(new Uint8Array(readFileSync(path)));
@@ -488,7 +435,7 @@ test("stored data with an unreadable finding still opens; the item is listed, an
   await expect(row(page, second)).toBeVisible();
 
   // The unreadable item can be exported as it is.
-  const exported = JSON.parse(readFileSync(await download(page, "Export unreadable items", "unreadable.json"), "utf8"));
+  const exported = JSON.parse(readFileSync((await download(page, "Export unreadable items", "unreadable.json")).path, "utf8"));
   expect(exported).toHaveLength(1);
   expect(exported[0].id).toBe(bad);
   expect(exported[0].raw).toEqual(["not", "a", "finding"]);

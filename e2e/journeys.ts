@@ -1,0 +1,105 @@
+import { writeFileSync } from "node:fs";
+import { expect, saved, test, type Page } from "./fixtures";
+
+// The steps of an auditor's journey that the exchange, untrusted and
+// file-check specs share: exporting and importing register files, writing
+// test-made files, adding findings and actions, and finding them again in
+// the register's table. Each helper clicks and types as a person would and
+// asserts only what the step itself needs to go on.
+
+/// Clicks a button that downloads, and keeps the file under the test's
+/// output directory (as `as`, or else under its suggested name); returns its
+/// path and suggested name.
+export async function download(page: Page, button: string, as?: string) {
+  const [file] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: button, exact: true }).click(),
+  ]);
+  const name = file.suggestedFilename();
+  const path = test.info().outputPath(as ?? name);
+  await file.saveAs(path);
+  return { path, name };
+}
+
+/// What an export also checks. `name`: the suggested file name must match.
+export type ExportChecks = { name?: RegExp };
+
+/// Exports the register file (saved as `as`, or else under its suggested
+/// name) and returns its path.
+export async function exportRegister(page: Page, as?: string, checks: ExportChecks = {}) {
+  // Leave any text field first, so typed text is committed and stored.
+  await page.getByRole("button", { name: "Export", exact: true }).focus();
+  await saved(page);
+  const file = await download(page, "Export", as);
+  if (checks.name) expect(file.name).toMatch(checks.name);
+  return file.path;
+}
+
+/// Picks a file in the "Import" file input.
+export async function importFile(page: Page, path: string) {
+  await page.getByLabel("Import", { exact: true }).setInputFiles(path);
+}
+
+/// A file written by the test itself, under its output directory.
+export function writeFile(name: string, bytes: Uint8Array | string): string {
+  const path = test.info().outputPath(name);
+  writeFileSync(path, bytes);
+  return path;
+}
+
+/// The summary of the last import or merge (a status with a heading).
+export function summary(page: Page) {
+  return page.getByRole("status").filter({ has: page.getByRole("heading", { level: 2 }) });
+}
+
+/// Adds a finding with `title`, waits until it is stored, goes back to the
+/// register and returns the finding's reference.
+export async function newFinding(page: Page, title: string): Promise<string> {
+  await page.getByRole("button", { name: "New finding" }).click();
+  const heading = page.getByRole("heading", { level: 2, name: /^NC-\d{4}-[A-Z]+-\d{3}/ });
+  await expect(heading).toBeVisible();
+  await page.getByLabel("Title", { exact: true }).fill(title);
+  await page.getByLabel("Statement", { exact: true }).focus();
+  await expect(heading).toContainText(title);
+  await saved(page);
+  const reference = ((await heading.textContent()) ?? "").split(" ")[0];
+  await page.getByRole("link", { name: "Back to register" }).click();
+  return reference;
+}
+
+/// On an open finding: adds a corrective action and waits until it is stored.
+export async function addAction(page: Page, description: string) {
+  await page.getByRole("button", { name: "Add corrective action" }).click();
+  const actions = page.getByRole("group", { name: /^Action \d+$/ });
+  const last = actions.last();
+  await last.getByLabel("Description").fill(description);
+  await last.getByLabel("Owner").fill("Head of IT");
+  await last.getByLabel("Owner").blur();
+  await saved(page);
+}
+
+/// The findings table's row of a reference.
+export function row(page: Page, reference: string) {
+  return page
+    .getByRole("table", { name: "Findings" })
+    .getByRole("row")
+    .filter({ has: page.getByRole("link", { name: reference, exact: true }) });
+}
+
+/// Opens a finding from its row in the register.
+export async function openFinding(page: Page, reference: string) {
+  await row(page, reference).getByRole("link", { name: reference, exact: true }).click();
+  await expect(page.getByRole("heading", { level: 2, name: new RegExp(`^${reference}`) })).toBeVisible();
+}
+
+/// The register table shows exactly `n` findings (no filter is set).
+export async function expectCount(page: Page, n: number) {
+  await expect(page.getByText(`Showing ${n} of ${n} findings`, { exact: true })).toBeVisible();
+}
+
+/// The id of the open register, from the page's URL.
+export function registerId(page: Page): string {
+  const m = page.url().match(/#\/r\/([^/]+)/);
+  if (!m) throw new Error(`no register in ${page.url()}`);
+  return m[1];
+}
