@@ -81,6 +81,11 @@ pub fn start(on_event: impl Fn(Event) + 'static) {
             // the console (Chromium logs failed registrations itself).
             return;
         };
+        // A browser that blocks service workers (an enterprise policy, a
+        // test harness) resolves with nothing instead of refusing.
+        if registration.is_undefined() || registration.is_null() {
+            return;
+        }
         let registration: ServiceWorkerRegistration = registration.unchecked_into();
         REGISTRATION.with(|r| *r.borrow_mut() = Some(registration.clone()));
         watch_updates(&container, &registration, on_event.clone());
