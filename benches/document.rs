@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use automerge::ActorId;
 use chrono::NaiveDate;
 use nc_register::core::document::{NewRegister, RegisterDoc};
-use nc_register::core::model::{Auditor, CauseCategory, CorrectiveAction, Grade, Source, Status};
+use nc_register::core::model::{Auditor, CauseCategory, CorrectiveAction, Grade, Source};
 use nc_register::core::storage::{MemoryStorage, Persistence};
 
 fn clock() -> i64 {
@@ -43,7 +43,6 @@ fn fill(doc: &mut RegisterDoc, prefix: &str, n: usize) {
             f.area = format!("Department {}", i % 12);
             f.owner = "IT operations".into();
             f.cause = Some(CauseCategory::ControlsNotImplemented);
-            f.status = Status::ActionPlanned;
             f.root_cause.statement = "No owner for periodic access reviews.".into();
         })
         .unwrap();
