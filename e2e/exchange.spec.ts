@@ -326,7 +326,7 @@ test("findings are imported from a CSV through a column mapping", async ({ page 
   await page.goto("./");
   await setProfile(page);
   await createRegister(page);
-  await importFile(page, "tests/fixtures/legacy-register.csv");
+  await importFile(page, "crates/core/tests/fixtures/legacy-register.csv");
   const mapping = page.getByRole("region", { name: "Import findings from legacy-register.csv" });
   await expect(mapping).toBeVisible();
   await expect(mapping.getByLabel("NC No.", { exact: true })).toHaveValue("reference");

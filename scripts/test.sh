@@ -2,10 +2,14 @@
 # Command 2: install whatever is missing, then run EVERY check and test:
 #
 #   1. cargo fmt --check                 6. browser tests: cargo test --target wasm32
-#   2. leptosfmt --check src                (wasm-bindgen-test in headless Chromium)
-#   3. clippy -D warnings, native        7. release build: trunk build --release
-#   4. clippy -D warnings, wasm32        8. end-to-end: Playwright against the
-#   5. native tests: cargo test             release build served from a subpath
+#   2. leptosfmt --check src                (the app's wasm-bindgen tests in Chromium)
+#   3. clippy -D warnings, core (native) 7. release build: trunk build --release
+#   4. clippy -D warnings, app (wasm32)  8. end-to-end: Playwright against the
+#   5. core tests: cargo test -p ncr-core   release build served from a subpath
+#
+# The app is only ever built for wasm32, and the core (crates/core) is the
+# only crate built natively: no step compiles the UI's dependencies for the
+# host, which keeps a cold run (empty target/) short.
 #
 # A failing step does not stop the others (except that e2e needs the release
 # build); the summary at the end lists every step, its time and its test
@@ -68,9 +72,9 @@ step() {
 
 step "cargo fmt" - cargo fmt --all --check || true
 step "leptosfmt" - leptosfmt --check src || true
-step "clippy native" - cargo clippy --locked --all-targets -- -D warnings || true
-step "clippy wasm32" - cargo clippy --locked --all-targets --target "$WASM_TARGET" -- -D warnings || true
-step "native tests" cargo_counts cargo test --locked || true
+step "clippy core (native)" - cargo clippy --locked -p ncr-core --all-targets -- -D warnings || true
+step "clippy app (wasm32)" - cargo clippy --locked --all-targets --target "$WASM_TARGET" -- -D warnings || true
+step "core tests (native)" cargo_counts cargo test --locked -p ncr-core || true
 step "browser tests (wasm32)" cargo_counts cargo test --locked --target "$WASM_TARGET" || true
 if step "release build" - trunk build --release --dist "$E2E_DIST"; then
   step "e2e (Playwright)" playwright_counts npx playwright test || true

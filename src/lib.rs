@@ -2,12 +2,11 @@
 //! runs entirely in the browser.
 //!
 //! Layers (see docs/ARCHITECTURE.md):
-//! - [`core`]: the domain core. Plain Rust, no browser APIs, tested with
-//!   `cargo test`.
+//! - [`ncr_core`] (`crates/core`): the domain core. Plain Rust, no browser
+//!   crate in its dependency tree, tested with `cargo test -p ncr-core`.
 //! - [`platform`]: adapters to the browser (storage, files, service worker).
 //! - [`ui`]: thin Leptos components.
 
-pub mod core;
 pub mod platform;
 pub mod ui;
 

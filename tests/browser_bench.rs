@@ -8,9 +8,9 @@
 
 use automerge::ActorId;
 use chrono::NaiveDate;
-use nc_register::core::document::{NewRegister, RegisterDoc};
-use nc_register::core::model::{Auditor, Grade};
-use nc_register::core::query::{self, Query};
+use ncr_core::document::{NewRegister, RegisterDoc};
+use ncr_core::model::{Auditor, Grade};
+use ncr_core::query::{self, Query};
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);

@@ -4,10 +4,10 @@
 
 use automerge::ActorId;
 use chrono::NaiveDate;
-use nc_register::core::document::{NewRegister, RegisterDoc};
-use nc_register::core::model::Auditor;
-use nc_register::core::storage::{conformance, Persistence};
 use nc_register::platform::idb_storage::IdbStorage;
+use ncr_core::document::{NewRegister, RegisterDoc};
+use ncr_core::model::Auditor;
+use ncr_core::storage::{conformance, Persistence};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use nc_register::core::exchange::csv::{parse_rows, read_table, suggest_mapping};
+use ncr_core::exchange::csv::{parse_rows, read_table, suggest_mapping};
 use nc_register_fuzz::today;
 
 fuzz_target!(|data: &[u8]| {

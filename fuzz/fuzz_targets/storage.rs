@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use nc_register::core::storage::{MemoryStorage, Persistence, INCREMENTAL, SNAPSHOT};
+use ncr_core::storage::{MemoryStorage, Persistence, INCREMENTAL, SNAPSHOT};
 use nc_register_fuzz::{actor, block_on, clock, reopens, small_seeds, with_checksums, REGISTER_ID};
 
 fn split(data: &[u8]) -> Vec<&[u8]> {

@@ -13,8 +13,8 @@ use arbitrary::Arbitrary;
 use automerge::transaction::Transactable;
 use automerge::{ActorId, Automerge, ObjId, ObjType, Prop, ReadDoc, ScalarValue, Value, ROOT};
 use libfuzzer_sys::fuzz_target;
-use nc_register::core::document::RegisterDoc;
-use nc_register::core::storage::{MemoryStorage, Persistence, INCREMENTAL, SNAPSHOT};
+use ncr_core::document::RegisterDoc;
+use ncr_core::storage::{MemoryStorage, Persistence, INCREMENTAL, SNAPSHOT};
 use nc_register_fuzz::{actor, block_on, clock, reopens, seeds, REGISTER_ID};
 
 #[derive(Arbitrary, Debug)]

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use nc_register::core::document::RegisterDoc;
+use ncr_core::document::RegisterDoc;
 use nc_register_fuzz::{actor, clock, reopens, small_seeds, with_checksums};
 
 fuzz_target!(|data: &[u8]| {

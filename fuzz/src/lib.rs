@@ -2,12 +2,12 @@
 //! Automerge's chunk framing with the checksum recomputed (the same file
 //! `tests/fuzz_seeded.rs` uses), plus a few helpers.
 
-#[path = "../../tests/common/fuzzing.rs"]
+#[path = "../../crates/core/tests/common/fuzzing.rs"]
 pub mod fuzzing;
 
 use std::sync::OnceLock;
 
-use nc_register::core::document::RegisterDoc;
+use ncr_core::document::RegisterDoc;
 
 pub use fuzzing::{actor, clock, today, REGISTER_ID};
 
@@ -66,7 +66,7 @@ pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
 /// Run `tab_chunk` once with `NCR_WRITE_CORPUS=corpus` set, see
 /// docs/BENCHMARKS.md, "Fuzzing".
 pub fn write_corpus(root: &std::path::Path, s: &fuzzing::Seeds, t: &fuzzing::Seeds) {
-    use nc_register::core::exchange::csv::export_findings;
+    use ncr_core::exchange::csv::export_findings;
     let demo = RegisterDoc::open(&s.base, actor(3), clock).expect("the demo opens");
     let csv = export_findings(&demo).expect("the demo exports");
     let semicolons: Vec<u8> = csv

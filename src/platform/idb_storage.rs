@@ -11,7 +11,7 @@ use idb::{Database, DatabaseEvent, Factory, ObjectStoreParams, TransactionMode};
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::core::storage::{Storage, StorageError, StorageKey};
+use ncr_core::storage::{Storage, StorageError, StorageKey};
 
 const STORE: &str = "chunks";
 const VERSION: u32 = 1;

@@ -18,9 +18,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::core::document::{system_clock, DocError, RegisterDoc};
-use crate::core::model::RegisterInfo;
+use crate::platform::clock::system_clock;
 use crate::platform::files::js_error;
+use ncr_core::document::{DocError, RegisterDoc};
+use ncr_core::model::RegisterInfo;
 
 /// The refusal for a file that made the reader fail or hang.
 pub const UNSAFE: &str =

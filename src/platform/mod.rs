@@ -4,8 +4,10 @@
 //! reads files; `tabs` tells other tabs of saved changes; `sw` registers
 //! the service worker and reports new versions; `quota` asks for
 //! persistent storage and reads the usage estimate; `isolate` reads an
-//! untrusted file in a throwaway worker before the page does.
+//! untrusted file in a throwaway worker before the page does; `clock` gives
+//! the time and fresh ids the core takes as arguments.
 
+pub mod clock;
 pub mod files;
 pub mod idb_storage;
 pub mod isolate;

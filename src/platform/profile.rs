@@ -8,7 +8,7 @@
 use gloo_storage::{LocalStorage, Storage};
 use serde::{Deserialize, Serialize};
 
-use crate::core::model::Auditor;
+use ncr_core::model::Auditor;
 
 const PROFILE: &str = "ncr.profile";
 const LAST_REGISTER: &str = "ncr.last-register";
@@ -46,7 +46,7 @@ impl Profile {
         let person =
             hex_to_bytes(&self.actor).unwrap_or_else(|| uuid::Uuid::new_v4().as_bytes().to_vec());
         let suffix = uuid::Uuid::new_v4();
-        crate::core::document::session_actor(&person, &suffix.as_bytes()[..8])
+        ncr_core::document::session_actor(&person, &suffix.as_bytes()[..8])
     }
 }
 
@@ -73,7 +73,7 @@ pub fn save(auditor: &Auditor) -> Result<Profile, String> {
         .unwrap_or_else(|| automerge::ActorId::random().to_hex_string());
     let profile = Profile {
         name: auditor.name.trim().to_owned(),
-        initials: crate::core::validate::normalise_initials(&auditor.initials),
+        initials: ncr_core::validate::normalise_initials(&auditor.initials),
         actor,
     };
     LocalStorage::set(PROFILE, &profile).map_err(|e| e.to_string())?;

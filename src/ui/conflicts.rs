@@ -8,12 +8,10 @@
 use automerge::ScalarValue;
 use leptos::prelude::*;
 
-use crate::core::document::FieldConflict;
-use crate::core::model::{
-    ActionStatus, CauseCategory, Finding, Grade, ReviewResult, Source, Status,
-};
-use crate::core::validate;
 use crate::ui::state::{today, use_store};
+use ncr_core::document::FieldConflict;
+use ncr_core::model::{ActionStatus, CauseCategory, Finding, Grade, ReviewResult, Source, Status};
+use ncr_core::validate;
 
 /// How a new value for a field is typed, if it may be typed at all. Status
 /// is deliberately absent: it moves only through the lifecycle's guards.

@@ -372,19 +372,3 @@ pub fn ExportReminder() -> impl IntoView {
         </div>
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::human_bytes;
-
-    #[test]
-    fn sizes_read_like_a_file_manager() {
-        assert_eq!(human_bytes(0.0), "0 B");
-        assert_eq!(human_bytes(999.0), "999 B");
-        assert_eq!(human_bytes(1000.0), "1.0 kB");
-        assert_eq!(human_bytes(12_345.0), "12.3 kB");
-        assert_eq!(human_bytes(4_100_000.0), "4.1 MB");
-        assert_eq!(human_bytes(2e9), "2.0 GB");
-        assert_eq!(human_bytes(5e15), "5000.0 TB");
-    }
-}

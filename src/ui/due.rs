@@ -5,12 +5,12 @@
 
 use leptos::prelude::*;
 
-use crate::core::deadlines::{DueState, DUE_SOON_DAYS};
-use crate::core::due;
-use crate::core::model::{Grade, Settings};
 use crate::ui::route::Route;
 use crate::ui::state::{today, use_store};
 use crate::ui::widgets::grade_badge;
+use ncr_core::deadlines::{DueState, DUE_SOON_DAYS};
+use ncr_core::due;
+use ncr_core::model::{Grade, Settings};
 
 /// What one row of the list shows.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

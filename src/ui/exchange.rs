@@ -21,14 +21,15 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
-use crate::core::document::{system_clock, MergeSummary, RegisterDoc};
-use crate::core::exchange::csv::{self as csv_exchange, CsvTable, ParsedImport, Target};
-use crate::core::exchange::{self, xlsx};
-use crate::core::model::RegisterInfo;
+use crate::platform::clock::system_clock;
 use crate::platform::{files, isolate};
 use crate::ui::route::Route;
 use crate::ui::state::{new_id, today, use_store, Store};
 use crate::ui::widgets::enum_options;
+use ncr_core::document::{MergeSummary, RegisterDoc};
+use ncr_core::exchange::csv::{self as csv_exchange, CsvTable, ParsedImport, Target};
+use ncr_core::exchange::{self, xlsx};
+use ncr_core::model::RegisterInfo;
 
 /// A register file of another register, waiting for the person's choice.
 #[derive(Clone)]

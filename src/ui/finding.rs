@@ -10,12 +10,8 @@ use chrono::NaiveDate;
 
 use leptos::prelude::*;
 
-use crate::core::deadlines;
-use crate::core::model::Finding;
-use crate::core::validate;
 use crate::platform::profile::{self, Draft};
 use crate::ui::conflicts::ConflictPanel;
-use crate::ui::fields::get_text;
 use crate::ui::history::HistoryPanel;
 use crate::ui::integrity::AttentionPanel;
 use crate::ui::lifecycle::LifecyclePanels;
@@ -23,6 +19,10 @@ use crate::ui::picker::RequirementPicker;
 use crate::ui::route::Route;
 use crate::ui::state::{today, use_store, Store};
 use crate::ui::widgets::{EnumSelect, SelectField};
+use ncr_core::deadlines;
+use ncr_core::fields::get_text;
+use ncr_core::model::Finding;
+use ncr_core::validate;
 
 const COMMIT_AFTER: Duration = Duration::from_millis(600);
 
@@ -286,7 +286,7 @@ pub fn TextField(
         let register = store.with_doc_untracked(|d| d.id()).unwrap_or_default();
         let v = value.clone();
         let field_name = name.clone();
-        match store.update_finding(&id, move |f| crate::ui::fields::set_text(f, &field_name, v)) {
+        match store.update_finding(&id, move |f| ncr_core::fields::set_text(f, &field_name, v)) {
             Ok(()) => {
                 store.clear_draft_once_saved(
                     profile::draft_key_for(&register, &id, &name),

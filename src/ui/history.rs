@@ -9,11 +9,11 @@
 use chrono::{DateTime, Local};
 use leptos::prelude::*;
 
-use crate::core::document::{FieldChange, HistoryEntry, RegisterDoc};
-use crate::core::model::{
+use crate::ui::state::use_store;
+use ncr_core::document::{FieldChange, HistoryEntry, RegisterDoc};
+use ncr_core::model::{
     ActionStatus, CauseCategory, Finding, Grade, ReviewResult, SimilarVerdict, Source, Status,
 };
-use crate::ui::state::use_store;
 
 /// Longer values are cut in the list; the form shows them whole.
 const SHOWN_CHARS: usize = 160;

@@ -3,11 +3,11 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::core::document::NewRegister;
-use crate::core::model::Auditor;
 use crate::ui::device::BrowserPanel;
 use crate::ui::route::Route;
 use crate::ui::state::use_store;
+use ncr_core::document::NewRegister;
+use ncr_core::model::Auditor;
 
 #[component]
 pub fn Home() -> impl IntoView {

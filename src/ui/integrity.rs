@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 
-use crate::core::document::{ItemKind, Unreadable};
 use crate::platform::files;
 use crate::ui::state::use_store;
+use ncr_core::document::{ItemKind, Unreadable};
 
 /// "2 findings from Ann Lee's copy could not be read", one sentence per
 /// kind and writer.

@@ -9,16 +9,16 @@
 
 use leptos::prelude::*;
 
-use crate::core::deadlines::{self, DueState};
-use crate::core::document::DocError;
-use crate::core::model::{ActionStatus, CorrectiveAction, Finding, ReviewResult, SimilarVerdict};
-use crate::core::similar;
-use crate::core::workflow;
-use crate::ui::fields::{action_field_name, ActionText, WHY_STEPS};
 use crate::ui::finding::{read, DateField, DateSlot, TextField};
 use crate::ui::route::Route;
 use crate::ui::state::{today, use_store};
 use crate::ui::widgets::{EnumSelect, SelectField};
+use ncr_core::deadlines::{self, DueState};
+use ncr_core::document::DocError;
+use ncr_core::fields::{action_field_name, ActionText, WHY_STEPS};
+use ncr_core::model::{ActionStatus, CorrectiveAction, Finding, ReviewResult, SimilarVerdict};
+use ncr_core::similar;
+use ncr_core::workflow;
 
 /// Suggested root-cause methods; five whys first because it needs no
 /// training and the page has a helper for it. Any other text is kept.
@@ -57,8 +57,8 @@ fn action_ids(f: &Finding) -> Vec<String> {
 }
 
 /// What the button moving a finding to `to` says.
-fn step_label(to: crate::core::model::Status) -> &'static str {
-    use crate::core::model::Status::*;
+fn step_label(to: ncr_core::model::Status) -> &'static str {
+    use ncr_core::model::Status::*;
     match to {
         Open => "Reconsider (back to open)",
         Analysed => "Mark as analysed",
@@ -109,8 +109,8 @@ fn LifecycleSection(finding: String) -> impl IntoView {
     };
     let may_reject = move || {
         status.get().is_some_and(|s| {
-            s == crate::core::model::Status::Rejected
-                || workflow::next_statuses(s).contains(&crate::core::model::Status::Rejected)
+            s == ncr_core::model::Status::Rejected
+                || workflow::next_statuses(s).contains(&ncr_core::model::Status::Rejected)
         })
     };
     let go = move |to| {
@@ -121,15 +121,13 @@ fn LifecycleSection(finding: String) -> impl IntoView {
         }
     };
     // A checklist about another status than the current one would mislead.
-    Effect::new(
-        move |previous: Option<Option<crate::core::model::Status>>| {
-            let now = status.get();
-            if previous.is_some_and(|p| p != now) {
-                errors.set(Vec::new());
-            }
-            now
-        },
-    );
+    Effect::new(move |previous: Option<Option<ncr_core::model::Status>>| {
+        let now = status.get();
+        if previous.is_some_and(|p| p != now) {
+            errors.set(Vec::new());
+        }
+        now
+    });
     view! {
         <section class="panel step lifecycle" aria-labelledby="lifecycle-title">
             <h3 id="lifecycle-title">"Lifecycle"</h3>

@@ -3,10 +3,9 @@
 
 mod app;
 mod conflicts;
-mod device;
+pub mod device;
 mod due;
 mod exchange;
-pub mod fields;
 mod finding;
 mod history;
 mod home;

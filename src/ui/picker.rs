@@ -4,8 +4,8 @@
 
 use leptos::prelude::*;
 
-use crate::core::catalogue;
 use crate::ui::state::use_store;
+use ncr_core::catalogue;
 
 /// The key a reference is stored under: the catalogue's canonical id when it
 /// is one (so `a.5.15` and `A.5.15` typed by two auditors are one key after

@@ -4,10 +4,6 @@
 
 use leptos::prelude::*;
 
-use crate::core::catalogue::Theme;
-use crate::core::deadlines::{self, DueState};
-use crate::core::model::{Grade, Status};
-use crate::core::query::{self, Counts, DueFilter, Query, SortKey, StatusFilter};
 use crate::ui::device::ExportReminder;
 use crate::ui::due::ClockSettings;
 use crate::ui::exchange::ExchangeToolbar;
@@ -15,6 +11,10 @@ use crate::ui::integrity::UnreadablePanel;
 use crate::ui::route::Route;
 use crate::ui::state::{new_id, today, use_store};
 use crate::ui::widgets::{enum_options, grade_badge, EnumSelect, SelectField};
+use ncr_core::catalogue::Theme;
+use ncr_core::deadlines::{self, DueState};
+use ncr_core::model::{Grade, Status};
+use ncr_core::query::{self, Counts, DueFilter, Query, SortKey, StatusFilter};
 
 const PAGE: usize = 50;
 

@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use leptos::prelude::*;
 
-use crate::core::catalogue;
-use crate::core::exchange::exported_findings;
-use crate::core::model::{Audit, Finding, Grade, RegisterInfo, Status};
 use crate::ui::route::Route;
 use crate::ui::state::{today, use_store};
+use ncr_core::catalogue;
+use ncr_core::exchange::exported_findings;
+use ncr_core::model::{Audit, Finding, Grade, RegisterInfo, Status};
 
 /// Everything the report shows, read once from the document.
 #[derive(Clone, PartialEq)]

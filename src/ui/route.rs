@@ -62,24 +62,3 @@ impl Route {
         let _ = window().location().set_hash(&self.href());
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn routes_round_trip() {
-        for r in [
-            Route::Home,
-            Route::Register("abc".into()),
-            Route::NewFinding("abc".into()),
-            Route::Finding("abc".into(), "def".into()),
-            Route::DueSoon("abc".into()),
-            Route::Report("abc".into()),
-        ] {
-            assert_eq!(Route::parse(&r.href()), r);
-        }
-        assert_eq!(Route::parse(""), Route::Home);
-        assert_eq!(Route::parse("#/nonsense/x"), Route::Home);
-    }
-}

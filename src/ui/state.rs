@@ -6,17 +6,17 @@
 
 use std::rc::Rc;
 
-use chrono::NaiveDate;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
 
-use crate::core::document::{system_clock, DocError, NewRegister, RegisterDoc};
-use crate::core::model::{Auditor, Finding};
-use crate::core::storage::{LoadError, Persistence, StorageError};
+use crate::platform::clock::system_clock;
 use crate::platform::idb_storage::IdbStorage;
 use crate::platform::profile::{self, Profile};
 use crate::ui::route::Route;
+use ncr_core::document::{DocError, NewRegister, RegisterDoc};
+use ncr_core::model::{Auditor, Finding};
+use ncr_core::storage::{LoadError, Persistence, StorageError};
 
 pub const DATABASE: &str = "nc-register";
 pub const REGISTER_INDEX: &str = "ncr.registers";
@@ -89,13 +89,7 @@ pub struct Store {
 /// dropped one is caught up by `resync` when the next one cannot apply.
 const BACKLOG: usize = 64;
 
-pub fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
-}
-
-pub fn new_id() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
+pub use crate::platform::clock::{new_id, today};
 
 fn load_index() -> Vec<RegisterEntry> {
     use gloo_storage::Storage as _;
@@ -215,7 +209,7 @@ impl Store {
     }
 
     pub fn set_profile(&self, auditor: &Auditor) -> Result<(), String> {
-        crate::core::validate::auditor(auditor).map_err(|e| e.to_string())?;
+        ncr_core::validate::auditor(auditor).map_err(|e| e.to_string())?;
         let saved = profile::save(auditor)?;
         self.profile.set(Some(saved));
         let me = auditor.clone();
@@ -503,7 +497,7 @@ impl Store {
         for stored in profile::drafts(&id) {
             let draft = &stored.draft;
             let applied = self.update_finding(&draft.finding, |f| {
-                crate::ui::fields::set_text(f, &draft.field, draft.value.clone());
+                ncr_core::fields::set_text(f, &draft.field, draft.value.clone());
             });
             if applied.is_ok() || matches!(applied, Err(DocError::FindingNotFound(_))) {
                 self.clear_draft_once_saved(stored.key.clone(), draft.value.clone());
@@ -533,8 +527,7 @@ impl Store {
             return;
         };
         let value = draft.value.clone();
-        let applied =
-            self.update_finding(finding, |f| crate::ui::fields::set_text(f, field, value));
+        let applied = self.update_finding(finding, |f| ncr_core::fields::set_text(f, field, value));
         if applied.is_ok() || matches!(applied, Err(DocError::FindingNotFound(_))) {
             let key = profile::draft_key_for(&register, finding, field);
             self.clear_draft_once_saved(key, draft.value);
@@ -578,7 +571,7 @@ impl Store {
             .ok_or("Set your name and initials first.")?;
         // Recorded by the demo's own auditor (a fixed actor), so its history
         // names them; this browser then works on it as itself.
-        let demo = crate::core::demo::build_demo(
+        let demo = ncr_core::demo::build_demo(
             automerge::ActorId::from([0xde; 16]),
             new_id(),
             today(),
@@ -640,10 +633,10 @@ impl Store {
         let (bytes, id, heads) = self
             .with_doc_untracked(|d| (d.save(), d.id(), d.heads()))
             .ok_or("no register is open")?;
-        crate::platform::files::download(&bytes, filename, crate::core::exchange::REGISTER_MIME)?;
+        crate::platform::files::download(&bytes, filename, ncr_core::exchange::REGISTER_MIME)?;
         let record = profile::ExportRecord {
             heads: heads.iter().map(ToString::to_string).collect(),
-            at: crate::core::document::system_clock(),
+            at: system_clock(),
         };
         // The file is out either way; a lost record only means an early reminder.
         let _ = profile::record_export(&id, &record);
@@ -662,11 +655,7 @@ impl Store {
                 .map(|r| r.heads.iter().filter_map(|h| h.parse().ok()).collect())
                 .unwrap_or_default();
             let unexported = doc.unexported(&person, &exported);
-            crate::core::document::reminder_due(
-                &unexported,
-                crate::core::document::system_clock(),
-                profile::reminder_days(),
-            )
+            ncr_core::document::reminder_due(&unexported, system_clock(), profile::reminder_days())
         })
         .flatten()
     }

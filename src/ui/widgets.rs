@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
-use crate::core::exchange::csv::Target;
-use crate::core::model::{ActionStatus, CauseCategory, Grade, Source, Status};
+use ncr_core::exchange::csv::Target;
+use ncr_core::model::{ActionStatus, CauseCategory, Grade, Source, Status};
 
 /// What a `<select>` needs of an enum. The core's enums already have these
 /// as inherent items; the trait only lets one control serve them all, and

@@ -1,0 +1,174 @@
+//! Native benchmark of the register document. Rerun with
+//!
+//!     cargo bench -p ncr-core --bench document
+//!
+//! (or `cargo bench -p ncr-core --bench document -- 1000 10000 50000` for other sizes).
+//! Prints a Markdown table for docs/BENCHMARKS.md. Timings are wall-clock
+//! medians on this machine; they are recorded, never asserted.
+
+use std::time::{Duration, Instant};
+
+use automerge::ActorId;
+use chrono::NaiveDate;
+use ncr_core::document::{NewRegister, RegisterDoc};
+use ncr_core::model::{Auditor, CauseCategory, CorrectiveAction, Grade, Source};
+use ncr_core::storage::{MemoryStorage, Persistence};
+
+fn clock() -> i64 {
+    1_795_000_000_000
+}
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 28).unwrap()
+}
+
+fn me(i: u8) -> Auditor {
+    Auditor {
+        name: format!("Auditor {i}"),
+        initials: ["JD", "SR", "AL"][i as usize % 3].into(),
+    }
+}
+
+fn fill(doc: &mut RegisterDoc, prefix: &str, n: usize) {
+    for i in 0..n {
+        let id = format!("{prefix}-{i:06}");
+        doc.add_finding(id.clone(), today(), |f| {
+            f.title = format!("Access review not performed for system {i}");
+            f.statement = "User access rights were not reviewed at planned intervals as required by the access control policy.".into();
+            f.evidence = format!("Ticket INC-{i}: last review 2024-03-01; 14 leavers still active.");
+            f.requirements.insert("A.5.18".into(), true);
+            f.requirements.insert("9.2".into(), true);
+            f.grade = if i % 3 == 0 { Grade::Major } else { Grade::Minor };
+            f.source = Source::InternalAudit;
+            f.area = format!("Department {}", i % 12);
+            f.owner = "IT operations".into();
+            f.cause = Some(CauseCategory::ControlsNotImplemented);
+            f.root_cause.statement = "No owner for periodic access reviews.".into();
+        })
+        .unwrap();
+        doc.add_action(
+            &id,
+            format!("{id}-a"),
+            today(),
+            CorrectiveAction {
+                description: "Assign review owner and schedule quarterly reviews".into(),
+                owner: "CISO".into(),
+                due: NaiveDate::from_ymd_opt(2027, 1, 31),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    }
+}
+
+fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let start = Instant::now();
+    let out = f();
+    (out, start.elapsed())
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn kb(n: usize) -> String {
+    format!("{:.0} kB", n as f64 / 1000.0)
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    // The in-memory adapter never waits, so one poll finishes every future.
+    let waker = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(waker);
+    let mut f = std::pin::pin!(f);
+    loop {
+        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+}
+
+fn run(n: usize) {
+    let (mut doc, create) = time(|| {
+        let mut doc = RegisterDoc::create(
+            ActorId::from([1u8; 16]),
+            &me(0),
+            NewRegister {
+                name: "Bench".into(),
+                ..Default::default()
+            },
+            "bench".into(),
+            clock,
+        )
+        .unwrap();
+        fill(&mut doc, "a", n);
+        doc
+    });
+
+    let persistence = Persistence::new(MemoryStorage::new());
+    block_on(persistence.save_snapshot(&mut doc)).unwrap();
+    let mut edit_times = Vec::new();
+    let mut chunk_bytes = Vec::new();
+    for i in 0..31 {
+        let id = format!("a-{:06}", (i * 7919) % n);
+        let (_, t) = time(|| {
+            doc.update_finding(&id, today(), |f| f.title = format!("Edited {i}"))
+                .unwrap();
+            let written = block_on(persistence.save(&mut doc)).unwrap();
+            chunk_bytes.push(written.unwrap_or(0));
+        });
+        edit_times.push(t);
+    }
+    chunk_bytes.sort();
+
+    let (bytes, save) = time(|| doc.save());
+    let (opened, load) =
+        time(|| RegisterDoc::open(&bytes, ActorId::from([2u8; 16]), clock).unwrap());
+    assert_eq!(opened.findings().len(), n);
+
+    let mut left = opened;
+    left.set_me(&me(1)).unwrap();
+    let mut right = RegisterDoc::open(&bytes, ActorId::from([3u8; 16]), clock).unwrap();
+    right.set_me(&me(2)).unwrap();
+    fill(&mut left, "l", n / 10);
+    fill(&mut right, "r", n / 10);
+    let right_bytes = right.save();
+    let (summary, merge) = time(|| left.merge_bytes(&right_bytes).unwrap());
+    assert_eq!(summary.findings_added, n / 10);
+
+    let (_, history) = time(|| left.history("a-000000").unwrap());
+
+    println!(
+        "| {n} | {} | {} | {} ({}) | {} | {} B | {} | {} | {} |",
+        ms(create),
+        ms(median(edit_times)),
+        ms(save),
+        kb(bytes.len()),
+        ms(load),
+        chunk_bytes[chunk_bytes.len() / 2],
+        ms(merge),
+        n / 10,
+        ms(history),
+    );
+}
+
+fn main() {
+    let sizes: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let sizes = if sizes.is_empty() {
+        vec![1_000, 10_000]
+    } else {
+        sizes
+    };
+    println!("| findings | create (1 change each + 1 action) | one edit + persisted chunk (median of 31) | save (size) | open + hydrate | chunk size (median) | merge two copies diverged by +10% each | findings merged in | history of one finding |");
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for n in sizes {
+        run(n);
+    }
+}

@@ -1,0 +1,23 @@
+//! The document layer: the one owner of a register's Automerge document.
+//! See `store.rs` for the intents, `genesis.rs` for why every register
+//! shares its first change.
+
+mod conflicts;
+mod error;
+pub mod genesis;
+mod history;
+mod lifecycle;
+mod read;
+mod store;
+mod unexported;
+mod write;
+
+pub use conflicts::{ConflictValue, FieldConflict};
+pub use error::DocError;
+pub use history::{FieldChange, HistoryEntry};
+pub use read::{ItemKind, Mark, Unreadable};
+pub use store::{
+    person_of, session_actor, CacheState, ChangeNote, Clock, DuplicateReference, MergeSummary,
+    NewRegister, RegisterDoc, RemovedFinding, PERSON_ID_BYTES,
+};
+pub use unexported::{reminder_due, Unexported};

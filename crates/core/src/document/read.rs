@@ -1,0 +1,456 @@
+//! Reading the document, item by item, as untrusted data.
+//!
+//! Any peer can write anything into a register: another tool, an older or
+//! newer version, a crafted file. So nothing here trusts the shape of what it
+//! reads, and no read can hide more than the one item it is about:
+//!
+//! - **Bounded walk.** An item is turned into JSON by walking its objects
+//!   ourselves, never deeper than [`MAX_DEPTH`] (Automerge's own `hydrate`
+//!   recurses, and a map nested 20,000 deep overflows the wasm stack).
+//! - **Lenient, marked reading.** serde then builds the typed item from the
+//!   JSON (the serde shape of the model is the document's shape: same keys,
+//!   enum codes, ISO dates). If that fails, each field is read on its own:
+//!   a field that cannot be read keeps its safe default and the item carries
+//!   a [`Mark`] saying what was wrong, so the person sees it.
+//! - **Set aside, never dropped.** What cannot be interpreted at all (a
+//!   finding that is not a map, an action that cannot be read) is listed as
+//!   [`Unreadable`] with its raw value and the actors who wrote it, for the
+//!   person to export or discard.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use automerge::{ObjId, ObjType, ReadDoc, ScalarValueRef, ValueRef};
+use serde::{de::DeserializeOwned, Serialize};
+use serde_json::{Map, Value as Json};
+
+use crate::model::{CorrectiveAction, Finding};
+
+/// Deepest object nesting read inside one item. The model needs four
+/// (finding → actions → action → field); anything deeper is not ours.
+pub(crate) const MAX_DEPTH: usize = 6;
+
+/// Characters of a raw value kept for display and export of an unreadable item.
+pub(crate) const RAW_PREVIEW: usize = 4_000;
+
+/// What kind of item could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ItemKind {
+    Finding,
+    Action,
+    Auditor,
+    Audit,
+}
+
+impl ItemKind {
+    pub fn noun(self, n: usize) -> &'static str {
+        match (self, n == 1) {
+            (ItemKind::Finding, true) => "finding",
+            (ItemKind::Finding, false) => "findings",
+            (ItemKind::Action, true) => "corrective action",
+            (ItemKind::Action, false) => "corrective actions",
+            (ItemKind::Auditor, true) => "auditor",
+            (ItemKind::Auditor, false) => "auditors",
+            (ItemKind::Audit, true) => "audit",
+            (ItemKind::Audit, false) => "audits",
+        }
+    }
+}
+
+/// An item the app cannot interpret: kept in the document untouched, shown
+/// to the person with its raw value, exportable and discardable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    pub kind: ItemKind,
+    /// Its key in its map.
+    pub id: String,
+    /// For an action: the finding it belongs to.
+    pub finding: Option<String>,
+    /// Why it could not be read, as a sentence.
+    pub reason: String,
+    /// Its raw value as JSON (cut at [`RAW_PREVIEW`] characters).
+    pub raw: String,
+    /// Actor ids (hex) that wrote it or its fields.
+    pub authors: Vec<String>,
+}
+
+/// A field read with a safe default instead of its stored value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mark {
+    /// The field's key, e.g. `grade`.
+    pub field: String,
+    /// What was wrong and what is shown instead, as a sentence.
+    pub note: String,
+}
+
+/// An item's raw content: bounded JSON, whether any map inside holds a
+/// conflict, whether something was cut for being too deep, and its writers.
+pub(crate) struct Raw {
+    pub json: Json,
+    pub conflicted: bool,
+    pub too_deep: bool,
+    pub authors: BTreeSet<String>,
+}
+
+impl Raw {
+    pub fn preview(&self) -> String {
+        let mut s = self.json.to_string();
+        if s.chars().count() > RAW_PREVIEW {
+            s = s.chars().take(RAW_PREVIEW).collect::<String>() + "…";
+        }
+        s
+    }
+}
+
+fn scalar(s: &ScalarValueRef<'_>) -> Json {
+    match s {
+        ScalarValueRef::Str(s) => Json::String(s.to_string()),
+        ScalarValueRef::Int(n) => Json::from(*n),
+        ScalarValueRef::Uint(n) => Json::from(*n),
+        ScalarValueRef::F64(f) => Json::from(*f),
+        ScalarValueRef::Boolean(b) => Json::Bool(*b),
+        ScalarValueRef::Timestamp(t) => Json::from(*t),
+        ScalarValueRef::Counter(c) => Json::from(*c),
+        ScalarValueRef::Null | ScalarValueRef::Bytes(_) | ScalarValueRef::Unknown { .. } => {
+            Json::Null
+        }
+    }
+}
+
+fn actor_of(id: &ObjId) -> Option<String> {
+    match id {
+        ObjId::Id(_, actor, _) => Some(actor.to_hex_string()),
+        ObjId::Root => None,
+    }
+}
+
+struct Walk {
+    conflicted: bool,
+    too_deep: bool,
+    authors: BTreeSet<String>,
+}
+
+fn walk<R: ReadDoc>(doc: &R, obj: &ObjId, typ: ObjType, depth: usize, w: &mut Walk) -> Json {
+    if depth == 0 {
+        if let Some(a) = actor_of(obj) {
+            w.authors.insert(a);
+        }
+    }
+    if typ == ObjType::Text {
+        return Json::String(doc.text(obj).unwrap_or_default());
+    }
+    if depth >= MAX_DEPTH {
+        w.too_deep = true;
+        return Json::Null;
+    }
+    let child = |value: ValueRef<'_>, id: ObjId, w: &mut Walk| -> Json {
+        if depth == 0 {
+            if let Some(a) = actor_of(&id) {
+                w.authors.insert(a);
+            }
+        }
+        match value {
+            ValueRef::Object(t) => walk(doc, &id, t, depth + 1, w),
+            ValueRef::Scalar(s) => scalar(&s),
+        }
+    };
+    match typ {
+        ObjType::Map | ObjType::Table => {
+            let mut map = Map::new();
+            for item in doc.map_range(obj, ..) {
+                w.conflicted |= item.conflict;
+                let id = item.id();
+                let key = item.key.into_owned();
+                let value = child(item.value, id, w);
+                map.insert(key, value);
+            }
+            Json::Object(map)
+        }
+        _ => {
+            let mut list = Vec::new();
+            for item in doc.list_range(obj, ..) {
+                let id = item.id();
+                list.push(child(item.value, id, w));
+            }
+            Json::Array(list)
+        }
+    }
+}
+
+/// Reads the object `obj` (of type `typ`) as bounded JSON.
+pub(crate) fn raw_object<R: ReadDoc>(doc: &R, obj: &ObjId, typ: ObjType) -> Raw {
+    let mut w = Walk {
+        conflicted: false,
+        too_deep: false,
+        authors: BTreeSet::new(),
+    };
+    let json = walk(doc, obj, typ, 0, &mut w);
+    Raw {
+        json,
+        conflicted: w.conflicted,
+        too_deep: w.too_deep,
+        authors: w.authors,
+    }
+}
+
+/// Reads the value at `key` of the map `parent`: an object as bounded JSON,
+/// a scalar as itself; `None` when the key is absent.
+pub(crate) fn raw_at<R: ReadDoc>(doc: &R, parent: &ObjId, key: &str) -> Option<Raw> {
+    let item = doc
+        .map_range(parent, key.to_owned()..=key.to_owned())
+        .next()?;
+    let conflict = item.conflict;
+    let id = item.id();
+    let mut raw = match item.value {
+        ValueRef::Object(t) => raw_object(doc, &id, t),
+        ValueRef::Scalar(s) => Raw {
+            json: scalar(&s),
+            conflicted: false,
+            too_deep: false,
+            authors: actor_of(&id).into_iter().collect(),
+        },
+    };
+    raw.conflicted |= conflict;
+    Some(raw)
+}
+
+/// Describes a JSON value for a sentence: `“critical”`, `a number (7)`, `a map`.
+fn describe(v: &Json) -> String {
+    match v {
+        Json::Null => "nothing".into(),
+        Json::Bool(b) => format!("the value {b}"),
+        Json::Number(n) => format!("the number {n}"),
+        Json::String(s) => {
+            let cut: String = s.chars().take(60).collect();
+            if cut.len() < s.len() {
+                format!("\u{201c}{cut}…\u{201d}")
+            } else {
+                format!("\u{201c}{cut}\u{201d}")
+            }
+        }
+        Json::Array(_) => "a list".into(),
+        Json::Object(_) => "a map".into(),
+    }
+}
+
+/// Reads `json` as a `T`, field by field when the whole fails: every field
+/// that cannot be read keeps its value in `base` and is marked. `Err` when
+/// `json` is not a map at all.
+pub(crate) fn lenient<T: Serialize + DeserializeOwned>(
+    json: &Json,
+    base: T,
+) -> Result<(T, Vec<Mark>), String> {
+    let Json::Object(raw) = json else {
+        return Err(format!("it is {}, not a map", describe(json)));
+    };
+    if let Ok(t) = serde_json::from_value::<T>(json.clone()) {
+        return Ok((t, Vec::new()));
+    }
+    let Ok(Json::Object(mut good)) = serde_json::to_value(&base) else {
+        return Err("the app cannot describe this item".into());
+    };
+    let mut marks = Vec::new();
+    let fields: Vec<String> = good.keys().cloned().collect();
+    for field in fields {
+        match raw.get(&field) {
+            None => marks.push(Mark {
+                note: format!("{field} was missing; shown empty."),
+                field,
+            }),
+            Some(v) => {
+                let mut candidate = good.clone();
+                candidate.insert(field.clone(), v.clone());
+                if serde_json::from_value::<T>(Json::Object(candidate)).is_ok() {
+                    good.insert(field, v.clone());
+                } else {
+                    marks.push(Mark {
+                        note: format!(
+                            "{field} holds {}, which this version cannot read; shown as its default.",
+                            describe(v)
+                        ),
+                        field,
+                    });
+                }
+            }
+        }
+    }
+    serde_json::from_value::<T>(Json::Object(good))
+        .map(|t| (t, marks))
+        .map_err(|e| e.to_string())
+}
+
+/// One finding as read: the finding (with safe defaults where marked), its
+/// marks, and its actions that could not be read at all.
+pub(crate) struct FindingRead {
+    pub finding: Finding,
+    pub conflicted: bool,
+    pub marks: Vec<Mark>,
+    pub bad_actions: Vec<Unreadable>,
+}
+
+/// Reads the finding stored under `key`: `Ok(None)` when the key is absent,
+/// `Err` with the set-aside record when it cannot be interpreted at all.
+pub(crate) fn finding<R: ReadDoc>(
+    doc: &R,
+    findings: &ObjId,
+    key: &str,
+) -> Result<Option<FindingRead>, Box<Unreadable>> {
+    let Some(raw) = raw_at(doc, findings, key) else {
+        return Ok(None);
+    };
+    finding_from_raw(key, raw).map(Some)
+}
+
+fn finding_from_raw(key: &str, raw: Raw) -> Result<FindingRead, Box<Unreadable>> {
+    let unreadable = |raw: &Raw, reason: String| {
+        Box::new(Unreadable {
+            kind: ItemKind::Finding,
+            id: key.to_owned(),
+            finding: None,
+            reason,
+            raw: raw.preview(),
+            authors: raw.authors.iter().cloned().collect(),
+        })
+    };
+    let mut json = raw.json.clone();
+    // Actions are items of their own: one that cannot be read is set aside
+    // without marking the whole finding's action list as unreadable.
+    let mut bad_actions = Vec::new();
+    let mut action_marks = Vec::new();
+    if let Json::Object(map) = &mut json {
+        if let Some(Json::Object(actions)) = map.get_mut("actions") {
+            let ids: Vec<String> = actions.keys().cloned().collect();
+            for aid in ids {
+                let value = actions[&aid].clone();
+                let base = CorrectiveAction {
+                    id: aid.clone(),
+                    ..CorrectiveAction::default()
+                };
+                match lenient::<CorrectiveAction>(&value, base) {
+                    Ok((mut a, marks)) => {
+                        if a.id != aid {
+                            a.id = aid.clone();
+                        }
+                        for m in marks {
+                            action_marks.push(Mark {
+                                field: format!("actions.{aid}.{}", m.field),
+                                note: format!("Action {}: {}", short(&aid), m.note),
+                            });
+                        }
+                        actions.insert(aid, serde_json::to_value(a).expect("an action serialises"));
+                    }
+                    Err(reason) => {
+                        actions.remove(&aid);
+                        bad_actions.push(Unreadable {
+                            kind: ItemKind::Action,
+                            id: aid.clone(),
+                            finding: Some(key.to_owned()),
+                            reason: format!("The corrective action could not be read: {reason}."),
+                            raw: Raw {
+                                json: value,
+                                conflicted: false,
+                                too_deep: false,
+                                authors: BTreeSet::new(),
+                            }
+                            .preview(),
+                            authors: raw.authors.iter().cloned().collect(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    let base = Finding::new(key.to_owned(), String::new());
+    let (mut finding, mut marks) = lenient::<Finding>(&json, base)
+        .map_err(|reason| unreadable(&raw, format!("The finding could not be read: {reason}.")))?;
+    if finding.id != key {
+        if !finding.id.is_empty() {
+            marks.push(Mark {
+                field: "id".into(),
+                note: format!(
+                    "The finding's id {} differs from its key; the key is used.",
+                    finding.id
+                ),
+            });
+        }
+        finding.id = key.to_owned();
+    }
+    if raw.too_deep {
+        marks.push(Mark {
+            field: String::new(),
+            note: format!(
+                "Some values are nested deeper than {MAX_DEPTH} levels and were not read."
+            ),
+        });
+    }
+    marks.extend(action_marks);
+    Ok(FindingRead {
+        finding,
+        conflicted: raw.conflicted,
+        marks,
+        bad_actions,
+    })
+}
+
+/// Every finding under `findings`, each read on its own.
+pub(crate) fn all_findings<R: ReadDoc>(
+    doc: &R,
+    findings: &ObjId,
+) -> BTreeMap<String, Result<FindingRead, Box<Unreadable>>> {
+    let keys: Vec<String> = doc
+        .map_range(findings, ..)
+        .map(|item| item.key.into_owned())
+        .collect();
+    keys.into_iter()
+        .filter_map(|key| {
+            let raw = raw_at(doc, findings, &key)?;
+            let read = finding_from_raw(&key, raw);
+            Some((key, read))
+        })
+        .collect()
+}
+
+/// Reads every entry of a map of simple items (auditors, audits), each on
+/// its own: the readable ones, and the ones set aside.
+pub(crate) fn items<R: ReadDoc, T: Serialize + DeserializeOwned>(
+    doc: &R,
+    map: &ObjId,
+    kind: ItemKind,
+    base: impl Fn(&str) -> T,
+    accept: impl Fn(&str, &T, &[Mark]) -> Option<String>,
+) -> (BTreeMap<String, T>, Vec<Unreadable>) {
+    let mut good = BTreeMap::new();
+    let mut bad = Vec::new();
+    let keys: Vec<String> = doc
+        .map_range(map, ..)
+        .map(|item| item.key.into_owned())
+        .collect();
+    for key in keys {
+        let Some(raw) = raw_at(doc, map, &key) else {
+            continue;
+        };
+        let refusal = match lenient::<T>(&raw.json, base(&key)) {
+            Ok((t, marks)) => match accept(&key, &t, &marks) {
+                None => {
+                    good.insert(key.clone(), t);
+                    continue;
+                }
+                Some(reason) => reason,
+            },
+            Err(reason) => reason,
+        };
+        bad.push(Unreadable {
+            kind,
+            id: key.clone(),
+            finding: None,
+            reason: format!("The {} could not be read: {refusal}.", kind.noun(1)),
+            raw: raw.preview(),
+            authors: raw.authors.iter().cloned().collect(),
+        });
+    }
+    (good, bad)
+}
+
+/// The first eight characters of an id, for sentences.
+pub(crate) fn short(id: &str) -> &str {
+    id.get(..8).unwrap_or(id)
+}

@@ -1,0 +1,1329 @@
+//! `RegisterDoc`: the one owner of a register's Automerge document.
+//!
+//! Everything that changes a register goes through an intent method here
+//! (add a finding, edit it, change its status, merge a file...). Each intent
+//! is one Automerge change that touches only the item it is about, carries a
+//! small JSON note naming that item (the history reads it), and is stamped
+//! with the time. Alongside the document the store keeps a hydrated copy of
+//! every finding so the UI never reads the document field by field; the
+//! invariant `self.findings == hydrate(self.doc)` holds after every method.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use automerge::{
+    transaction::{CommitOptions, Transaction},
+    ActorId, Automerge, ChangeHash, ObjId, ObjType, Prop, ReadDoc, Value, ROOT,
+};
+use autosurgeon::reconcile_prop;
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use super::error::DocError;
+use super::genesis::{self, AUDITORS, AUDITS, FINDINGS, REGISTER, SCHEMA, SETTINGS};
+use super::read::{self, ItemKind, Mark, Unreadable};
+use crate::model::{Audit, Auditor, CorrectiveAction, Finding, RegisterInfo, Settings};
+use crate::validate;
+
+/// Milliseconds since the Unix epoch; injected so tests are deterministic and
+/// the core never depends on a platform clock API.
+pub type Clock = fn() -> i64;
+
+/// Bytes of a person's id at the start of every actor id they write with.
+///
+/// Automerge requires each concurrent writer to have its own actor: two
+/// tabs of one browser writing as the same actor produce two changes with
+/// the same sequence number, and the second one can never be merged. So a
+/// browser profile (one person) has a 16-byte id, and each session (page
+/// load) writes as that id followed by a random suffix. Names, "mine" and
+/// the auditor map all go by the 16-byte person part.
+pub const PERSON_ID_BYTES: usize = 16;
+
+/// The person part (hex) of an actor id (hex); a shorter id is its own person.
+pub fn person_of(actor_hex: &str) -> &str {
+    actor_hex.get(..PERSON_ID_BYTES * 2).unwrap_or(actor_hex)
+}
+
+/// A session's actor: the person's id followed by `session` (random bytes).
+pub fn session_actor(person: &[u8], session: &[u8]) -> ActorId {
+    let mut bytes = person.to_vec();
+    bytes.extend_from_slice(session);
+    ActorId::from(bytes)
+}
+
+/// The note attached to every change we make. Stored as the change message,
+/// so it travels with the document through export and merge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeNote {
+    /// What the person did, e.g. `edit_finding`.
+    pub op: String,
+    /// The finding the change is about, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finding: Option<String>,
+}
+
+impl ChangeNote {
+    pub fn parse(message: &str) -> Option<ChangeNote> {
+        serde_json::from_str(message).ok()
+    }
+}
+
+/// What a merge did, for the summary shown after an import.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MergeSummary {
+    pub findings_added: usize,
+    pub findings_changed: usize,
+    pub changes_received: usize,
+    /// Ids of the findings that now hold at least one conflicting field.
+    pub conflicted: Vec<String>,
+    /// Each reference that more than one live finding carries.
+    pub duplicate_references: Vec<DuplicateReference>,
+    /// Findings the other side removed: marked deleted, or their key deleted
+    /// (another tool). A finding whose key was deleted is kept here as a
+    /// deleted finding with everything this copy held, so no edit is lost.
+    pub removed: Vec<RemovedFinding>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemovedFinding {
+    pub id: String,
+    pub reference: String,
+    pub title: String,
+    /// The other side deleted the record itself; this copy kept it, deleted.
+    pub kept: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateReference {
+    pub reference: String,
+    pub finding_ids: Vec<String>,
+}
+
+/// A fresh register's identity as the person typed it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewRegister {
+    pub name: String,
+    pub organisation: String,
+    pub scope: String,
+}
+
+#[derive(Clone)]
+pub struct RegisterDoc {
+    doc: Automerge,
+    findings: BTreeMap<String, Finding>,
+    /// Findings with at least one field holding concurrent values.
+    conflicted: BTreeSet<String>,
+    /// Fields of cached findings read with a safe default, by finding id.
+    marks: BTreeMap<String, Vec<Mark>>,
+    /// Items under `findings/<key>` that could not be read at all: the
+    /// finding itself, or some of its actions. Kept in the document untouched.
+    unreadable: BTreeMap<String, Vec<Unreadable>>,
+    /// Heads at the last persisted chunk: `take_unsaved` hands out what came after.
+    persisted: Vec<ChangeHash>,
+    clock: Clock,
+}
+
+impl std::fmt::Debug for RegisterDoc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegisterDoc")
+            .field("id", &self.info().map(|i| i.id))
+            .field("findings", &self.findings.len())
+            .finish()
+    }
+}
+
+/// Reads the schema number of any document; a document without one is not ours.
+fn schema_of(doc: &Automerge) -> Result<u64, DocError> {
+    match doc.get(ROOT, SCHEMA)? {
+        Some((Value::Scalar(s), _)) => match s.as_ref() {
+            automerge::ScalarValue::Uint(n) => Ok(*n),
+            automerge::ScalarValue::Int(n) if *n >= 0 => Ok(*n as u64),
+            _ => Err(DocError::NotARegister),
+        },
+        _ => Err(DocError::NotARegister),
+    }
+}
+
+/// Checks that bytes hold a register this build can read, without touching
+/// any existing register. Every refusal happens here, before a merge.
+fn open_checked(bytes: &[u8]) -> Result<Automerge, DocError> {
+    if bytes.is_empty() {
+        return Err(DocError::Corrupt("the file is empty".into()));
+    }
+    let doc = Automerge::load(bytes).map_err(|e| DocError::Corrupt(e.to_string()))?;
+    if doc.get_change_meta_by_hash(&genesis::hash()).is_none() {
+        return Err(DocError::NotARegister);
+    }
+    let found = schema_of(&doc)?;
+    if found > genesis::SCHEMA_VERSION {
+        return Err(DocError::NewerVersion {
+            found,
+            supported: genesis::SCHEMA_VERSION,
+        });
+    }
+    Ok(doc)
+}
+
+fn info_of(doc: &Automerge) -> Option<RegisterInfo> {
+    let raw = read::raw_at(doc, &ROOT, REGISTER)?;
+    let base = RegisterInfo {
+        id: String::new(),
+        name: String::new(),
+        organisation: String::new(),
+        scope: String::new(),
+    };
+    read::lenient(&raw.json, base)
+        .ok()
+        .map(|(info, _)| info)
+        .filter(|i| !i.id.is_empty())
+}
+
+/// The top level every register has: a page with these maps is one we can
+/// work on; a change that replaces one of them with something else would
+/// break every reader and is refused on every path.
+fn check_structure(doc: &Automerge, register_id: &str) -> Result<(), DocError> {
+    for key in [REGISTER, SETTINGS, AUDITORS, AUDITS, FINDINGS] {
+        let ok = matches!(
+            doc.get(ROOT, key),
+            Ok(Some((Value::Object(ObjType::Map), _)))
+        ) && doc.get_all(ROOT, key).map(|v| v.len()).unwrap_or(0) == 1;
+        if !ok {
+            return Err(DocError::Refused(format!(
+                "These changes would replace the register's {key} with something else; nothing was applied."
+            )));
+        }
+    }
+    let found = schema_of(doc)?;
+    if found > genesis::SCHEMA_VERSION {
+        return Err(DocError::NewerVersion {
+            found,
+            supported: genesis::SCHEMA_VERSION,
+        });
+    }
+    if info_of(doc).map(|i| i.id).as_deref() != Some(register_id) {
+        return Err(DocError::Refused(
+            "These changes belong to another register or remove its identity; nothing was applied."
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Short name of a finding for sentences: its reference, else its id.
+fn name_of(f: Option<&Finding>, id: &str) -> String {
+    match f {
+        Some(f) if !f.reference.trim().is_empty() => f.reference.clone(),
+        _ => format!("with id {}", read::short(id)),
+    }
+}
+
+fn map_id(doc: &Automerge, key: &str) -> Result<ObjId, DocError> {
+    match doc.get(ROOT, key)? {
+        Some((Value::Object(ObjType::Map), id)) => Ok(id),
+        _ => Err(DocError::NotARegister),
+    }
+}
+
+impl RegisterDoc {
+    /// Starts a new register from the shared genesis.
+    pub fn create(
+        actor: ActorId,
+        me: &Auditor,
+        new: NewRegister,
+        register_id: String,
+        clock: Clock,
+    ) -> Result<RegisterDoc, DocError> {
+        let mut errors = validate::ValidationErrors::default();
+        if new.name.trim().is_empty() {
+            errors
+                .0
+                .push(validate::FieldError::new("Register name", "is required"));
+        }
+        if !errors.0.is_empty() {
+            return Err(errors.into());
+        }
+        validate::auditor(me)?;
+        let mut doc = genesis::document();
+        doc.set_actor(actor);
+        let mut store = RegisterDoc {
+            doc,
+            findings: BTreeMap::new(),
+            conflicted: BTreeSet::new(),
+            marks: BTreeMap::new(),
+            unreadable: BTreeMap::new(),
+            persisted: Vec::new(),
+            clock,
+        };
+        let info = RegisterInfo {
+            id: register_id,
+            name: new.name.trim().to_owned(),
+            organisation: new.organisation.trim().to_owned(),
+            scope: new.scope.trim().to_owned(),
+        };
+        store.change("create_register", None, |tx| {
+            reconcile_prop(tx, ROOT, REGISTER, &info)?;
+            reconcile_prop(tx, ROOT, SETTINGS, Settings::default())?;
+            Ok(())
+        })?;
+        store.set_me(me)?;
+        Ok(store)
+    }
+
+    /// Opens a register from a saved document (a file or a storage snapshot).
+    pub fn open(bytes: &[u8], actor: ActorId, clock: Clock) -> Result<RegisterDoc, DocError> {
+        let mut doc = open_checked(bytes)?;
+        if info_of(&doc).is_none() {
+            return Err(DocError::NotARegister);
+        }
+        doc.set_actor(actor);
+        let mut store = RegisterDoc {
+            persisted: doc.get_heads(),
+            doc,
+            findings: BTreeMap::new(),
+            conflicted: BTreeSet::new(),
+            marks: BTreeMap::new(),
+            unreadable: BTreeMap::new(),
+            clock,
+        };
+        store.rehydrate_all()?;
+        Ok(store)
+    }
+
+    /// Opens a register from a file the person chose, strictly: a file
+    /// holding an item this version cannot read fully, or one that breaks a
+    /// limit, is refused whole with a sentence naming it (stored data, by
+    /// contrast, always opens: see [`RegisterDoc::open`]).
+    pub fn open_file(bytes: &[u8], actor: ActorId, clock: Clock) -> Result<RegisterDoc, DocError> {
+        let doc = RegisterDoc::open(bytes, actor, clock)?;
+        check_structure(&doc.doc, &doc.id())?;
+        let mut problems: Vec<String> = doc
+            .unreadable()
+            .iter()
+            .map(|u| format!("{} {} ({})", u.kind.noun(1), read::short(&u.id), u.reason))
+            .collect();
+        for (id, marks) in &doc.marks {
+            let notes: Vec<&str> = marks.iter().map(|m| m.note.as_str()).collect();
+            problems.push(format!(
+                "finding {} cannot be read ({})",
+                name_of(doc.findings.get(id), id),
+                notes.join(" ")
+            ));
+        }
+        for f in doc.findings.values() {
+            if let Err(e) = validate::stored_finding(f) {
+                problems.push(format!(
+                    "finding {} breaks a limit ({e})",
+                    name_of(Some(f), &f.id)
+                ));
+            }
+        }
+        if problems.is_empty() {
+            return Ok(doc);
+        }
+        let n = problems.len();
+        problems.truncate(3);
+        let more = if n > 3 {
+            format!(" and {} more", n - 3)
+        } else {
+            String::new()
+        };
+        Err(DocError::Refused(format!(
+            "This file was not opened: {}{more}. Nothing was changed.",
+            problems.join("; ")
+        )))
+    }
+
+    /// The register's identity; `None` only for a document still at genesis.
+    pub fn info(&self) -> Option<RegisterInfo> {
+        info_of(&self.doc)
+    }
+
+    pub fn id(&self) -> String {
+        self.info().map(|i| i.id).unwrap_or_default()
+    }
+
+    /// The register's settings; a setting that cannot be read keeps its default.
+    pub fn settings(&self) -> Settings {
+        read::raw_at(&self.doc, &ROOT, SETTINGS)
+            .and_then(|raw| read::lenient(&raw.json, Settings::default()).ok())
+            .map(|(s, _)| s)
+            .unwrap_or_default()
+    }
+
+    pub fn actor(&self) -> &ActorId {
+        self.doc.get_actor()
+    }
+
+    /// The person (browser profile) behind this copy's actor: see [`person_of`].
+    pub fn person_hex(&self) -> String {
+        person_of(&self.doc.get_actor().to_hex_string()).to_owned()
+    }
+
+    /// Every auditor who has written to this register, by actor id (hex).
+    /// Each entry is read on its own: one that cannot be read is left out
+    /// here (and listed by [`RegisterDoc::unreadable`]), never hiding the rest.
+    pub fn auditors(&self) -> BTreeMap<String, Auditor> {
+        self.read_auditors().0
+    }
+
+    fn read_auditors(&self) -> (BTreeMap<String, Auditor>, Vec<Unreadable>) {
+        let Ok(map) = map_id(&self.doc, AUDITORS) else {
+            return Default::default();
+        };
+        read::items(
+            &self.doc,
+            &map,
+            ItemKind::Auditor,
+            |_| Auditor {
+                name: String::new(),
+                initials: String::new(),
+            },
+            |_, a: &Auditor, marks| {
+                if !marks.is_empty() || a.name.trim().is_empty() {
+                    Some(
+                        marks
+                            .first()
+                            .map_or("it has no name".into(), |m| m.note.clone()),
+                    )
+                } else {
+                    None
+                }
+            },
+        )
+    }
+
+    fn read_audits(&self) -> (BTreeMap<String, Audit>, Vec<Unreadable>) {
+        let Ok(map) = map_id(&self.doc, AUDITS) else {
+            return Default::default();
+        };
+        read::items(
+            &self.doc,
+            &map,
+            ItemKind::Audit,
+            |key| Audit {
+                id: key.to_owned(),
+                title: String::new(),
+                kind: crate::model::Source::InternalAudit,
+                starts_on: None,
+                ends_on: None,
+                lead_auditor: String::new(),
+                scope: String::new(),
+            },
+            |_, a: &Audit, marks| {
+                if a.title.trim().is_empty() {
+                    Some(
+                        marks
+                            .first()
+                            .map_or("it has no title".into(), |m| m.note.clone()),
+                    )
+                } else {
+                    None
+                }
+            },
+        )
+    }
+
+    /// The name behind an actor id, falling back to a short id for actors
+    /// that never introduced themselves (e.g. another tool).
+    pub fn auditor_name(&self, actor_hex: &str) -> String {
+        match self.auditors().get(person_of(actor_hex)) {
+            Some(a) => a.name.clone(),
+            None if actor_hex == "00000000000000000000000000000000" => "NC Register".into(),
+            None => format!("Unknown ({})", actor_hex.get(..8).unwrap_or(actor_hex)),
+        }
+    }
+
+    /// The register's audits, each read on its own (see [`RegisterDoc::auditors`]).
+    pub fn audits(&self) -> BTreeMap<String, Audit> {
+        self.read_audits()
+            .0
+            .into_iter()
+            .map(|(key, mut a)| {
+                a.id = key.clone();
+                (key, a)
+            })
+            .collect()
+    }
+
+    /// All findings, deleted ones included (the UI filters them).
+    pub fn findings(&self) -> &BTreeMap<String, Finding> {
+        &self.findings
+    }
+
+    pub fn live_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.values().filter(|f| !f.deleted)
+    }
+
+    pub fn finding(&self, id: &str) -> Option<&Finding> {
+        self.findings.get(id)
+    }
+
+    pub fn is_conflicted(&self, id: &str) -> bool {
+        self.conflicted.contains(id)
+    }
+
+    pub fn conflicted_ids(&self) -> impl Iterator<Item = &String> {
+        self.conflicted.iter()
+    }
+
+    /// Fields of a finding that were read with a safe default.
+    pub fn marks(&self, id: &str) -> &[Mark] {
+        self.marks.get(id).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every item the app could not read, with its raw value and writers:
+    /// findings and actions (kept current) and auditors and audits (read now).
+    pub fn unreadable(&self) -> Vec<Unreadable> {
+        let mut out: Vec<Unreadable> = self.unreadable.values().flatten().cloned().collect();
+        out.extend(self.read_auditors().1);
+        out.extend(self.read_audits().1);
+        out
+    }
+
+    /// Removes an item listed by [`RegisterDoc::unreadable`] from the
+    /// register (one change; the history keeps its value). Only unreadable
+    /// items can be discarded this way.
+    pub fn discard_unreadable(&mut self, item: &Unreadable) -> Result<(), DocError> {
+        if !self.unreadable().contains(item) {
+            return Err(DocError::Refused(
+                "That item is no longer unreadable here; nothing was discarded.".into(),
+            ));
+        }
+        let finding = item.finding.clone();
+        let key = item.id.clone();
+        let parent: Vec<String> = match (item.kind, &finding) {
+            (ItemKind::Action, Some(fid)) => vec![FINDINGS.into(), fid.clone(), "actions".into()],
+            (ItemKind::Finding, _) => vec![FINDINGS.into()],
+            (ItemKind::Auditor, _) => vec![AUDITORS.into()],
+            (ItemKind::Audit, _) => vec![AUDITS.into()],
+            (ItemKind::Action, None) => {
+                return Err(DocError::Internal("an action without its finding".into()))
+            }
+        };
+        let note_finding =
+            finding.or_else(|| (item.kind == ItemKind::Finding).then(|| item.id.clone()));
+        self.change("discard_unreadable", note_finding.as_deref(), |tx| {
+            let mut obj = ROOT;
+            for step in &parent {
+                obj = match tx.get(&obj, step.as_str())? {
+                    Some((Value::Object(ObjType::Map), id)) => id,
+                    _ => return Err(DocError::Refused("The item is gone already.".into())),
+                };
+            }
+            automerge::transaction::Transactable::delete(tx, &obj, key.as_str())?;
+            Ok(())
+        })?;
+        if let Some(fid) = note_finding {
+            self.refresh_finding(&fid)?;
+        }
+        Ok(())
+    }
+
+    /// What is wrong with a finding's merged state that no single edit
+    /// could have caused, each with its fix, as sentences. Empty when fine.
+    pub fn attention(&self, id: &str) -> Vec<String> {
+        let mut out: Vec<String> = self.marks(id).iter().map(|m| m.note.clone()).collect();
+        for u in self.unreadable.get(id).into_iter().flatten() {
+            out.push(format!(
+                "{} It is kept unchanged and listed under \u{201c}Could not be read\u{201d}.",
+                u.reason
+            ));
+        }
+        let Some(f) = self.findings.get(id) else {
+            return out;
+        };
+        if let Err(e) = validate::stored_finding(f) {
+            out.push(format!("{e} Edit the finding to fix it."));
+        }
+        if f.status == crate::model::Status::Closed {
+            for a in f.actions.values() {
+                if !matches!(
+                    a.status,
+                    crate::model::ActionStatus::Done | crate::model::ActionStatus::Cancelled
+                ) {
+                    out.push(format!(
+                        "Closed while the corrective action \u{201c}{}\u{201d} is {}: complete or cancel the action, or reopen the finding.",
+                        a.description,
+                        a.status.label().to_lowercase()
+                    ));
+                }
+            }
+        }
+        if !f.deleted {
+            let others: Vec<&Finding> = self
+                .live_findings()
+                .filter(|o| o.id != f.id && o.reference == f.reference)
+                .collect();
+            if !others.is_empty() {
+                out.push(format!(
+                    "The reference {} is also carried by {} other finding(s): change one of the references.",
+                    f.reference,
+                    others.len()
+                ));
+            }
+        }
+        out
+    }
+
+    pub fn doc(&self) -> &Automerge {
+        &self.doc
+    }
+
+    pub fn heads(&self) -> Vec<ChangeHash> {
+        self.doc.get_heads()
+    }
+
+    // ----- persistence -------------------------------------------------
+
+    /// The whole document with its full history (what "Export" writes).
+    pub fn save(&self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    /// Changes made since the last call (or since open), as one incremental
+    /// chunk for the storage layer; `None` when nothing is unsaved. The
+    /// caller must call [`RegisterDoc::mark_persisted`] once the chunk is
+    /// safely stored: until then the same changes are handed out again, so a
+    /// failed write (a full quota) loses nothing.
+    pub fn unsaved_chunk(&self) -> Option<(Vec<u8>, Vec<ChangeHash>)> {
+        let heads = self.doc.get_heads();
+        if heads == self.persisted {
+            return None;
+        }
+        Some((self.doc.save_after(&self.persisted), heads))
+    }
+
+    pub fn mark_persisted(&mut self, heads: Vec<ChangeHash>) {
+        self.persisted = heads;
+    }
+
+    // ----- intents -------------------------------------------------------
+
+    /// Records who the current actor (this browser profile) is.
+    pub fn set_me(&mut self, me: &Auditor) -> Result<(), DocError> {
+        validate::auditor(me)?;
+        let me = Auditor {
+            name: me.name.trim().to_owned(),
+            initials: validate::normalise_initials(&me.initials),
+        };
+        let key = self.person_hex();
+        if self.auditors().get(&key) == Some(&me) {
+            return Ok(());
+        }
+        self.change("set_auditor", None, |tx| {
+            let auditors = tx_map(tx, AUDITORS)?;
+            reconcile_prop(tx, auditors, key.as_str(), &me)?;
+            Ok(())
+        })
+    }
+
+    pub fn update_info(&mut self, edit: impl FnOnce(&mut RegisterInfo)) -> Result<(), DocError> {
+        let mut info = self.info().ok_or(DocError::NotARegister)?;
+        let id = info.id.clone();
+        edit(&mut info);
+        info.id = id;
+        if info.name.trim().is_empty() {
+            return Err(validate::ValidationErrors(vec![validate::FieldError::new(
+                "Register name",
+                "is required",
+            )])
+            .into());
+        }
+        self.change("edit_register", None, |tx| {
+            reconcile_prop(tx, ROOT, REGISTER, &info)?;
+            Ok(())
+        })
+    }
+
+    pub fn update_settings(&mut self, settings: Settings) -> Result<(), DocError> {
+        self.change("edit_settings", None, |tx| {
+            reconcile_prop(tx, ROOT, SETTINGS, settings)?;
+            Ok(())
+        })
+    }
+
+    pub fn put_audit(&mut self, audit: Audit) -> Result<(), DocError> {
+        if audit.title.trim().is_empty() {
+            return Err(validate::ValidationErrors(vec![validate::FieldError::new(
+                "Audit title",
+                "is required",
+            )])
+            .into());
+        }
+        self.change("edit_audit", None, |tx| {
+            let audits = tx_map(tx, AUDITS)?;
+            reconcile_prop(tx, audits, audit.id.as_str(), &audit)?;
+            Ok(())
+        })
+    }
+
+    /// The next reference for this auditor in `year`: their initials and
+    /// their own sequence, so auditors never need to coordinate. Numbers of
+    /// more than nine digits (an imported or crafted reference) are not a
+    /// sequence anyone continues, and never overflow the counter.
+    pub fn next_reference(&self, initials: &str, year: i32) -> String {
+        let prefix = format!("NC-{year}-{}-", validate::normalise_initials(initials));
+        let last = self
+            .findings
+            .values()
+            .filter_map(|f| f.reference.strip_prefix(&prefix))
+            .filter(|n| n.len() <= 9 && n.bytes().all(|b| b.is_ascii_digit()))
+            .filter_map(|n| n.parse::<u64>().ok())
+            .max()
+            .unwrap_or(0);
+        format!("{prefix}{:03}", last + 1)
+    }
+
+    /// Adds a finding recorded by the current auditor; returns its id.
+    /// `prepare` fills in the fields (id and reference are assigned here).
+    pub fn add_finding(
+        &mut self,
+        id: String,
+        today: NaiveDate,
+        prepare: impl FnOnce(&mut Finding),
+    ) -> Result<String, DocError> {
+        let me = self
+            .auditors()
+            .get(&self.person_hex())
+            .cloned()
+            .ok_or_else(|| {
+                DocError::Refused("Set your name and initials before recording findings.".into())
+            })?;
+        let reference = self.next_reference(&me.initials, today.year());
+        let mut finding = Finding::new(id.clone(), reference);
+        finding.detected_on = Some(today);
+        finding.raised_by = me.name.clone();
+        prepare(&mut finding);
+        finding.id = id.clone();
+        if finding.status != crate::model::Status::Open || finding.deleted {
+            return Err(DocError::Refused(
+                "A new finding starts open; its status changes through the lifecycle.".into(),
+            ));
+        }
+        if finding.reference.trim().is_empty() {
+            finding.reference = self.next_reference(&me.initials, today.year());
+        }
+        validate::finding(&finding, today)?;
+        if self.findings.contains_key(&id) {
+            return Err(DocError::Refused(format!(
+                "A finding with id {id} already exists."
+            )));
+        }
+        self.change("add_finding", Some(&id), |tx| {
+            let findings = tx_map(tx, FINDINGS)?;
+            reconcile_prop(tx, findings, id.as_str(), &finding)?;
+            Ok(())
+        })?;
+        self.findings.insert(id.clone(), finding);
+        Ok(id)
+    }
+
+    /// Edits one finding. Only the fields that differ are written, so a
+    /// concurrent edit of another field elsewhere survives the merge.
+    pub fn update_finding(
+        &mut self,
+        id: &str,
+        today: NaiveDate,
+        edit: impl FnOnce(&mut Finding),
+    ) -> Result<(), DocError> {
+        self.update_finding_as("edit_finding", id, today, edit)
+    }
+
+    pub(crate) fn update_finding_as(
+        &mut self,
+        op: &str,
+        id: &str,
+        today: NaiveDate,
+        edit: impl FnOnce(&mut Finding),
+    ) -> Result<(), DocError> {
+        let old = self
+            .findings
+            .get(id)
+            .ok_or_else(|| DocError::FindingNotFound(id.to_owned()))?;
+        let mut finding = old.clone();
+        edit(&mut finding);
+        // Identity is not editable: a closure that changed it is ignored.
+        finding.id = old.id.clone();
+        if &finding == old {
+            return Ok(());
+        }
+        // The lifecycle's guards are the only way to a status: an edit that
+        // changes it (or the closure record) elsewhere is refused whole.
+        let lifecycle = matches!(op, "change_status" | "record_review");
+        if !lifecycle && (finding.status != old.status || finding.closure != old.closure) {
+            return Err(DocError::Refused(
+                "The status changes only through the lifecycle steps; nothing was changed.".into(),
+            ));
+        }
+        validate::finding(&finding, today)?;
+        let before = to_object(old)?;
+        let after = to_object(&finding)?;
+        self.change(op, Some(id), |tx| {
+            let findings = tx_map(tx, FINDINGS)?;
+            match tx.get(&findings, id)? {
+                Some((Value::Object(ObjType::Map), obj)) => {
+                    super::write::write_diff(tx, &obj, &before, &after)
+                }
+                _ => {
+                    reconcile_prop(tx, findings, id, &finding)?;
+                    Ok(())
+                }
+            }
+        })?;
+        self.refresh_finding(id)?;
+        Ok(())
+    }
+
+    /// Adds a corrective action to a finding; returns its id.
+    pub fn add_action(
+        &mut self,
+        finding_id: &str,
+        action_id: String,
+        today: NaiveDate,
+        action: CorrectiveAction,
+    ) -> Result<String, DocError> {
+        let aid = action_id.clone();
+        self.update_finding_as("add_action", finding_id, today, move |f| {
+            let mut action = action;
+            action.id = aid.clone();
+            f.actions.insert(aid, action);
+        })?;
+        Ok(action_id)
+    }
+
+    pub fn update_action(
+        &mut self,
+        finding_id: &str,
+        action_id: &str,
+        today: NaiveDate,
+        edit: impl FnOnce(&mut CorrectiveAction),
+    ) -> Result<(), DocError> {
+        let exists = self
+            .finding(finding_id)
+            .ok_or_else(|| DocError::FindingNotFound(finding_id.to_owned()))?
+            .actions
+            .contains_key(action_id);
+        if !exists {
+            return Err(DocError::ActionNotFound(action_id.to_owned()));
+        }
+        self.update_finding_as("edit_action", finding_id, today, |f| {
+            if let Some(a) = f.actions.get_mut(action_id) {
+                edit(a);
+                a.id = action_id.to_owned();
+            }
+        })
+    }
+
+    /// Deletion is a tombstone: the record stays in the document so that a
+    /// concurrent edit elsewhere cannot resurrect half of it, and it can be
+    /// restored.
+    pub fn delete_finding(&mut self, id: &str, today: NaiveDate) -> Result<(), DocError> {
+        self.update_finding_as("delete_finding", id, today, |f| f.deleted = true)
+    }
+
+    pub fn restore_finding(&mut self, id: &str, today: NaiveDate) -> Result<(), DocError> {
+        self.update_finding_as("restore_finding", id, today, |f| f.deleted = false)
+    }
+
+    // ----- merge -----------------------------------------------------------
+
+    /// Reads a file's register identity without merging it.
+    pub fn peek(bytes: &[u8]) -> Result<RegisterInfo, DocError> {
+        let doc = open_checked(bytes)?;
+        info_of(&doc).ok_or(DocError::NotARegister)
+    }
+
+    /// Merges a file of the same register through the CRDT. A file of
+    /// another register is refused with [`DocError::ForeignRegister`]. The
+    /// merge runs in a fork of this copy and is checked there: a file whose
+    /// changes break the register's structure, or leave a finding this copy
+    /// cannot read or that breaks a limit, is refused whole, and every
+    /// refusal leaves this register exactly as it was.
+    pub fn merge_bytes(&mut self, bytes: &[u8]) -> Result<MergeSummary, DocError> {
+        let mut other = open_checked(bytes)?;
+        let theirs = info_of(&other).ok_or(DocError::NotARegister)?;
+        let ours = self.info().ok_or(DocError::NotARegister)?;
+        if theirs.id != ours.id {
+            return Err(DocError::ForeignRegister {
+                id: theirs.id,
+                name: theirs.name,
+            });
+        }
+        self.atomically(|trial| trial.merge_doc(&mut other, &ours.id))
+    }
+
+    /// Runs `f` on a copy of this register and keeps the result only if `f`
+    /// succeeds: intents that write several items (CSV import, copying
+    /// findings) and every path that brings foreign changes in are all or
+    /// nothing.
+    pub fn atomically<T>(
+        &mut self,
+        f: impl FnOnce(&mut RegisterDoc) -> Result<T, DocError>,
+    ) -> Result<T, DocError> {
+        let mut trial = self.clone();
+        let out = f(&mut trial)?;
+        *self = trial;
+        Ok(out)
+    }
+
+    fn merge_doc(
+        &mut self,
+        other: &mut Automerge,
+        register_id: &str,
+    ) -> Result<MergeSummary, DocError> {
+        let before = self.doc.get_heads();
+        // automerge 0.12's `merge` returns the new heads, not the changes it
+        // applied: count what arrived from the change graph instead.
+        self.doc.merge(other)?;
+        let after = self.doc.get_heads();
+        let received = if after == before {
+            0
+        } else {
+            self.doc.get_changes_meta(&before).len()
+        };
+        let mut summary = MergeSummary {
+            changes_received: received,
+            ..MergeSummary::default()
+        };
+        if received == 0 {
+            summary.duplicate_references = self.duplicate_references();
+            return Ok(summary);
+        }
+        check_structure(&self.doc, register_id)?;
+        let touched = self.touched_findings(&before, &after)?;
+        let mut problems = Vec::new();
+        let mut vanished = Vec::new();
+        for id in &touched {
+            let old = self.findings.get(id).cloned();
+            let old_marks = self.marks(id).len();
+            let old_unreadable = self.unreadable.get(id).map_or(0, Vec::len);
+            let old_valid = old
+                .as_ref()
+                .is_none_or(|f| validate::stored_finding(f).is_ok());
+            self.refresh_finding(id)?;
+            let new = self.findings.get(id);
+            if self.marks(id).len() > old_marks
+                || self.unreadable.get(id).map_or(0, Vec::len) > old_unreadable
+            {
+                let mut why: Vec<String> = self.marks(id).iter().map(|m| m.note.clone()).collect();
+                why.extend(
+                    self.unreadable
+                        .get(id)
+                        .into_iter()
+                        .flatten()
+                        .map(|u| u.reason.clone()),
+                );
+                problems.push(format!(
+                    "finding {} cannot be read ({})",
+                    name_of(new.or(old.as_ref()), id),
+                    why.join(" ")
+                ));
+            } else if let (Some(f), true) = (new, old_valid) {
+                if let Err(e) = validate::stored_finding(f) {
+                    problems.push(format!(
+                        "finding {} breaks a limit ({e})",
+                        name_of(Some(f), id)
+                    ));
+                }
+            }
+            match (old, self.findings.get(id)) {
+                (None, Some(_)) => summary.findings_added += 1,
+                (Some(old), None) if !self.unreadable.contains_key(id) => vanished.push(old),
+                (Some(old), Some(new)) => {
+                    summary.findings_changed += 1;
+                    if !old.deleted && new.deleted {
+                        summary.removed.push(RemovedFinding {
+                            id: id.clone(),
+                            reference: new.reference.clone(),
+                            title: new.title.clone(),
+                            kept: false,
+                        });
+                    }
+                }
+                _ => summary.findings_changed += 1,
+            }
+        }
+        if !problems.is_empty() {
+            let n = problems.len();
+            problems.truncate(3);
+            let more = if n > 3 {
+                format!(" and {} more", n - 3)
+            } else {
+                String::new()
+            };
+            return Err(DocError::Refused(format!(
+                "This file was not merged: {}{more}. Nothing was changed.",
+                problems.join("; ")
+            )));
+        }
+        // A record deleted outright (another tool; this app only marks
+        // findings deleted) would take this copy's edits with it: keep it,
+        // deleted, with everything this copy held.
+        for mut old in vanished {
+            let id = old.id.clone();
+            old.deleted = true;
+            self.change("keep_removed", Some(&id), |tx| {
+                let findings = tx_map(tx, FINDINGS)?;
+                reconcile_prop(tx, findings, id.as_str(), &old)?;
+                Ok(())
+            })?;
+            self.refresh_finding(&id)?;
+            summary.findings_changed += 1;
+            summary.removed.push(RemovedFinding {
+                id,
+                reference: old.reference,
+                title: old.title,
+                kept: true,
+            });
+        }
+        summary.conflicted = touched
+            .iter()
+            .filter(|id| self.conflicted.contains(*id))
+            .cloned()
+            .collect();
+        summary.duplicate_references = self.duplicate_references();
+        Ok(summary)
+    }
+
+    /// Applies changes received from another tab of the same browser: the
+    /// bytes are an incremental chunk or a whole save of this register.
+    /// They are loaded into a copy and checked there first; what the other
+    /// tab stored is accepted even where an item cannot be read (it is set
+    /// aside and listed), but never a change that breaks the register.
+    pub fn apply_chunk(&mut self, bytes: &[u8]) -> Result<Vec<String>, DocError> {
+        let register_id = self.id();
+        let before = self.doc.get_heads();
+        let waiting: BTreeSet<ChangeHash> = self.doc.get_missing_deps(&[]).into_iter().collect();
+        // A whole save (another tab compacted) is loaded on its own first:
+        // that checks its heads, which `load_incremental` does not, and a
+        // save with damaged heads would leave this copy unable to reopen
+        // what it stores next.
+        if bytes.get(8) == Some(&0) {
+            Automerge::load(bytes).map_err(|e| DocError::Corrupt(e.to_string()))?;
+        }
+        let mut scratch = self.doc.clone();
+        scratch
+            .load_incremental(bytes)
+            .map_err(|e| DocError::Corrupt(e.to_string()))?;
+        // Automerge queues changes whose dependencies are missing, and a
+        // merge would drop them silently: refuse, so the caller re-reads.
+        // Only what these bytes added counts (a copy opened before storage
+        // dropped orphans may already have some waiting).
+        if scratch
+            .get_missing_deps(&[])
+            .iter()
+            .any(|h| !waiting.contains(h))
+        {
+            return Err(DocError::MissingChanges);
+        }
+        check_structure(&scratch, &register_id)?;
+        // Some crafted change chunks load, but leave a document whose save
+        // no longer loads ("mismatching heads"): this copy would then store
+        // a snapshot that never opens. A chunk our own encoder would write
+        // for the same changes (the common case: the other tab's save of
+        // exactly what this copy lacked) is trusted; any other is checked by
+        // a full round trip before it is kept.
+        if scratch.save_after(&before) != bytes {
+            Automerge::load(&scratch.save()).map_err(|e| {
+                DocError::Corrupt(format!("the received changes do not survive a save: {e}"))
+            })?;
+        }
+        let after = scratch.get_heads();
+        let old = std::mem::replace(&mut self.doc, scratch);
+        let touched = match self.touched_findings(&before, &after) {
+            Ok(t) => t,
+            Err(e) => {
+                self.doc = old;
+                return Err(e);
+            }
+        };
+        for id in &touched {
+            self.refresh_finding(id)?;
+        }
+        Ok(touched.into_iter().collect())
+    }
+
+    /// Applies changes another tab already stored (see `platform::tabs`).
+    /// A copy with nothing of its own unsaved stays "saved": the received
+    /// changes are in storage under the other tab's key. One with unsaved
+    /// changes keeps them unsaved, and its next chunk carries both.
+    pub fn receive_stored(&mut self, bytes: &[u8]) -> Result<Vec<String>, DocError> {
+        let clean = self.doc.get_heads() == self.persisted;
+        let touched = self.apply_chunk(bytes)?;
+        if clean {
+            self.persisted = self.doc.get_heads();
+        }
+        Ok(touched)
+    }
+
+    fn touched_findings(
+        &self,
+        before: &[ChangeHash],
+        after: &[ChangeHash],
+    ) -> Result<BTreeSet<String>, DocError> {
+        let findings_obj = map_id(&self.doc, FINDINGS)?;
+        let mut touched = BTreeSet::new();
+        for patch in self.doc.diff(before, after) {
+            if patch.obj == findings_obj {
+                match &patch.action {
+                    automerge::PatchAction::PutMap { key, .. }
+                    | automerge::PatchAction::DeleteMap { key } => {
+                        touched.insert(key.clone());
+                    }
+                    _ => {}
+                }
+                continue;
+            }
+            let mut path = patch.path.iter();
+            if let Some((obj, Prop::Map(_))) = path.next() {
+                if *obj == ObjId::Root {
+                    if let Some((obj, Prop::Map(key))) = path.next() {
+                        if *obj == findings_obj {
+                            touched.insert(key.clone());
+                        }
+                    }
+                }
+            }
+        }
+        Ok(touched)
+    }
+
+    /// References carried by more than one live finding (two auditors with
+    /// the same initials, or a copy between registers).
+    pub fn duplicate_references(&self) -> Vec<DuplicateReference> {
+        let mut by_ref: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for f in self.live_findings() {
+            by_ref
+                .entry(f.reference.as_str())
+                .or_default()
+                .push(f.id.clone());
+        }
+        by_ref
+            .into_iter()
+            .filter(|(_, ids)| ids.len() > 1)
+            .map(|(r, finding_ids)| DuplicateReference {
+                reference: r.to_owned(),
+                finding_ids,
+            })
+            .collect()
+    }
+
+    /// Copies the live findings of another register into this one with new
+    /// ids, recording where each came from. This is the deliberate path for
+    /// files of unrelated registers, which are never merged.
+    pub fn copy_findings_from(
+        &mut self,
+        other: &RegisterDoc,
+        mut new_id: impl FnMut() -> String,
+        today: NaiveDate,
+    ) -> Result<Vec<String>, DocError> {
+        let unreadable: Vec<String> = other
+            .live_findings()
+            .filter(|f| !other.marks(&f.id).is_empty())
+            .map(|f| name_of(Some(f), &f.id))
+            .chain(other.unreadable.keys().map(|id| name_of(None, id)))
+            .collect();
+        if !unreadable.is_empty() {
+            return Err(DocError::Refused(format!(
+                "Nothing was copied: {} finding(s) of that register cannot be read fully ({}).",
+                unreadable.len(),
+                unreadable.join(", ")
+            )));
+        }
+        self.atomically(|this| this.copy_findings_in(other, &mut new_id, today))
+    }
+
+    fn copy_findings_in(
+        &mut self,
+        other: &RegisterDoc,
+        new_id: &mut impl FnMut() -> String,
+        today: NaiveDate,
+    ) -> Result<Vec<String>, DocError> {
+        let origin_register = other.id();
+        let mut copied = Vec::new();
+        let sources: Vec<Finding> = other.live_findings().cloned().collect();
+        for source in sources {
+            let id = new_id();
+            let mut f = source.clone();
+            f.id = id.clone();
+            f.origin = format!("{origin_register}/{}", source.id);
+            // Links to findings of the other register mean nothing here.
+            f.similar.clear();
+            // Audits are per register; keep the finding, drop the dangling key.
+            f.audit.clear();
+            f.actions = source
+                .actions
+                .values()
+                .map(|a| {
+                    let aid = new_id();
+                    let mut a = a.clone();
+                    a.id = aid.clone();
+                    (aid, a)
+                })
+                .collect();
+            validate::finding(&f, today).map_err(|e| {
+                DocError::Refused(format!(
+                    "Nothing was copied: finding {} is not valid here ({e}).",
+                    name_of(Some(&source), &source.id)
+                ))
+            })?;
+            self.change("copy_finding", Some(&id), |tx| {
+                let findings = tx_map(tx, FINDINGS)?;
+                reconcile_prop(tx, findings, id.as_str(), &f)?;
+                Ok(())
+            })?;
+            self.findings.insert(id.clone(), f);
+            copied.push(id);
+        }
+        Ok(copied)
+    }
+
+    // ----- internals -------------------------------------------------------
+
+    /// Runs one intent as one Automerge change.
+    pub(crate) fn change(
+        &mut self,
+        op: &str,
+        finding: Option<&str>,
+        f: impl FnOnce(&mut Transaction<'_>) -> Result<(), DocError>,
+    ) -> Result<(), DocError> {
+        let note = ChangeNote {
+            op: op.to_owned(),
+            finding: finding.map(str::to_owned),
+        };
+        let message =
+            serde_json::to_string(&note).map_err(|e| DocError::Internal(e.to_string()))?;
+        let time = (self.clock)();
+        self.doc
+            .transact_with(
+                |_| {
+                    CommitOptions::default()
+                        .with_message(message)
+                        .with_time(time)
+                },
+                f,
+            )
+            .map(|_| ())
+            .map_err(|failure| failure.error)
+    }
+
+    /// Re-reads one finding from the document into the cache: never fails
+    /// on what the finding holds (see `read.rs`), only if the register's
+    /// structure is gone.
+    pub(crate) fn refresh_finding(&mut self, id: &str) -> Result<(), DocError> {
+        let findings_obj = map_id(&self.doc, FINDINGS)?;
+        let key_conflict = self
+            .doc
+            .map_range(&findings_obj, id.to_owned()..=id.to_owned())
+            .any(|item| item.conflict);
+        let read = read::finding(&self.doc, &findings_obj, id);
+        self.remember(
+            id.to_owned(),
+            read.map(|r| {
+                r.map(|mut r| {
+                    r.conflicted |= key_conflict;
+                    r
+                })
+            }),
+        );
+        Ok(())
+    }
+
+    fn remember(&mut self, id: String, read: Result<Option<read::FindingRead>, Box<Unreadable>>) {
+        self.marks.remove(&id);
+        self.unreadable.remove(&id);
+        match read {
+            Ok(Some(r)) => {
+                if r.conflicted {
+                    self.conflicted.insert(id.clone());
+                } else {
+                    self.conflicted.remove(&id);
+                }
+                if !r.marks.is_empty() {
+                    self.marks.insert(id.clone(), r.marks);
+                }
+                if !r.bad_actions.is_empty() {
+                    self.unreadable.insert(id.clone(), r.bad_actions);
+                }
+                self.findings.insert(id, r.finding);
+            }
+            Ok(None) => {
+                self.findings.remove(&id);
+                self.conflicted.remove(&id);
+            }
+            Err(u) => {
+                self.findings.remove(&id);
+                self.conflicted.remove(&id);
+                self.unreadable.insert(id, vec![*u]);
+            }
+        }
+    }
+
+    fn rehydrate_all(&mut self) -> Result<(), DocError> {
+        let findings_obj = map_id(&self.doc, FINDINGS)?;
+        self.findings.clear();
+        self.conflicted.clear();
+        self.marks.clear();
+        self.unreadable.clear();
+        for (id, read) in read::all_findings(&self.doc, &findings_obj) {
+            self.remember(id, read.map(Some));
+        }
+        Ok(())
+    }
+
+    /// A fork for tests and tab sync: same history, another actor.
+    pub fn fork_as(&self, actor: ActorId) -> RegisterDoc {
+        let mut fork = self.clone();
+        fork.doc.set_actor(actor);
+        fork
+    }
+
+    /// Rebuilds the cache from the document alone: what a fresh load sees.
+    /// Tests compare it with the incrementally maintained cache.
+    pub fn rehydrated(&self) -> Result<BTreeMap<String, Finding>, DocError> {
+        let mut fresh = self.clone();
+        fresh.rehydrate_all()?;
+        Ok(fresh.findings)
+    }
+
+    /// The cache as a fresh load would build it: findings, marks and
+    /// unreadable items (tests compare it with the maintained one).
+    pub fn reread_state(&self) -> Result<CacheState, DocError> {
+        let mut fresh = self.clone();
+        fresh.rehydrate_all()?;
+        Ok(fresh.cache_state())
+    }
+
+    pub fn cache_state(&self) -> CacheState {
+        CacheState {
+            findings: self.findings.clone(),
+            conflicted: self.conflicted.clone(),
+            marks: self.marks.clone(),
+            unreadable: self.unreadable.clone(),
+        }
+    }
+}
+
+/// Everything `RegisterDoc` caches about its findings, for comparisons.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheState {
+    pub findings: BTreeMap<String, Finding>,
+    pub conflicted: BTreeSet<String>,
+    pub marks: BTreeMap<String, Vec<Mark>>,
+    pub unreadable: BTreeMap<String, Vec<Unreadable>>,
+}
+
+fn to_object(f: &Finding) -> Result<serde_json::Map<String, serde_json::Value>, DocError> {
+    match serde_json::to_value(f) {
+        Ok(serde_json::Value::Object(map)) => Ok(map),
+        _ => Err(DocError::Internal(
+            "a finding did not serialise as a map".into(),
+        )),
+    }
+}
+
+fn tx_map(tx: &mut Transaction<'_>, key: &str) -> Result<ObjId, DocError> {
+    match tx.get(ROOT, key)? {
+        Some((Value::Object(ObjType::Map), id)) => Ok(id),
+        _ => Err(DocError::NotARegister),
+    }
+}

@@ -1,0 +1,571 @@
+//! The storage port and the persistence rules built on it.
+//!
+//! Modelled on automerge-repo's storage layering: a dumb key-value adapter
+//! (load, save, remove, list) and, above it, the rules that make it safe:
+//! - each edit is saved as a small incremental chunk (never the whole register);
+//! - when the chunks outgrow the snapshot they are compacted into a new
+//!   snapshot, written *before* the chunks it replaces are removed, so a
+//!   crash at any point leaves a loadable set;
+//! - compaction removes only keys this handle loaded or wrote itself, whose
+//!   changes are therefore in the new snapshot: another tab may have
+//!   written a chunk this one has not received yet, and it must survive;
+//! - a chunk that does not load is moved aside under `quarantine` and
+//!   reported, never overwritten or silently dropped;
+//! - a failed write (full quota) is an error for the user, and the changes
+//!   stay in memory to be written again.
+//!
+//! The trait is async because the browser adapter (IndexedDB) is; native
+//! tests drive the in-memory adapter with a trivial executor.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use automerge::{Automerge, ChangeHash, ReadDoc};
+use thiserror::Error;
+
+use crate::document::{DocError, RegisterDoc};
+
+/// A storage key: `[register id, kind, name]`, e.g. `[id, "incremental", hash]`.
+pub type StorageKey = Vec<String>;
+
+pub const SNAPSHOT: &str = "snapshot";
+pub const INCREMENTAL: &str = "incremental";
+pub const QUARANTINE: &str = "quarantine";
+
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum StorageError {
+    #[error(
+        "The browser's storage for this site is full. Your latest changes are still open in this tab: export the register now, then free space (delete old registers or allow more storage)."
+    )]
+    QuotaExceeded,
+    #[error("The browser refused to store data: {0}")]
+    Unavailable(String),
+    #[error("Stored data could not be read: {0}")]
+    Io(String),
+}
+
+/// The port: a small key-value store. Keys are compared whole; `list`
+/// returns every key starting with `prefix`, in key order.
+#[allow(async_fn_in_trait)]
+pub trait Storage {
+    async fn load(&self, key: &[String]) -> Result<Option<Vec<u8>>, StorageError>;
+    async fn save(&self, key: &[String], data: &[u8]) -> Result<(), StorageError>;
+    async fn remove(&self, key: &[String]) -> Result<(), StorageError>;
+    async fn list(&self, prefix: &[String]) -> Result<Vec<StorageKey>, StorageError>;
+}
+
+/// In-memory adapter for native tests; `quota` (in bytes) simulates a full
+/// browser storage. Cloning shares the same memory, like two handles to one
+/// IndexedDB database.
+#[derive(Clone, Default)]
+pub struct MemoryStorage {
+    items: Rc<RefCell<BTreeMap<StorageKey, Vec<u8>>>>,
+    quota: Rc<RefCell<Option<usize>>>,
+}
+
+impl MemoryStorage {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn set_quota(&self, bytes: Option<usize>) {
+        *self.quota.borrow_mut() = bytes;
+    }
+
+    pub fn used(&self) -> usize {
+        self.items.borrow().values().map(Vec::len).sum()
+    }
+
+    /// Direct access for tests that corrupt stored data on purpose.
+    pub fn poke(&self, key: StorageKey, data: Vec<u8>) {
+        self.items.borrow_mut().insert(key, data);
+    }
+}
+
+impl Storage for MemoryStorage {
+    async fn load(&self, key: &[String]) -> Result<Option<Vec<u8>>, StorageError> {
+        Ok(self.items.borrow().get(key).cloned())
+    }
+
+    async fn save(&self, key: &[String], data: &[u8]) -> Result<(), StorageError> {
+        if let Some(quota) = *self.quota.borrow() {
+            let existing = self.items.borrow().get(key).map_or(0, Vec::len);
+            if self.used() - existing + data.len() > quota {
+                return Err(StorageError::QuotaExceeded);
+            }
+        }
+        self.items.borrow_mut().insert(key.to_vec(), data.to_vec());
+        Ok(())
+    }
+
+    async fn remove(&self, key: &[String]) -> Result<(), StorageError> {
+        self.items.borrow_mut().remove(key);
+        Ok(())
+    }
+
+    async fn list(&self, prefix: &[String]) -> Result<Vec<StorageKey>, StorageError> {
+        Ok(self
+            .items
+            .borrow()
+            .keys()
+            .filter(|k| k.starts_with(prefix))
+            .cloned()
+            .collect())
+    }
+}
+
+/// Why opening a stored register failed, or what had to be set aside.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum LoadError {
+    #[error("No register with id {0} is stored in this browser.")]
+    Missing(String),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Document(#[from] DocError),
+}
+
+/// A register read back from storage, and any damaged chunks that were kept
+/// aside (their keys under `quarantine`) so the user can be told.
+#[derive(Debug)]
+pub struct Loaded {
+    pub doc: RegisterDoc,
+    pub quarantined: Vec<StorageKey>,
+}
+
+fn heads_name(heads: &[ChangeHash]) -> String {
+    let mut names: Vec<String> = heads.iter().map(|h| h.to_string()).collect();
+    names.sort();
+    // One head is the common case; several are joined so the name stays unique.
+    names.join("-")
+}
+
+fn key(register: &str, kind: &str, name: &str) -> StorageKey {
+    vec![register.to_owned(), kind.to_owned(), name.to_owned()]
+}
+
+/// Applies one stored chunk strictly: Automerge's own incremental load
+/// skips an unreadable tail silently, which would hide damage, so the chunk
+/// is parsed on its own first with partial loads refused.
+fn load_chunk(doc: &Automerge, bytes: &[u8]) -> Result<Automerge, ()> {
+    let options = automerge::LoadOptions::new()
+        .on_partial_load(automerge::OnPartialLoad::Error)
+        .verification_mode(automerge::VerificationMode::DontCheck);
+    match Automerge::load_with_options(bytes, options) {
+        // A chunk's dependencies live in other chunks: that alone is fine.
+        Ok(_) | Err(automerge::AutomergeError::MissingDeps) => {}
+        Err(_) => return Err(()),
+    }
+    let mut scratch = doc.fork();
+    scratch.load_incremental(bytes).map_err(|_| ())?;
+    Ok(scratch)
+}
+
+/// One write decided by [`Persistence::prepare`].
+#[derive(Debug, Clone)]
+pub struct PendingWrite {
+    pub register: String,
+    pub snapshot: bool,
+    pub name: String,
+    pub bytes: Vec<u8>,
+    pub heads: Vec<ChangeHash>,
+    /// Keys a snapshot makes redundant: removed once it is written.
+    pub replaces: Vec<StorageKey>,
+}
+
+/// What this handle knows is stored for one register, kept in memory so
+/// that deciding whether to compact never re-reads storage on the per-edit
+/// path. `known` holds only keys whose changes are in the open document
+/// (loaded from, or written by, this handle): the only ones a snapshot of
+/// that document may replace.
+#[derive(Debug, Clone, Default)]
+struct Stored {
+    snapshot: usize,
+    incremental: usize,
+    chunks: usize,
+    known: Vec<StorageKey>,
+}
+
+impl Stored {
+    fn add(&mut self, key: &StorageKey, size: usize) {
+        if key[1] == SNAPSHOT {
+            self.snapshot += size;
+        } else {
+            self.incremental += size;
+            self.chunks += 1;
+        }
+        self.known.push(key.clone());
+    }
+
+    fn remove(&mut self, key: &StorageKey, size: usize) {
+        if key[1] == SNAPSHOT {
+            self.snapshot -= size;
+        } else {
+            self.incremental -= size;
+            self.chunks -= 1;
+        }
+        self.known.retain(|k| k != key);
+    }
+}
+
+/// Everything stored for one register, read into one document.
+struct Read {
+    doc: Automerge,
+    stored: Stored,
+    bad: Vec<(StorageKey, Vec<u8>)>,
+}
+
+/// The persistence rules over any [`Storage`]. One handle per open
+/// document (per tab): writes through one handle must not overlap, which
+/// the caller ensures by awaiting each write before preparing the next.
+pub struct Persistence<S: Storage> {
+    pub storage: S,
+    stored: RefCell<BTreeMap<String, Stored>>,
+}
+
+impl<S: Storage> Persistence<S> {
+    pub fn new(storage: S) -> Self {
+        Persistence {
+            storage,
+            stored: RefCell::new(BTreeMap::new()),
+        }
+    }
+
+    /// Ids of every register stored here.
+    pub async fn registers(&self) -> Result<Vec<String>, StorageError> {
+        let mut ids: Vec<String> = self
+            .storage
+            .list(&[])
+            .await?
+            .into_iter()
+            .filter(|k| k.len() == 3 && (k[1] == SNAPSHOT || k[1] == INCREMENTAL))
+            .map(|k| k[0].clone())
+            .collect();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    /// Decides what to write for the changes not yet stored: a small
+    /// incremental chunk, or a whole snapshot once the chunks have outgrown
+    /// the last one. Synchronous, so a UI can take it from the document it
+    /// owns and then await the write without holding the document.
+    pub fn prepare(&self, doc: &RegisterDoc) -> Option<PendingWrite> {
+        let (chunk, heads) = doc.unsaved_chunk()?;
+        let register = doc.id();
+        // Unknown sizes (nothing loaded or written through this handle yet)
+        // count as "no snapshot": the first write is then a snapshot.
+        let stored = self.stored.borrow();
+        let sizes = stored.get(&register);
+        let snapshot = sizes.map_or(0, |s| s.snapshot);
+        let incremental = sizes.map_or(0, |s| s.incremental) + chunk.len();
+        let chunks = sizes.map_or(0, |s| s.chunks);
+        // Many tiny chunks cost more to list and load than their bytes suggest.
+        let compact = snapshot == 0 || incremental > snapshot.max(4096) || chunks >= 256;
+        Some(if compact {
+            PendingWrite {
+                name: heads_name(&heads),
+                register,
+                snapshot: true,
+                bytes: doc.save(),
+                heads,
+                replaces: sizes.map(|s| s.known.clone()).unwrap_or_default(),
+            }
+        } else {
+            PendingWrite {
+                name: heads_name(&heads),
+                register,
+                snapshot: false,
+                bytes: chunk,
+                heads,
+                replaces: Vec::new(),
+            }
+        })
+    }
+
+    /// Performs a prepared write. A snapshot is written before the keys it
+    /// replaces are removed, so a crash in between leaves a loadable set.
+    /// On success the caller marks the document persisted at `heads`.
+    pub async fn write(&self, w: &PendingWrite) -> Result<(), StorageError> {
+        let kind = if w.snapshot { SNAPSHOT } else { INCREMENTAL };
+        let written = key(&w.register, kind, &w.name);
+        self.storage.save(&written, &w.bytes).await?;
+        if w.snapshot {
+            for k in w.replaces.iter().filter(|k| **k != written) {
+                self.storage.remove(k).await?;
+            }
+            self.stored.borrow_mut().insert(
+                w.register.clone(),
+                Stored {
+                    snapshot: w.bytes.len(),
+                    known: vec![written],
+                    ..Stored::default()
+                },
+            );
+        } else {
+            let mut stored = self.stored.borrow_mut();
+            let entry = stored.entry(w.register.clone()).or_default();
+            entry.incremental += w.bytes.len();
+            entry.chunks += 1;
+            entry.known.push(written);
+        }
+        Ok(())
+    }
+
+    /// Stores what changed since the last save (prepare, write, mark).
+    /// Returns the number of bytes written, if anything was unsaved. On
+    /// error nothing is marked saved: the next call writes it again.
+    pub async fn save(&self, doc: &mut RegisterDoc) -> Result<Option<usize>, StorageError> {
+        let Some(w) = self.prepare(doc) else {
+            return Ok(None);
+        };
+        self.write(&w).await?;
+        doc.mark_persisted(w.heads);
+        Ok(Some(w.bytes.len()))
+    }
+
+    /// Writes a full snapshot now (a new or imported register).
+    pub async fn save_snapshot(&self, doc: &mut RegisterDoc) -> Result<(), StorageError> {
+        let heads = doc.heads();
+        let register = doc.id();
+        let replaces = self
+            .stored
+            .borrow()
+            .get(&register)
+            .map(|s| s.known.clone())
+            .unwrap_or_default();
+        let w = PendingWrite {
+            name: heads_name(&heads),
+            register,
+            snapshot: true,
+            bytes: doc.save(),
+            heads,
+            replaces,
+        };
+        self.write(&w).await?;
+        doc.mark_persisted(w.heads);
+        Ok(())
+    }
+
+    /// Reads everything stored for a register into one document, without
+    /// writing anything or touching what this handle knows. Damaged items,
+    /// and items whose changes depend on changes stored nowhere (orphans:
+    /// Automerge would keep them queued in every copy and every save), are
+    /// returned apart in `bad`.
+    async fn read(&self, register: &str) -> Result<Read, LoadError> {
+        let mut doc = Automerge::new();
+        let mut stored = Stored::default();
+        let mut bad = Vec::new();
+        let mut seen: Vec<StorageKey> = Vec::new();
+        // A key listed but gone when read was compacted away by another
+        // tab meanwhile; its snapshot exists by then, so list once more.
+        for _attempt in 0..3 {
+            let keys = self.storage.list(&[register.to_owned()]).await?;
+            let mut ordered: Vec<StorageKey> = keys
+                .into_iter()
+                .filter(|k| k.len() == 3 && (k[1] == SNAPSHOT || k[1] == INCREMENTAL))
+                .filter(|k| !seen.contains(k))
+                .collect();
+            // Snapshots first: chunks usually build on them.
+            ordered.sort_by_key(|k| k[1] != SNAPSHOT);
+            let mut vanished = false;
+            for k in ordered {
+                seen.push(k.clone());
+                let Some(bytes) = self.storage.load(&k).await? else {
+                    vanished = true;
+                    continue;
+                };
+                // Loading into a scratch fork first: a bad chunk must not
+                // leave half of itself in the document.
+                match load_chunk(&doc, &bytes) {
+                    Ok(loaded) => {
+                        doc = loaded;
+                        stored.add(&k, bytes.len());
+                    }
+                    Err(()) => bad.push((k, bytes)),
+                }
+            }
+            if !vanished {
+                break;
+            }
+        }
+        if seen.is_empty() {
+            return Err(LoadError::Missing(register.to_owned()));
+        }
+        if !doc.get_missing_deps(&[]).is_empty() {
+            let options = automerge::SaveOptions {
+                retain_orphans: false,
+                ..Default::default()
+            };
+            let clean = Automerge::load(&doc.save_with_options(options))
+                .map_err(|e| DocError::Corrupt(e.to_string()))?;
+            // Rare: find the items that carry orphans by applying each to
+            // the clean copy; whatever they hold that can apply is in it.
+            for k in stored.known.clone() {
+                let Some(bytes) = self.storage.load(&k).await? else {
+                    continue;
+                };
+                let mut probe = clean.fork();
+                let orphaned = probe.load_incremental(&bytes).is_err()
+                    || !probe.get_missing_deps(&[]).is_empty();
+                if orphaned {
+                    stored.remove(&k, bytes.len());
+                    bad.push((k, bytes));
+                }
+            }
+            doc = clean;
+        }
+        Ok(Read { doc, stored, bad })
+    }
+
+    /// Loads a register from its snapshot(s) and chunks. An item that does
+    /// not load (or whose changes can never apply) is moved under
+    /// `quarantine` (copied, then removed) and reported; the rest of the
+    /// register still opens.
+    pub async fn load(
+        &self,
+        register: &str,
+        actor: automerge::ActorId,
+        clock: crate::document::Clock,
+    ) -> Result<Loaded, LoadError> {
+        let Read { doc, stored, bad } = self.read(register).await?;
+        let mut quarantined = Vec::new();
+        for (k, bytes) in bad {
+            let aside = vec![
+                QUARANTINE.to_owned(),
+                k[0].clone(),
+                k[1].clone(),
+                k[2].clone(),
+            ];
+            self.storage.save(&aside, &bytes).await?;
+            self.storage.remove(&k).await?;
+            quarantined.push(aside);
+        }
+        let mut store = RegisterDoc::open(&doc.save(), actor, clock)?;
+        self.stored.borrow_mut().insert(register.to_owned(), stored);
+        if !quarantined.is_empty() {
+            // Re-anchor storage on what did load, so later chunks apply.
+            self.save_snapshot(&mut store).await?;
+        }
+        Ok(Loaded {
+            doc: store,
+            quarantined,
+        })
+    }
+
+    /// What is stored for a register now, as a document to merge into an
+    /// open copy (another tab's saves this one missed). Writes nothing and
+    /// leaves this handle's knowledge alone: its keys may hold changes the
+    /// open copy does not (yet) have, so a later compaction must not count
+    /// them as absorbed.
+    pub async fn read_copy(&self, register: &str) -> Result<Vec<u8>, LoadError> {
+        Ok(self.read(register).await?.doc.save())
+    }
+
+    /// Removes a register and everything stored for it.
+    pub async fn remove_register(&self, register: &str) -> Result<(), StorageError> {
+        for k in self.storage.list(&[register.to_owned()]).await? {
+            self.storage.remove(&k).await?;
+        }
+        self.stored.borrow_mut().remove(register);
+        Ok(())
+    }
+
+    /// Bytes stored per register (for the storage panel).
+    pub async fn usage(&self) -> Result<BTreeMap<String, usize>, StorageError> {
+        let mut usage = BTreeMap::new();
+        for k in self.storage.list(&[]).await? {
+            let size = self.storage.load(&k).await?.map_or(0, |b| b.len());
+            *usage.entry(k[0].clone()).or_insert(0) += size;
+        }
+        Ok(usage)
+    }
+}
+
+/// The conformance suite every [`Storage`] adapter must pass: the in-memory
+/// one natively, the IndexedDB one under wasm-bindgen-test in Chromium.
+#[doc(hidden)]
+pub mod conformance {
+    use super::*;
+
+    fn k(parts: &[&str]) -> StorageKey {
+        parts.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// Panics with a message naming the broken rule.
+    pub async fn run<S: Storage>(s: &S) {
+        assert_eq!(
+            s.load(&k(&["r1", "snapshot", "a"])).await.unwrap(),
+            None,
+            "missing key loads as None"
+        );
+        s.save(&k(&["r1", "snapshot", "a"]), b"one").await.unwrap();
+        s.save(&k(&["r1", "incremental", "b"]), b"two")
+            .await
+            .unwrap();
+        s.save(&k(&["r10", "snapshot", "c"]), b"three")
+            .await
+            .unwrap();
+        s.save(&k(&["r2", "snapshot", "d"]), &[0u8, 255, 1, 254])
+            .await
+            .unwrap();
+        assert_eq!(
+            s.load(&k(&["r1", "snapshot", "a"]))
+                .await
+                .unwrap()
+                .as_deref(),
+            Some(&b"one"[..]),
+            "saved bytes load back"
+        );
+        assert_eq!(
+            s.load(&k(&["r2", "snapshot", "d"]))
+                .await
+                .unwrap()
+                .as_deref(),
+            Some(&[0u8, 255, 1, 254][..]),
+            "binary data survives"
+        );
+        let mut r1 = s.list(&k(&["r1"])).await.unwrap();
+        r1.sort();
+        assert_eq!(
+            r1,
+            vec![k(&["r1", "incremental", "b"]), k(&["r1", "snapshot", "a"])],
+            "list matches whole key parts: r1 does not list r10"
+        );
+        assert_eq!(
+            s.list(&[]).await.unwrap().len(),
+            4,
+            "empty prefix lists everything"
+        );
+        s.save(&k(&["r1", "snapshot", "a"]), b"uno").await.unwrap();
+        assert_eq!(
+            s.load(&k(&["r1", "snapshot", "a"]))
+                .await
+                .unwrap()
+                .as_deref(),
+            Some(&b"uno"[..]),
+            "save overwrites"
+        );
+        s.remove(&k(&["r1", "snapshot", "a"])).await.unwrap();
+        assert_eq!(
+            s.load(&k(&["r1", "snapshot", "a"])).await.unwrap(),
+            None,
+            "removed"
+        );
+        s.remove(&k(&["r1", "snapshot", "never"])).await.unwrap();
+        let big = vec![7u8; 2 * 1024 * 1024];
+        s.save(&k(&["r3", "snapshot", "big"]), &big).await.unwrap();
+        assert_eq!(
+            s.load(&k(&["r3", "snapshot", "big"]))
+                .await
+                .unwrap()
+                .map(|b| b.len()),
+            Some(big.len()),
+            "megabytes round-trip"
+        );
+        for key in s.list(&[]).await.unwrap() {
+            s.remove(&key).await.unwrap();
+        }
+        assert!(s.list(&[]).await.unwrap().is_empty(), "everything removed");
+    }
+}
