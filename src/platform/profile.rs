@@ -92,13 +92,7 @@ pub fn set_last_register(id: &str) {
 /// A field typed but not yet committed to the document. Written on every
 /// keystroke, synchronously, so closing the tab mid-sentence loses nothing;
 /// committed (and removed) after a pause, on blur, or at the next start.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Draft {
-    pub register: String,
-    pub finding: String,
-    pub field: String,
-    pub value: String,
-}
+pub use ncr_core::session::{Draft, ExportRecord, StoredDraft};
 
 thread_local! {
     /// This page's drafts are its own: two tabs typing in the same field
@@ -137,12 +131,6 @@ pub fn clear_draft_if(key: &str, value: &str) {
     }
 }
 
-/// A draft left by any page (closed tabs included), with its storage key.
-pub struct StoredDraft {
-    pub key: String,
-    pub draft: Draft,
-}
-
 /// Every pending draft of a register, from every page, to commit when it
 /// opens: a tab closed mid-sentence left one.
 pub fn drafts(register: &str) -> Vec<StoredDraft> {
@@ -165,16 +153,35 @@ pub fn drafts(register: &str) -> Vec<StoredDraft> {
     out
 }
 
-/// The last export of a register from this browser: the document heads it
-/// contained (hex) and when it was made (ms since the epoch). Kept per
-/// browser, not in the document: "exported" means "a copy exists outside
-/// this browser", which is this browser's fact, not the register's.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExportRecord {
-    pub heads: Vec<String>,
-    pub at: i64,
+/// The core session's drafts port on localStorage (see the functions above).
+#[derive(Clone, Copy, Default)]
+pub struct LocalDrafts;
+
+impl ncr_core::session::Drafts for LocalDrafts {
+    fn save(&self, draft: &Draft) -> Result<(), String> {
+        save_draft(draft)
+    }
+
+    fn get(&self, register: &str, finding: &str, field: &str) -> Option<StoredDraft> {
+        Some(StoredDraft {
+            draft: draft(register, finding, field)?,
+            key: draft_key(register, finding, field),
+        })
+    }
+
+    fn all(&self, register: &str) -> Vec<StoredDraft> {
+        drafts(register)
+    }
+
+    fn clear_if(&self, key: &str, value: &str) {
+        clear_draft_if(key, value)
+    }
 }
 
+/// The last export of a register from this browser (see
+/// [`ExportRecord`]). Kept per browser, not in the document: "exported"
+/// means "a copy exists outside this browser", which is this browser's
+/// fact, not the register's.
 pub fn last_export(register: &str) -> Option<ExportRecord> {
     LocalStorage::get(format!("{EXPORTED_PREFIX}{register}")).ok()
 }

@@ -1,10 +1,10 @@
-//! The UI's one store. It owns the open register (`RegisterDoc`, which owns
-//! the Automerge document), the storage behind it and the auditor's profile.
-//! Components read through `with_doc` (which subscribes them to changes)
-//! and write only through intent methods here; each intent changes the
-//! document, bumps `version`, and schedules an incremental save.
-
-use std::rc::Rc;
+//! The UI's one store: a reactive wrapper around the core's
+//! [`Session`] (`ncr_core::session`), which owns the open register and the
+//! protocol that stores it. Components read through `with_doc` (which
+//! subscribes them to changes) and write only through intent methods here;
+//! each intent runs in the session, publishes its new state to the signals
+//! and schedules a save. Timers, tasks, tab messages and the sentences
+//! shown are this wrapper's; every rule is the session's.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -12,11 +12,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::platform::clock::system_clock;
 use crate::platform::idb_storage::IdbStorage;
-use crate::platform::profile::{self, Profile};
+use crate::platform::profile::{self, LocalDrafts, Profile};
 use crate::ui::route::Route;
 use ncr_core::document::{DocError, NewRegister, RegisterDoc};
 use ncr_core::model::{Auditor, Finding};
+use ncr_core::session::{Opened, Received, SaveStatus, Session, Settle};
 use ncr_core::storage::{LoadError, Persistence, StorageError};
+
+pub use crate::platform::clock::{new_id, today};
 
 pub const DATABASE: &str = "nc-register";
 pub const REGISTER_INDEX: &str = "ncr.registers";
@@ -41,25 +44,21 @@ pub struct Notice {
     pub text: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SaveState {
-    Saved,
-    Saving,
-    /// The last write failed (a full quota); it is retried, and the page
-    /// asks before closing.
-    Failed,
-    /// This browser stores nothing (no IndexedDB): every change lives in
-    /// this tab only.
-    Unavailable,
-}
+/// Whether what the person did is stored (the core's [`SaveStatus`]).
+pub type SaveState = SaveStatus;
 
 /// Seconds between retries of a failed save.
 const SAVE_RETRY_MS: i32 = 5_000;
 
+type BrowserSession = Session<IdbStorage, LocalDrafts>;
+
+/// The UI's one store: the core [`Session`] (the open register and the
+/// protocol that stores it) plus the signals components read. Every intent
+/// goes through the session; this wrapper adds only reactivity, the
+/// browser's timers and tasks, and the sentences shown.
 #[derive(Clone, Copy)]
 pub struct Store {
-    doc: StoredValue<Option<RegisterDoc>, LocalStorage>,
-    persistence: StoredValue<Option<Rc<Persistence<IdbStorage>>>, LocalStorage>,
+    session: StoredValue<BrowserSession, LocalStorage>,
     /// Bumped on every change of the open document; readers subscribe to it.
     pub version: RwSignal<u64>,
     pub profile: RwSignal<Option<Profile>>,
@@ -74,22 +73,7 @@ pub struct Store {
     pub opened: RwSignal<Option<String>>,
     /// Bumped after each export of the register file.
     pub exports: RwSignal<u64>,
-    saving: StoredValue<bool, LocalStorage>,
-    dirty: StoredValue<bool, LocalStorage>,
-    /// Other tabs' saves received while a register is being opened: the
-    /// load may have read storage before they were written.
-    backlog: StoredValue<Vec<(String, Vec<u8>)>, LocalStorage>,
-    resyncing: StoredValue<bool, LocalStorage>,
-    /// Drafts (key, committed value) to remove once their change is stored:
-    /// removed earlier, a tab closing before the write ends would lose the text.
-    draft_clears: StoredValue<Vec<(String, String)>, LocalStorage>,
 }
-
-/// Saves kept while a register opens; a burst beyond this is rare, and a
-/// dropped one is caught up by `resync` when the next one cannot apply.
-const BACKLOG: usize = 64;
-
-pub use crate::platform::clock::{new_id, today};
 
 fn load_index() -> Vec<RegisterEntry> {
     use gloo_storage::Storage as _;
@@ -105,8 +89,7 @@ fn save_index(entries: &[RegisterEntry]) {
 impl Store {
     pub fn new() -> Store {
         Store {
-            doc: StoredValue::new_local(None),
-            persistence: StoredValue::new_local(None),
+            session: StoredValue::new_local(Session::new(None, LocalDrafts)),
             version: RwSignal::new(0),
             profile: RwSignal::new(profile::load()),
             registers: RwSignal::new(load_index()),
@@ -116,11 +99,6 @@ impl Store {
             ready: RwSignal::new(false),
             opened: RwSignal::new(None),
             exports: RwSignal::new(0),
-            saving: StoredValue::new_local(false),
-            dirty: StoredValue::new_local(false),
-            backlog: StoredValue::new_local(Vec::new()),
-            resyncing: StoredValue::new_local(false),
-            draft_clears: StoredValue::new_local(Vec::new()),
         }
     }
 
@@ -138,20 +116,28 @@ impl Store {
         }));
     }
 
+    /// Publishes the session's state to the signals after a step changed it.
+    fn publish(&self) {
+        let (version, status) = self.session.with_value(|s| (s.version(), s.status()));
+        if self.version.get_untracked() != version {
+            self.version.set(version);
+        }
+        if self.save_state.get_untracked() != status {
+            self.save_state.set(status);
+        }
+    }
+
     /// Opens storage, then the register the URL or the last session names.
     pub async fn boot(self) {
         match IdbStorage::open(DATABASE).await {
-            Ok(storage) => {
-                self.persistence
-                    .set_value(Some(Rc::new(Persistence::new(storage))));
-            }
-            Err(e) => {
-                self.save_state.set(SaveState::Unavailable);
-                self.error(format!(
-                    "This browser will not store registers ({e}). You can still work, but export before closing the tab."
-                ))
-            }
+            Ok(storage) => self
+                .session
+                .set_value(Session::new(Some(storage), LocalDrafts)),
+            Err(e) => self.error(format!(
+                "This browser will not store registers ({e}). You can still work, but export before closing the tab."
+            )),
         }
+        self.publish();
         self.guard_unload();
         self.sync_index().await;
         let wanted = self
@@ -166,9 +152,13 @@ impl Store {
         self.ready.set(true);
     }
 
+    fn persistence(&self) -> Option<std::rc::Rc<Persistence<IdbStorage>>> {
+        self.session.with_value(Session::persistence)
+    }
+
     /// Adds registers found in storage but missing from the index.
     async fn sync_index(&self) {
-        let Some(p) = self.persistence.get_value() else {
+        let Some(p) = self.persistence() else {
             return;
         };
         let Ok(ids) = p.registers().await else {
@@ -225,72 +215,47 @@ impl Store {
         self.has_register()
     }
 
-    /// Merges changes another tab of this browser saved. They are already in
-    /// storage, so a copy with nothing of its own unsaved stays "saved".
+    /// Merges changes another tab of this browser saved.
     pub fn receive_from_tab(&self, register: &str, bytes: &[u8]) {
-        let result = self.doc.try_update_value(|d| {
-            let doc = d.as_mut().filter(|doc| doc.id() == register)?;
-            Some(doc.receive_stored(bytes))
-        });
-        match result.flatten() {
-            Some(Ok(_)) => self.version.update(|v| *v += 1),
-            // A save this tab never heard of came first (it was opening).
-            Some(Err(DocError::MissingChanges)) => {
+        let received = self
+            .session
+            .try_update_value(|s| s.receive_from_tab(register, bytes));
+        self.publish();
+        match received {
+            Some(Received::CatchUp) => {
                 let store = *self;
-                spawn_local(async move { store.resync().await });
+                spawn_local(async move { store.catch_up().await });
             }
-            Some(Err(e)) => self.error(format!(
-                "A change from another tab could not be applied ({e}); reload to see it."
-            )),
-            None => self.backlog.update_value(|b| {
-                if b.len() == BACKLOG {
-                    b.remove(0);
-                }
-                b.push((register.to_owned(), bytes.to_vec()));
-            }),
+            Some(Received::Failed(e)) => self.error(e),
+            Some(Received::Applied | Received::Kept) | None => {}
         }
     }
 
     /// Catches up with everything stored for the open register (what other
-    /// tabs saved), merging it into this copy. One at a time, and never
-    /// started again from here: a failure is shown, not retried in a loop.
-    async fn resync(&self) {
-        let (Some(p), Some(id)) = (
-            self.persistence.get_value(),
-            self.with_doc_untracked(RegisterDoc::id),
-        ) else {
+    /// tabs saved), merging it into this copy.
+    async fn catch_up(&self) {
+        let Some((p, id)) = self
+            .session
+            .try_update_value(|s| s.begin_catch_up())
+            .flatten()
+        else {
             return;
         };
-        if self.resyncing.get_value() {
-            return;
-        }
-        self.resyncing.set_value(true);
-        let result = match p.read_copy(&id).await {
-            Ok(bytes) => self
-                .doc
-                .try_update_value(|d| {
-                    let doc = d.as_mut().filter(|doc| doc.id() == id)?;
-                    Some(doc.receive_stored(&bytes).map_err(|e| e.to_string()))
-                })
-                .flatten(),
-            Err(e) => Some(Err(e.to_string())),
-        };
-        self.resyncing.set_value(false);
-        match result {
-            Some(Ok(_)) => self.version.update(|v| *v += 1),
-            Some(Err(e)) => self.error(format!(
-                "Changes saved in another tab could not be read ({e}); reload this tab to see them."
-            )),
-            None => {}
+        let read = p.read_copy(&id).await.map_err(|e| e.to_string());
+        let result = self
+            .session
+            .try_update_value(|s| s.finish_catch_up(&id, read));
+        self.publish();
+        if let Some(Err(e)) = result {
+            self.error(e);
         }
     }
 
     pub fn has_register(&self) -> bool {
-        self.doc.with_value(Option::is_some)
+        self.session.with_value(|s| s.doc().is_some())
     }
 
-    /// Asks before the tab closes while changes exist only in memory (a
-    /// failed or running save, or a browser that stores nothing).
+    /// Asks before the tab closes while changes exist only in memory.
     fn guard_unload(&self) {
         use wasm_bindgen::{closure::Closure, JsCast};
         let Some(window) = web_sys::window() else {
@@ -299,17 +264,7 @@ impl Store {
         let store = *self;
         let guard = Closure::<dyn Fn(web_sys::BeforeUnloadEvent)>::new(
             move |event: web_sys::BeforeUnloadEvent| {
-                let unsaved = store
-                    .doc
-                    .with_value(|d| d.as_ref().is_some_and(|d| d.unsaved_chunk().is_some()));
-                // Not while a save merely runs: it finishes in milliseconds,
-                // and the drafts hold typed text meanwhile.
-                let at_risk = match store.save_state.get_untracked() {
-                    SaveState::Saved | SaveState::Saving => false,
-                    SaveState::Failed => unsaved,
-                    SaveState::Unavailable => store.has_register(),
-                };
-                if at_risk {
+                if store.session.with_value(Session::at_risk) {
                     event.prevent_default();
                     event.set_return_value("");
                 }
@@ -323,11 +278,11 @@ impl Store {
     /// Reads the open register; re-runs in a reactive context on every change.
     pub fn with_doc<R>(&self, f: impl FnOnce(&RegisterDoc) -> R) -> Option<R> {
         self.version.track();
-        self.doc.with_value(|d| d.as_ref().map(f))
+        self.session.with_value(|s| s.doc().map(f))
     }
 
     pub fn with_doc_untracked<R>(&self, f: impl FnOnce(&RegisterDoc) -> R) -> Option<R> {
-        self.doc.with_value(|d| d.as_ref().map(f))
+        self.session.with_value(|s| s.doc().map(f))
     }
 
     /// Runs an intent on the open register, then saves.
@@ -335,13 +290,12 @@ impl Store {
         &self,
         f: impl FnOnce(&mut RegisterDoc) -> Result<R, DocError>,
     ) -> Result<R, DocError> {
-        let result = self.doc.try_update_value(|d| match d.as_mut() {
-            Some(doc) => f(doc),
-            None => Err(DocError::Refused("No register is open.".into())),
-        });
-        let result = result.unwrap_or_else(|| Err(DocError::Refused("The app is closing.".into())));
+        let result = self
+            .session
+            .try_update_value(|s| s.mutate(f))
+            .unwrap_or_else(|| Err(DocError::Refused("The app is closing.".into())));
         if result.is_ok() {
-            self.version.update(|v| *v += 1);
+            self.publish();
             self.schedule_save();
         }
         result
@@ -367,70 +321,40 @@ impl Store {
         self.mutate(|doc| doc.update_finding(id, today, edit))
     }
 
-    /// Saves unsaved changes; only one write runs at a time, and a change
-    /// made meanwhile is saved right after it.
+    /// Saves unsaved changes: one write at a time, a change made meanwhile
+    /// saved right after it, a failed write retried every few seconds.
     pub fn schedule_save(&self) {
-        if self.saving.get_value() {
-            self.dirty.set_value(true);
-            return;
-        }
-        let Some(persistence) = self.persistence.get_value() else {
+        let Some(job) = self.session.try_update_value(Session::begin_save).flatten() else {
             return;
         };
-        let Some(pending) = self
-            .doc
-            .with_value(|d| d.as_ref().and_then(|d| persistence.prepare(d)))
-        else {
-            // Everything is stored: committed drafts can go.
-            self.clear_committed_drafts(std::mem::take(&mut *self.draft_clears.write_value()));
-            return;
-        };
-        // Every commit made so far is in this write.
-        let clears = std::mem::take(&mut *self.draft_clears.write_value());
-        self.saving.set_value(true);
-        self.save_state.set(SaveState::Saving);
+        self.publish();
         let store = *self;
         spawn_local(async move {
-            let result = persistence.write(&pending).await;
-            store.saving.set_value(false);
-            match result {
-                Ok(()) => {
-                    // The register may have been switched meanwhile.
-                    store.doc.update_value(|d| {
-                        if let Some(d) = d.as_mut().filter(|d| d.id() == pending.register) {
-                            d.mark_persisted(pending.heads.clone());
-                        }
-                    });
-                    store.save_state.set(SaveState::Saved);
-                    store.clear_committed_drafts(clears);
-                    crate::platform::tabs::announce(
-                        &pending.register,
-                        &pending.bytes,
-                        pending.snapshot,
-                    );
-                }
-                Err(e) => {
-                    let first = store.save_state.get_untracked() != SaveState::Failed;
-                    store.save_state.set(SaveState::Failed);
-                    if first {
-                        store.error(format!(
-                            "{e} Your changes are kept in this tab and saved again every few seconds; do not close it before \u{201c}All changes saved\u{201d} shows, or export the register."
-                        ));
-                    }
-                    // Not stored: the drafts stay, to be removed after a later write.
-                    store.draft_clears.update_value(|c| c.extend(clears));
-                    // Space may come back (another tab, the person freeing
-                    // some): try again until the write succeeds.
-                    spawn_local(async move {
-                        crate::platform::files::sleep(SAVE_RETRY_MS).await;
-                        if store.save_state.get_untracked() == SaveState::Failed {
-                            store.schedule_save();
-                        }
-                    });
-                }
+            let result = job.write().await;
+            let done = store
+                .session
+                .try_update_value(|s| s.finish_save(job, result));
+            store.publish();
+            let Some(done) = done else { return };
+            if let Some(a) = &done.announce {
+                crate::platform::tabs::announce(&a.register, &a.bytes, a.snapshot);
             }
-            if store.dirty.get_value() {
-                store.dirty.set_value(false);
+            if let Some(e) = done.error {
+                if done.first_failure {
+                    store.error(format!(
+                        "{e} Your changes are kept in this tab and saved again every few seconds; do not close it before \u{201c}All changes saved\u{201d} shows, or export the register."
+                    ));
+                }
+                // Space may come back (another tab, the person freeing
+                // some): try again until a write succeeds.
+                spawn_local(async move {
+                    crate::platform::files::sleep(SAVE_RETRY_MS).await;
+                    if store.save_state.get_untracked() == SaveState::Failed {
+                        store.schedule_save();
+                    }
+                });
+            }
+            if done.again {
                 store.schedule_save();
             }
         });
@@ -441,97 +365,71 @@ impl Store {
     /// when that fails, e.g. a full quota: replacing the copy in memory
     /// would lose those changes.
     async fn settle(&self) -> Result<(), String> {
-        let Some(p) = self.persistence.get_value() else {
-            return Ok(());
-        };
-        while self.saving.get_value() {
-            crate::platform::files::sleep(50).await;
-        }
-        let Some(pending) = self
-            .doc
-            .with_value(|d| d.as_ref().and_then(|d| p.prepare(d)))
-        else {
-            self.clear_committed_drafts(std::mem::take(&mut *self.draft_clears.write_value()));
-            return Ok(());
-        };
-        let clears = std::mem::take(&mut *self.draft_clears.write_value());
-        match p.write(&pending).await {
-            Ok(()) => {
-                self.clear_committed_drafts(clears);
-                self.doc.update_value(|d| {
-                    if let Some(d) = d.as_mut().filter(|d| d.id() == pending.register) {
-                        d.mark_persisted(pending.heads.clone());
+        loop {
+            let Some(step) = self.session.try_update_value(Session::begin_settle) else {
+                return Ok(());
+            };
+            match step {
+                Settle::Settled => return Ok(()),
+                Settle::Busy => crate::platform::files::sleep(50).await,
+                Settle::Write(job) => {
+                    let result = job.write().await;
+                    let done = self
+                        .session
+                        .try_update_value(|s| s.finish_save(job, result));
+                    self.publish();
+                    if let Some(a) = done.as_ref().and_then(|d| d.announce.as_ref()) {
+                        crate::platform::tabs::announce(&a.register, &a.bytes, a.snapshot);
                     }
-                });
-                self.save_state.set(SaveState::Saved);
-                Ok(())
-            }
-            Err(e) => {
-                self.save_state.set(SaveState::Failed);
-                self.draft_clears.update_value(|c| c.extend(clears));
-                Err(format!("{e} Then open the other register."))
+                    if let Some(e) = done.and_then(|d| d.error) {
+                        return Err(format!("{e} Then open the other register."));
+                    }
+                }
             }
         }
     }
 
+    /// Makes `doc` the open register and tells the person what opening it
+    /// found.
     fn install(&self, doc: RegisterDoc) {
         self.remember(&doc);
         let id = doc.id();
-        self.doc.set_value(Some(doc));
-        self.version.update(|v| *v += 1);
-        let backlog = std::mem::take(&mut *self.backlog.write_value());
-        for (register, bytes) in backlog {
-            if register == id {
-                self.receive_from_tab(&register, &bytes);
-            }
-        }
+        let opened = self.session.try_update_value(|s| s.install(doc, today()));
+        self.after_open(id, opened);
+    }
+
+    fn after_open(&self, id: String, opened: Option<Opened>) {
+        self.publish();
         self.opened.set(Some(id));
-        self.apply_drafts();
-    }
-
-    /// Commits text typed before the tab closed (see `profile::Draft`).
-    fn apply_drafts(&self) {
-        let Some(id) = self.with_doc_untracked(RegisterDoc::id) else {
-            return;
-        };
-        for stored in profile::drafts(&id) {
-            let draft = &stored.draft;
-            let applied = self.update_finding(&draft.finding, |f| {
-                ncr_core::fields::set_text(f, &draft.field, draft.value.clone());
-            });
-            if applied.is_ok() || matches!(applied, Err(DocError::FindingNotFound(_))) {
-                self.clear_draft_once_saved(stored.key.clone(), draft.value.clone());
+        if let Some(opened) = opened {
+            if opened.quarantined > 0 {
+                self.error(format!(
+                    "Part of this register's stored data was damaged and has been kept aside ({} item(s)); everything else opened. Export the register and keep the file.",
+                    opened.quarantined
+                ));
+            }
+            for problem in opened.problems {
+                self.error(problem);
             }
         }
-    }
-
-    /// Removes a committed draft once its change is stored (see `draft_clears`).
-    pub fn clear_draft_once_saved(&self, key: String, value: String) {
-        self.draft_clears.update_value(|c| c.push((key, value)));
         self.schedule_save();
     }
 
-    fn clear_committed_drafts(&self, clears: Vec<(String, String)>) {
-        for (key, value) in clears {
-            profile::clear_draft_if(&key, &value);
-        }
+    /// Removes a committed draft once its change is stored.
+    pub fn clear_draft_once_saved(&self, key: String, value: String) {
+        self.session
+            .update_value(|s| s.clear_draft_once_saved(key, value));
+        self.schedule_save();
     }
 
     /// Commits the draft of one field, if one is pending (a text field
     /// that went away before its pause elapsed).
     pub fn commit_draft(&self, finding: &str, field: &str) {
-        let Some(register) = self.with_doc_untracked(RegisterDoc::id) else {
-            return;
-        };
-        let Some(draft) = profile::draft(&register, finding, field) else {
-            return;
-        };
-        let value = draft.value.clone();
-        let applied = self.update_finding(finding, |f| ncr_core::fields::set_text(f, field, value));
-        if applied.is_ok() || matches!(applied, Err(DocError::FindingNotFound(_))) {
-            let key = profile::draft_key_for(&register, finding, field);
-            self.clear_draft_once_saved(key, draft.value);
-        }
+        let today = today();
+        self.session
+            .update_value(|s| _ = s.commit_draft(finding, field, today));
+        self.publish();
+        self.schedule_save();
     }
 
     pub async fn create_register(&self, new: NewRegister) -> Result<String, String> {
@@ -555,7 +453,7 @@ impl Store {
     pub async fn adopt(&self, mut doc: RegisterDoc) -> Result<String, String> {
         self.settle().await?;
         let id = doc.id();
-        if let Some(p) = self.persistence.get_value() {
+        if let Some(p) = self.persistence() {
             if let Err(e) = p.save_snapshot(&mut doc).await {
                 self.error(e.to_string());
             }
@@ -588,30 +486,24 @@ impl Store {
         if self.with_doc_untracked(RegisterDoc::id).as_deref() == Some(id) {
             return;
         }
-        let (Some(p), Some(profile)) = (self.persistence.get_value(), self.profile.get_untracked())
-        else {
+        let Some(profile) = self.profile.get_untracked() else {
             return;
         };
         if let Err(e) = self.settle().await {
             self.error(e);
             return;
         }
-        // Saves announced before this load began are in storage already.
-        self.backlog.set_value(Vec::new());
+        let Some(p) = self.session.try_update_value(Session::begin_open).flatten() else {
+            return;
+        };
         match p.load(id, profile.session_actor(), system_clock).await {
             Ok(loaded) => {
-                let mut doc = loaded.doc;
-                if !loaded.quarantined.is_empty() {
-                    self.error(format!(
-                        "Part of this register's stored data was damaged and has been kept aside ({} item(s)); everything else opened. Export the register and keep the file.",
-                        loaded.quarantined.len()
-                    ));
-                }
-                if let Err(e) = doc.set_me(&profile.auditor()) {
-                    self.error(e.to_string());
-                }
-                self.install(doc);
-                self.schedule_save();
+                self.remember(&loaded.doc);
+                let auditor = profile.auditor();
+                let opened = self
+                    .session
+                    .try_update_value(|s| s.open_loaded(loaded, &auditor, today()));
+                self.after_open(id.to_owned(), opened);
             }
             Err(LoadError::Missing(_)) => {
                 self.error("That register is not stored in this browser.");
@@ -622,22 +514,22 @@ impl Store {
     }
 
     pub fn close_register(&self) {
-        self.doc.set_value(None);
-        self.version.update(|v| *v += 1);
+        self.session.update_value(Session::close);
+        self.publish();
         self.opened.set(None);
     }
 
     /// Downloads the whole register (the file other auditors merge) and
     /// remembers what it contained, for the unexported-work reminder.
     pub fn export_register(&self, filename: &str) -> Result<(), String> {
-        let (bytes, id, heads) = self
-            .with_doc_untracked(|d| (d.save(), d.id(), d.heads()))
+        let (bytes, record) = self
+            .session
+            .with_value(|s| s.export(system_clock()))
+            .ok_or("no register is open")?;
+        let id = self
+            .with_doc_untracked(RegisterDoc::id)
             .ok_or("no register is open")?;
         crate::platform::files::download(&bytes, filename, ncr_core::exchange::REGISTER_MIME)?;
-        let record = profile::ExportRecord {
-            heads: heads.iter().map(ToString::to_string).collect(),
-            at: system_clock(),
-        };
         // The file is out either way; a lost record only means an early reminder.
         let _ = profile::record_export(&id, &record);
         self.exports.update(|n| *n += 1);
@@ -650,21 +542,23 @@ impl Store {
     /// register opens or is exported, not on every edit.
     pub fn export_reminder(&self) -> Option<i64> {
         let person = self.profile.get_untracked()?.actor;
-        self.with_doc_untracked(|doc| {
-            let exported: Vec<automerge::ChangeHash> = profile::last_export(&doc.id())
-                .map(|r| r.heads.iter().filter_map(|h| h.parse().ok()).collect())
-                .unwrap_or_default();
-            let unexported = doc.unexported(&person, &exported);
-            ncr_core::document::reminder_due(&unexported, system_clock(), profile::reminder_days())
+        let id = self.with_doc_untracked(RegisterDoc::id)?;
+        let last = profile::last_export(&id);
+        self.session.with_value(|s| {
+            s.export_reminder(
+                &person,
+                last.as_ref(),
+                system_clock(),
+                profile::reminder_days(),
+            )
         })
-        .flatten()
     }
 
     /// Bytes stored per register, for the storage panel.
     pub async fn usage(
         &self,
     ) -> Option<Result<std::collections::BTreeMap<String, usize>, StorageError>> {
-        let p = self.persistence.get_value()?;
+        let p = self.persistence()?;
         Some(p.usage().await)
     }
 }

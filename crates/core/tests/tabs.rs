@@ -1,8 +1,12 @@
 //! Several tabs of one browser on one register: one person, one storage,
 //! several open copies that save on their own schedule, compact on their
 //! own schedule and hear of each other's saves late or never (a tab that
-//! closes, a message still in flight). Whatever the interleaving, nothing
-//! any tab saved may be missing from storage.
+//! closes, a message still in flight). Each tab is the real
+//! [`Session`] (the UI store's protocol) over the in-memory adapters;
+//! the test only plays the browser: it runs the writes the sessions hand
+//! out, at moments of its choosing, and carries their announcements.
+//! Whatever the interleaving, nothing any tab saved may be missing from
+//! storage.
 //!
 //! Cases: 256 by default; `PROPTEST_CASES` sets more.
 
@@ -15,6 +19,7 @@ use std::collections::VecDeque;
 use automerge::ActorId;
 use ncr_core::document::{session_actor, NewRegister, RegisterDoc};
 use ncr_core::model::Auditor;
+use ncr_core::session::{MemoryDrafts, Received, SaveJob, Session};
 use ncr_core::storage::{MemoryStorage, Persistence, INCREMENTAL};
 use proptest::prelude::*;
 
@@ -28,16 +33,23 @@ fn jane() -> Auditor {
     }
 }
 
-/// One tab: its copy, its own persistence handle on the shared storage,
-/// and the saves other tabs broadcast to it, not yet received.
+/// One tab: its session, the write it has started and not finished, and
+/// the saves other tabs announced to it, not yet received.
 struct Tab {
-    doc: RegisterDoc,
-    persistence: Persistence<MemoryStorage>,
+    session: Session<MemoryStorage, MemoryDrafts>,
+    writing: Option<SaveJob<MemoryStorage>>,
     inbox: VecDeque<Vec<u8>>,
+}
+
+impl Tab {
+    fn doc(&self) -> &RegisterDoc {
+        self.session.doc().expect("the register is open")
+    }
 }
 
 struct Browser {
     storage: MemoryStorage,
+    drafts: MemoryDrafts,
     tabs: Vec<Tab>,
     sessions: u8,
 }
@@ -59,6 +71,7 @@ impl Browser {
         block_on(Persistence::new(storage.clone()).save_snapshot(&mut first)).unwrap();
         let mut browser = Browser {
             storage,
+            drafts: MemoryDrafts::new(),
             tabs: Vec::new(),
             sessions: 0,
         };
@@ -69,22 +82,23 @@ impl Browser {
         browser
     }
 
-    /// A page load: a new session actor, a fresh read of storage.
+    /// A page load: a new session actor, a fresh read of storage, the
+    /// drafts closed pages left committed.
     fn open_tab(&mut self) -> Tab {
         self.sessions += 1;
-        let persistence = Persistence::new(self.storage.clone());
-        let loaded = block_on(persistence.load(
-            REGISTER,
-            session_actor(&PERSON, &[self.sessions; 8]),
-            clock,
-        ))
-        .unwrap();
+        let mut session = Session::new(
+            Some(self.storage.clone()),
+            self.drafts.page(&self.sessions.to_string()),
+        );
+        let p = session.begin_open().expect("storage");
+        let loaded =
+            block_on(p.load(REGISTER, session_actor(&PERSON, &[self.sessions; 8]), clock)).unwrap();
         assert!(loaded.quarantined.is_empty(), "nothing stored is damaged");
-        let mut doc = loaded.doc;
-        doc.set_me(&jane()).unwrap();
+        let opened = session.open_loaded(loaded, &jane(), today());
+        assert!(opened.problems.is_empty(), "{:?}", opened.problems);
         Tab {
-            doc,
-            persistence,
+            session,
+            writing: None,
             inbox: VecDeque::new(),
         }
     }
@@ -92,40 +106,76 @@ impl Browser {
     /// Records a new finding in one tab (not yet saved).
     fn add(&mut self, tab: usize, id: impl Into<String>, title: impl Into<String>) {
         let title = title.into();
+        let id = id.into();
         self.tabs[tab]
-            .doc
-            .add_finding(id.into(), today(), |f| f.title = title)
+            .session
+            .mutate(|doc| doc.add_finding(id, today(), |f| f.title = title))
             .unwrap();
     }
 
-    /// What the UI store does after an edit: prepare, write, mark, announce.
-    fn save(&mut self, t: usize) {
-        let tab = &mut self.tabs[t];
-        let Some(w) = tab.persistence.prepare(&tab.doc) else {
+    /// Starts the write the session hands out, if any (none while one runs).
+    fn start_save(&mut self, t: usize) {
+        if self.tabs[t].writing.is_none() {
+            self.tabs[t].writing = self.tabs[t].session.begin_save();
+        }
+    }
+
+    /// Finishes the tab's running write: stores it (or fails, if storage is
+    /// full), reports it to the session and announces it to the others.
+    fn finish_save(&mut self, t: usize) {
+        let Some(job) = self.tabs[t].writing.take() else {
             return;
         };
-        block_on(tab.persistence.write(&w)).unwrap();
-        tab.doc.mark_persisted(w.heads.clone());
-        for (i, other) in self.tabs.iter_mut().enumerate() {
-            if i != t {
-                other.inbox.push_back(w.bytes.clone());
+        let result = block_on(job.write());
+        let done = self.tabs[t].session.finish_save(job, result);
+        if let Some(a) = done.announce {
+            for (i, other) in self.tabs.iter_mut().enumerate() {
+                if i != t {
+                    other.inbox.push_back(a.bytes.clone());
+                }
             }
         }
     }
 
+    /// What the UI store does after an edit: write until nothing is left.
+    fn save(&mut self, t: usize) {
+        self.finish_save(t);
+        loop {
+            self.start_save(t);
+            if self.tabs[t].writing.is_none() {
+                return;
+            }
+            self.finish_save(t);
+            if self.tabs[t].session.status() == ncr_core::session::SaveStatus::Failed {
+                return;
+            }
+        }
+    }
+
+    /// Receives the oldest announced save, catching up from storage when
+    /// it builds on one this tab never received.
     fn deliver(&mut self, t: usize) {
         let tab = &mut self.tabs[t];
-        if let Some(bytes) = tab.inbox.pop_front() {
-            tab.doc.receive_stored(&bytes).unwrap();
+        let Some(bytes) = tab.inbox.pop_front() else {
+            return;
+        };
+        match tab.session.receive_from_tab(REGISTER, &bytes) {
+            Received::Applied => {}
+            Received::CatchUp => {
+                let (p, id) = tab.session.begin_catch_up().expect("no catch-up runs");
+                let read = block_on(p.read_copy(&id)).map_err(|e| e.to_string());
+                tab.session.finish_catch_up(&id, read).unwrap();
+            }
+            other => panic!("a stored save did not apply: {other:?}"),
         }
     }
 
     /// What every tab holds, merged: what storage must hold at the end.
     fn everything(&self) -> RegisterDoc {
         let mut all =
-            RegisterDoc::open(&self.tabs[0].doc.save(), ActorId::random(), clock).unwrap();
+            RegisterDoc::open(&self.tabs[0].doc().save(), ActorId::random(), clock).unwrap();
         for tab in &self.tabs[1..] {
-            all.merge_bytes(&tab.doc.save()).unwrap();
+            all.merge_bytes(&tab.doc().save()).unwrap();
         }
         all
     }
@@ -154,7 +204,7 @@ fn a_chunk_another_tab_saved_survives_this_tabs_compaction() {
         b.save(0);
     }
     assert!(
-        b.tabs[0].doc.finding("from-b").is_none(),
+        b.tabs[0].doc().finding("from-b").is_none(),
         "not delivered yet"
     );
     let stored = b.stored();
@@ -171,11 +221,11 @@ fn two_tabs_of_one_person_edit_the_same_finding_and_both_edits_merge() {
     // Concurrent edits of one finding in two tabs: before this design both
     // tabs wrote as one actor, and the second change could never merge.
     b.tabs[0]
-        .doc
+        .session
         .update_finding("f", today(), |f| f.title = "Title from A".into())
         .unwrap();
     b.tabs[1]
-        .doc
+        .session
         .update_finding("f", today(), |f| f.statement = "Statement from B".into())
         .unwrap();
     b.save(0);
@@ -183,14 +233,14 @@ fn two_tabs_of_one_person_edit_the_same_finding_and_both_edits_merge() {
     b.deliver(0);
     b.deliver(1);
     for tab in &b.tabs {
-        let f = tab.doc.finding("f").unwrap();
+        let f = tab.doc().finding("f").unwrap();
         assert_eq!(f.title, "Title from A");
         assert_eq!(f.statement, "Statement from B");
     }
-    assert_eq!(b.tabs[0].doc.heads(), b.tabs[1].doc.heads());
+    assert_eq!(b.tabs[0].doc().heads(), b.tabs[1].doc().heads());
     // Both sessions are the same person in the history.
     let authors: Vec<String> = b.tabs[0]
-        .doc
+        .doc()
         .history("f")
         .unwrap()
         .into_iter()
@@ -210,7 +260,12 @@ enum Op {
         pick: usize,
         statement: bool,
     },
-    Save {
+    /// The session hands out a write; the browser has not run it yet.
+    StartSave {
+        tab: usize,
+    },
+    /// The browser runs the tab's pending write and reports it.
+    FinishSave {
         tab: usize,
     },
     Deliver {
@@ -219,6 +274,10 @@ enum Op {
     Reload {
         tab: usize,
     },
+    /// The browser's storage fills up (writes fail) or frees space.
+    Full {
+        full: bool,
+    },
 }
 
 fn op(tabs: usize) -> impl Strategy<Value = Op> {
@@ -226,18 +285,22 @@ fn op(tabs: usize) -> impl Strategy<Value = Op> {
         3 => (0..tabs).prop_map(|tab| Op::Add { tab }),
         4 => (0..tabs, any::<usize>(), any::<bool>())
             .prop_map(|(tab, pick, statement)| Op::Edit { tab, pick, statement }),
-        4 => (0..tabs).prop_map(|tab| Op::Save { tab }),
+        3 => (0..tabs).prop_map(|tab| Op::StartSave { tab }),
+        3 => (0..tabs).prop_map(|tab| Op::FinishSave { tab }),
         3 => (0..tabs).prop_map(|tab| Op::Deliver { tab }),
         1 => (0..tabs).prop_map(|tab| Op::Reload { tab }),
+        1 => any::<bool>().prop_map(|full| Op::Full { full }),
     ]
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(cases(256)))]
 
-    /// Any interleaving of edits, saves (with compaction), late or lost
-    /// broadcasts and reloads: once every tab has saved, storage holds
-    /// every edit of every tab, and a reload of any tab sees them all.
+    /// Any interleaving of edits, writes started and finished late (with
+    /// compaction), edits made while a write runs, writes failing on a full
+    /// storage, late or lost broadcasts and reloads: once space is back and
+    /// every tab has saved, storage holds every edit of every tab, and a
+    /// reload of any tab sees them all.
     #[test]
     fn no_tab_loses_another_tabs_saved_edits(
         tabs in 2usize..4,
@@ -248,40 +311,43 @@ proptest! {
         for op in ops {
             match op {
                 Op::Add { tab } => {
-                    let tab = tab % tabs;
                     added += 1;
-                    b.tabs[tab]
-                        .doc
-                        .add_finding(format!("f{added}"), today(), |f| f.title = title(&format!("{added}")))
-                        .unwrap();
+                    b.add(tab % tabs, format!("f{added}"), title(&format!("{added}")));
                 }
                 Op::Edit { tab, pick, statement } => {
                     let tab = tab % tabs;
-                    let ids: Vec<String> = b.tabs[tab].doc.findings().keys().cloned().collect();
+                    let ids: Vec<String> = b.tabs[tab].doc().findings().keys().cloned().collect();
                     if ids.is_empty() {
                         continue;
                     }
                     let id = &ids[pick % ids.len()];
                     let text = title(&format!("edit in tab {tab}"));
                     b.tabs[tab]
-                        .doc
+                        .session
                         .update_finding(id, today(), |f| {
                             if statement { f.statement = text } else { f.title = text }
                         })
                         .unwrap();
                 }
-                Op::Save { tab } => b.save(tab % tabs),
+                Op::StartSave { tab } => b.start_save(tab % tabs),
+                Op::FinishSave { tab } => b.finish_save(tab % tabs),
                 Op::Deliver { tab } => b.deliver(tab % tabs),
                 Op::Reload { tab } => {
                     let tab = tab % tabs;
-                    // The UI saves each edit at once; a tab closes saved.
+                    // A tab closes only once saved (the page asks otherwise).
                     b.save(tab);
+                    if b.tabs[tab].session.at_risk() {
+                        continue;
+                    }
                     b.tabs[tab] = b.open_tab();
                 }
+                Op::Full { full } => b.storage.set_quota(full.then(|| b.storage.used())),
             }
         }
+        b.storage.set_quota(None);
         for t in 0..tabs {
             b.save(t);
+            prop_assert!(!b.tabs[t].session.at_risk());
         }
         let everything = b.everything();
         let stored = b.stored();
@@ -305,12 +371,12 @@ fn a_save_that_builds_on_an_unseen_save_is_refused_not_half_applied() {
     // Tab 1 missed the first broadcast (it was still opening) and gets the second.
     b.tabs[1].inbox.pop_front();
     let second = b.tabs[1].inbox.pop_front().unwrap();
-    let before = b.tabs[1].doc.heads();
+    let before = b.tabs[1].doc().heads();
     assert_eq!(
-        b.tabs[1].doc.receive_stored(&second),
-        Err(ncr_core::document::DocError::MissingChanges)
+        b.tabs[1].session.receive_from_tab(REGISTER, &second),
+        Received::CatchUp
     );
-    assert_eq!(b.tabs[1].doc.heads(), before, "nothing was applied");
+    assert_eq!(b.tabs[1].doc().heads(), before, "nothing was applied");
     // Storage has both: reading it again catches up.
     let stored = b.stored();
     assert!(stored.finding("first").is_some() && stored.finding("second").is_some());
@@ -332,7 +398,9 @@ fn open_as(
 fn changes_that_can_never_apply_are_kept_aside_and_tabs_still_sync() {
     let mut b = Browser::new(1);
     b.add(0, "f1", "one");
-    let first = b.tabs[0].persistence.prepare(&b.tabs[0].doc).unwrap();
+    let first = Persistence::new(b.storage.clone())
+        .prepare(b.tabs[0].doc())
+        .unwrap();
     b.save(0);
     b.add(0, "f2", "two");
     b.save(0);
@@ -366,7 +434,12 @@ fn catching_up_from_storage_never_lets_compaction_delete_what_it_did_not_absorb(
     b.tabs.pop();
     // Tab 0 reads what is stored (catching up), but suppose merging it
     // failed: what the read saw must not count as absorbed.
-    let _copy = block_on(b.tabs[0].persistence.read_copy(REGISTER)).unwrap();
+    let (p, id) = b.tabs[0].session.begin_catch_up().unwrap();
+    let _copy = block_on(p.read_copy(&id)).unwrap();
+    b.tabs[0]
+        .session
+        .finish_catch_up(&id, Err("failed".into()))
+        .unwrap_err();
     for i in 0..40 {
         b.add(0, format!("a{i}"), title("A"));
         b.save(0);
