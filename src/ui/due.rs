@@ -27,7 +27,7 @@ struct DueView {
 pub fn DueSoonScreen(register: String) -> impl IntoView {
     let store = use_store();
     let rid = StoredValue::new(register);
-    let open = Memo::new(move |_| store.with_doc(|d| d.id() == rid.get_value()) == Some(true));
+    let open = Memo::new(move |_| store.with_register(|d| d.id() == rid.get_value()) == Some(true));
     view! {
         <nav class="crumbs" aria-label="Breadcrumb">
             <a href=move || Route::Register(rid.get_value()).href()>"Back to register"</a>
@@ -47,7 +47,7 @@ fn DueSoonList(register: String) -> impl IntoView {
     let rid = StoredValue::new(register);
     let rows = Memo::new(move |_| {
         store
-            .with_doc(|d| {
+            .with_findings(|d| {
                 let settings = d.settings();
                 due::due_soon(d.findings().values(), &settings, today())
                     .into_iter()
@@ -176,7 +176,7 @@ const MAX_DAYS: u32 = 3650;
 #[component]
 pub fn ClockSettings() -> impl IntoView {
     let store = use_store();
-    let settings = Memo::new(move |_| store.with_doc(|d| d.settings()).unwrap_or_default());
+    let settings = Memo::new(move |_| store.with_register(|d| d.settings()).unwrap_or_default());
     let field = |id: &'static str,
                  label: &'static str,
                  get: fn(&Settings) -> u32,

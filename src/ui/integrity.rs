@@ -51,7 +51,7 @@ fn as_json(items: &[Unreadable], name: impl Fn(&str) -> String) -> String {
 #[component]
 pub fn UnreadablePanel() -> impl IntoView {
     let store = use_store();
-    let items = Memo::new(move |_| store.with_doc(|d| d.unreadable()).unwrap_or_default());
+    let items = Memo::new(move |_| store.with_findings(|d| d.unreadable()).unwrap_or_default());
     let name = move |actor: &str| {
         store
             .with_doc_untracked(|d| d.auditor_name(actor))
@@ -150,7 +150,7 @@ pub fn AttentionPanel(finding: String) -> impl IntoView {
     let fid = StoredValue::new(finding);
     let notes = Memo::new(move |_| {
         store
-            .with_doc(|d| d.attention(&fid.get_value()))
+            .with_finding(&fid.get_value(), |d| d.attention(&fid.get_value()))
             .unwrap_or_default()
     });
     view! {

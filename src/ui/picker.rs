@@ -27,7 +27,7 @@ pub fn RequirementPicker(finding: String) -> impl IntoView {
     let query = RwSignal::new(String::new());
     let chosen = move || {
         store
-            .with_doc(|d| {
+            .with_finding(&fid.get_value(), |d| {
                 d.finding(&fid.get_value()).map(|f| {
                     f.requirement_list()
                         .into_iter()

@@ -45,9 +45,9 @@ struct TableView {
 pub fn RegisterScreen(register: String) -> impl IntoView {
     let store = use_store();
     let rid = StoredValue::new(register);
-    // A memo: edits bump the store version, but only opening another
-    // register may rebuild the view (and reset its search and filters).
-    let open = Memo::new(move |_| store.with_doc(|d| d.id() == rid.get_value()) == Some(true));
+    // A memo: only opening another register may rebuild the view (and
+    // reset its search and filters).
+    let open = Memo::new(move |_| store.with_register(|d| d.id() == rid.get_value()) == Some(true));
     view! {
         {move || {
             if open.get() {
@@ -70,13 +70,13 @@ fn RegisterView(register: String) -> impl IntoView {
     let page = RwSignal::new(0usize);
     let title = move || {
         store
-            .with_doc(|d| d.info().map(|i| i.name))
+            .with_register(|d| d.info().map(|i| i.name))
             .flatten()
             .unwrap_or_default()
     };
     let organisation = move || {
         store
-            .with_doc(|d| d.info().map(|i| i.organisation))
+            .with_register(|d| d.info().map(|i| i.organisation))
             .flatten()
             .unwrap_or_default()
     };
@@ -85,7 +85,7 @@ fn RegisterView(register: String) -> impl IntoView {
         let q = query.get();
         let p = page.get();
         store
-            .with_doc(|d| {
+            .with_findings(|d| {
                 let settings = d.settings();
                 let t = today();
                 let shown = query::run(d.findings().values(), &q, &settings, t);
@@ -126,7 +126,7 @@ fn RegisterView(register: String) -> impl IntoView {
 
     let options = Memo::new(move |_| {
         store
-            .with_doc(|d| {
+            .with_findings(|d| {
                 let live: Vec<_> = d.live_findings().collect();
                 (
                     query::owners(live.iter().copied())

@@ -43,7 +43,7 @@ pub fn ReportScreen(register: String) -> impl IntoView {
     let rid = StoredValue::new(register);
     let data = Memo::new(move |_| {
         store
-            .with_doc(|d| {
+            .with_findings(|d| {
                 if d.id() != rid.get_value() {
                     return None;
                 }

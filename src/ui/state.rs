@@ -6,6 +6,8 @@
 //! and schedules a save. Timers, tasks, tab messages and the sentences
 //! shown are this wrapper's; every rule is the session's.
 
+use std::collections::HashMap;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
@@ -20,6 +22,22 @@ use ncr_core::session::{Opened, Received, SaveStatus, Session, Settle};
 use ncr_core::storage::{LoadError, Persistence, StorageError};
 
 pub use crate::platform::clock::{new_id, today};
+
+thread_local! {
+    static READER_RUNS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+fn count_reader_run() {
+    READER_RUNS.with(|n| n.set(n.get() + 1));
+}
+
+/// How many times a reader of the register has run since the page loaded:
+/// the measure of "renders per edit" (docs/BENCHMARKS.md). Exported for
+/// the benchmark, which reads it before and after an edit.
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = ncrReaderRuns)]
+pub fn reader_runs() -> f64 {
+    READER_RUNS.with(|n| n.get() as f64)
+}
 
 pub const DATABASE: &str = "nc-register";
 pub const REGISTER_INDEX: &str = "ncr.registers";
@@ -59,8 +77,18 @@ type BrowserSession = Session<IdbStorage, LocalDrafts>;
 #[derive(Clone, Copy)]
 pub struct Store {
     session: StoredValue<BrowserSession, LocalStorage>,
-    /// Bumped on every change of the open document; readers subscribe to it.
+    /// Bumped on every change of the open document: for the few readers
+    /// that show everything. Others subscribe to what they show (see
+    /// `with_finding`, `with_findings`, `with_register`).
     pub version: RwSignal<u64>,
+    /// Notified when any finding is added, edited or removed.
+    findings_changed: Trigger,
+    /// Notified when the register's own data (name, settings, auditors,
+    /// audits) may have changed, and when another register opens.
+    register_changed: Trigger,
+    /// One trigger per finding a reader shows, notified when that finding
+    /// changes: an edit re-runs its readers and no others.
+    finding_triggers: StoredValue<HashMap<String, ArcTrigger>, LocalStorage>,
     pub profile: RwSignal<Option<Profile>>,
     pub registers: RwSignal<Vec<RegisterEntry>>,
     pub notice: RwSignal<Option<Notice>>,
@@ -91,6 +119,9 @@ impl Store {
         Store {
             session: StoredValue::new_local(Session::new(None, LocalDrafts)),
             version: RwSignal::new(0),
+            findings_changed: Trigger::new(),
+            register_changed: Trigger::new(),
+            finding_triggers: StoredValue::new_local(HashMap::new()),
             profile: RwSignal::new(profile::load()),
             registers: RwSignal::new(load_index()),
             notice: RwSignal::new(None),
@@ -116,9 +147,38 @@ impl Store {
         }));
     }
 
-    /// Publishes the session's state to the signals after a step changed it.
+    /// Publishes the session's state to the signals after a step changed
+    /// it, notifying only the readers of what changed.
     fn publish(&self) {
-        let (version, status) = self.session.with_value(|s| (s.version(), s.status()));
+        let Some((version, status, changes)) = self
+            .session
+            .try_update_value(|s| (s.version(), s.status(), s.take_changes()))
+        else {
+            return;
+        };
+        if !changes.is_empty() {
+            // Cloned out first: a notified reader may create a trigger.
+            let notify: Vec<ArcTrigger> = self.finding_triggers.with_value(|t| {
+                if changes.all {
+                    t.values().cloned().collect()
+                } else {
+                    changes
+                        .findings
+                        .iter()
+                        .filter_map(|id| t.get(id).cloned())
+                        .collect()
+                }
+            });
+            for trigger in notify {
+                trigger.notify();
+            }
+            if changes.all || !changes.findings.is_empty() {
+                self.findings_changed.notify();
+            }
+            if changes.all || changes.register {
+                self.register_changed.notify();
+            }
+        }
         if self.version.get_untracked() != version {
             self.version.set(version);
         }
@@ -211,7 +271,7 @@ impl Store {
     }
 
     pub fn has_register_tracked(&self) -> bool {
-        self.version.track();
+        self.register_changed.track();
         self.has_register()
     }
 
@@ -275,9 +335,45 @@ impl Store {
         guard.forget();
     }
 
-    /// Reads the open register; re-runs in a reactive context on every change.
+    /// Reads the open register; re-runs in a reactive context on every
+    /// change. Prefer the narrower readers below.
     pub fn with_doc<R>(&self, f: impl FnOnce(&RegisterDoc) -> R) -> Option<R> {
         self.version.track();
+        count_reader_run();
+        self.session.with_value(|s| s.doc().map(f))
+    }
+
+    /// Reads what one finding shows; re-runs when that finding changes or
+    /// the register's own data does (settings, auditors and audits shape
+    /// how a finding reads), not when another finding changes.
+    pub fn with_finding<R>(&self, id: &str, f: impl FnOnce(&RegisterDoc) -> R) -> Option<R> {
+        let trigger = self.finding_triggers.try_update_value(|t| {
+            t.entry(id.to_owned())
+                .or_insert_with(ArcTrigger::new)
+                .clone()
+        });
+        if let Some(trigger) = trigger {
+            trigger.track();
+        }
+        self.register_changed.track();
+        count_reader_run();
+        self.session.with_value(|s| s.doc().map(f))
+    }
+
+    /// Reads the findings as a whole (lists, counts, options); re-runs when
+    /// any finding or the register's own data changes.
+    pub fn with_findings<R>(&self, f: impl FnOnce(&RegisterDoc) -> R) -> Option<R> {
+        self.findings_changed.track();
+        self.register_changed.track();
+        count_reader_run();
+        self.session.with_value(|s| s.doc().map(f))
+    }
+
+    /// Reads the register's own data (name, settings, auditors, audits);
+    /// re-runs only when that may have changed or another register opens.
+    pub fn with_register<R>(&self, f: impl FnOnce(&RegisterDoc) -> R) -> Option<R> {
+        self.register_changed.track();
+        count_reader_run();
         self.session.with_value(|s| s.doc().map(f))
     }
 

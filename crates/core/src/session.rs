@@ -32,7 +32,7 @@ use automerge::ChangeHash;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::document::{reminder_due, DocError, RegisterDoc};
+use crate::document::{reminder_due, Changes, DocError, RegisterDoc};
 use crate::fields::set_text;
 use crate::model::{Auditor, Finding};
 use crate::storage::{Loaded, PendingWrite, Persistence, Storage, StorageError};
@@ -249,6 +249,9 @@ pub struct Session<S: Storage, D> {
     draft_clears: Vec<(String, String)>,
     /// Bumped on every change of the open document.
     version: u64,
+    /// Set when the open register was replaced or closed: every reader
+    /// must re-run, whatever the document says changed.
+    replaced: bool,
 }
 
 impl<S: Storage, D: Drafts> Session<S, D> {
@@ -265,6 +268,7 @@ impl<S: Storage, D: Drafts> Session<S, D> {
             catching_up: false,
             draft_clears: Vec::new(),
             version: 0,
+            replaced: false,
         }
     }
 
@@ -319,6 +323,18 @@ impl<S: Storage, D: Drafts> Session<S, D> {
 
     fn changed(&mut self) {
         self.version += 1;
+    }
+
+    /// What changed since the last call, for readers that subscribe to one
+    /// finding or to the register's own data (see [`Changes`]).
+    pub fn take_changes(&mut self) -> Changes {
+        let mut changes = self
+            .doc
+            .as_mut()
+            .map(RegisterDoc::take_changes)
+            .unwrap_or_default();
+        changes.all |= std::mem::take(&mut self.replaced);
+        changes
     }
 
     // ----- intents ----------------------------------------------------------
@@ -572,6 +588,7 @@ impl<S: Storage, D: Drafts> Session<S, D> {
         let id = doc.id();
         self.doc = Some(doc);
         self.failed = false;
+        self.replaced = true;
         self.changed();
         let mut opened = Opened::default();
         for (register, bytes) in std::mem::take(&mut self.backlog) {
@@ -595,6 +612,7 @@ impl<S: Storage, D: Drafts> Session<S, D> {
 
     pub fn close(&mut self) {
         self.doc = None;
+        self.replaced = true;
         self.changed();
     }
 

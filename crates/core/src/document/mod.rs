@@ -17,7 +17,7 @@ pub use error::DocError;
 pub use history::{FieldChange, HistoryEntry};
 pub use read::{ItemKind, Mark, Unreadable};
 pub use store::{
-    person_of, session_actor, CacheState, ChangeNote, Clock, DuplicateReference, MergeSummary,
-    NewRegister, RegisterDoc, RemovedFinding, PERSON_ID_BYTES,
+    person_of, session_actor, CacheState, ChangeNote, Changes, Clock, DuplicateReference,
+    MergeSummary, NewRegister, RegisterDoc, RemovedFinding, PERSON_ID_BYTES,
 };
 pub use unexported::{reminder_due, Unexported};

@@ -119,7 +119,36 @@ pub struct RegisterDoc {
     unreadable: BTreeMap<String, Vec<Unreadable>>,
     /// Heads at the last persisted chunk: `take_unsaved` hands out what came after.
     persisted: Vec<ChangeHash>,
+    /// What changed since the last `take_changes`, for readers that show
+    /// one finding or the register's own data.
+    changes: Changes,
     clock: Clock,
+}
+
+/// What changed in a register since it was last asked ([`RegisterDoc::take_changes`]):
+/// lets a screen re-render the one finding an edit touched instead of
+/// everything that reads the register.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// Everything may have changed (the register was opened or re-read).
+    pub all: bool,
+    /// The register's own data may have changed: its name, settings,
+    /// auditors or audits (an intent on no finding, or a merge).
+    pub register: bool,
+    /// Findings whose cached value, marks, conflicts or unreadable parts
+    /// changed, added and removed ones included.
+    pub findings: BTreeSet<String>,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        !self.all && !self.register && self.findings.is_empty()
+    }
+
+    /// Whether a reader of finding `id` must re-run.
+    pub fn touches(&self, id: &str) -> bool {
+        self.all || self.findings.contains(id)
+    }
 }
 
 impl std::fmt::Debug for RegisterDoc {
@@ -251,6 +280,7 @@ impl RegisterDoc {
             marks: BTreeMap::new(),
             unreadable: BTreeMap::new(),
             persisted: Vec::new(),
+            changes: Changes::default(),
             clock,
         };
         let info = RegisterInfo {
@@ -282,6 +312,7 @@ impl RegisterDoc {
             conflicted: BTreeSet::new(),
             marks: BTreeMap::new(),
             unreadable: BTreeMap::new(),
+            changes: Changes::default(),
             clock,
         };
         store.rehydrate_all()?;
@@ -579,6 +610,11 @@ impl RegisterDoc {
         self.doc.save()
     }
 
+    /// What changed since the last call (see [`Changes`]).
+    pub fn take_changes(&mut self) -> Changes {
+        std::mem::take(&mut self.changes)
+    }
+
     /// Changes made since the last call (or since open), as one incremental
     /// chunk for the storage layer; `None` when nothing is unsaved. The
     /// caller must call [`RegisterDoc::mark_persisted`] once the chunk is
@@ -713,6 +749,7 @@ impl RegisterDoc {
             reconcile_prop(tx, findings, id.as_str(), &finding)?;
             Ok(())
         })?;
+        self.changes.findings.insert(id.clone());
         self.findings.insert(id.clone(), finding);
         Ok(id)
     }
@@ -870,6 +907,8 @@ impl RegisterDoc {
         other: &mut Automerge,
         register_id: &str,
     ) -> Result<MergeSummary, DocError> {
+        // Peers change settings, auditors and audits too.
+        self.changes.register = true;
         let before = self.doc.get_heads();
         // automerge 0.12's `merge` returns the new heads, not the changes it
         // applied: count what arrived from the change graph instead.
@@ -990,6 +1029,7 @@ impl RegisterDoc {
     /// tab stored is accepted even where an item cannot be read (it is set
     /// aside and listed), but never a change that breaks the register.
     pub fn apply_chunk(&mut self, bytes: &[u8]) -> Result<Vec<String>, DocError> {
+        self.changes.register = true;
         let register_id = self.id();
         let before = self.doc.get_heads();
         let waiting: BTreeSet<ChangeHash> = self.doc.get_missing_deps(&[]).into_iter().collect();
@@ -1171,6 +1211,7 @@ impl RegisterDoc {
                 reconcile_prop(tx, findings, id.as_str(), &f)?;
                 Ok(())
             })?;
+            self.changes.findings.insert(id.clone());
             self.findings.insert(id.clone(), f);
             copied.push(id);
         }
@@ -1193,6 +1234,9 @@ impl RegisterDoc {
         let message =
             serde_json::to_string(&note).map_err(|e| DocError::Internal(e.to_string()))?;
         let time = (self.clock)();
+        if finding.is_none() {
+            self.changes.register = true;
+        }
         self.doc
             .transact_with(
                 |_| {
@@ -1229,6 +1273,7 @@ impl RegisterDoc {
     }
 
     fn remember(&mut self, id: String, read: Result<Option<read::FindingRead>, Box<Unreadable>>) {
+        self.changes.findings.insert(id.clone());
         self.marks.remove(&id);
         self.unreadable.remove(&id);
         match read {
@@ -1260,6 +1305,7 @@ impl RegisterDoc {
 
     fn rehydrate_all(&mut self) -> Result<(), DocError> {
         let findings_obj = map_id(&self.doc, FINDINGS)?;
+        self.changes.all = true;
         self.findings.clear();
         self.conflicted.clear();
         self.marks.clear();
