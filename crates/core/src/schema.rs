@@ -354,7 +354,7 @@ impl Field {
 }
 
 /// The field at a document path, with the key standing for [`ANY`].
-pub fn at_path<'a, S: AsRef<str>>(path: &'a [S]) -> Option<(&'static Field, &'a str)> {
+pub fn at_path<S: AsRef<str>>(path: &[S]) -> Option<(&'static Field, &str)> {
     let steps: Vec<&str> = path.iter().map(AsRef::as_ref).collect();
     FIELDS
         .iter()
