@@ -1094,6 +1094,32 @@ mod tests {
     #[test]
     fn drafts_by_key() {
         let mut f = populated();
+        // Drafts outlive a version in localStorage: every name a draft was
+        // ever stored under must still reach the same member.
+        let written_before = [
+            ("title", &["title"][..]),
+            ("statement", &["statement"]),
+            ("evidence", &["evidence"]),
+            ("area", &["area"]),
+            ("raised_by", &["raised_by"]),
+            ("owner", &["owner"]),
+            ("rejection_reason", &["rejection_reason"]),
+            ("isms_changes", &["isms_changes"]),
+            ("correction", &["correction", "description"]),
+            ("root_cause_method", &["root_cause", "method"]),
+            ("root_cause", &["root_cause", "statement"]),
+            ("review_notes", &["review", "notes"]),
+            ("reviewer", &["review", "reviewer"]),
+            ("why2", &["root_cause", "whys", "2"]),
+            ("action:a1:description", &["actions", "a1", "description"]),
+            ("action:a1:owner", &["actions", "a1", "owner"]),
+        ];
+        for (key, path) in written_before {
+            let (by_name, wild) = by_key(key).unwrap();
+            assert!(by_name.is_text(), "{key}");
+            let (by_path, at) = at_path(path).unwrap();
+            assert_eq!((by_name.key, wild), (by_path.key, at), "{key}");
+        }
         for key in [
             "why1",
             "why5",
