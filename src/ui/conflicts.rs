@@ -10,102 +10,51 @@ use leptos::prelude::*;
 
 use crate::ui::state::{today, use_store};
 use ncr_core::document::FieldConflict;
-use ncr_core::model::{ActionStatus, CauseCategory, Finding, Grade, ReviewResult, Source, Status};
+use ncr_core::model::Finding;
+use ncr_core::schema::{self, Editor, Field, Kind, Value, Wild};
 use ncr_core::validate;
 
-/// How a new value for a field is typed, if it may be typed at all. Status
-/// is deliberately absent: it moves only through the lifecycle's guards.
+/// How a new value for a field is typed, if it may be typed at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Editor {
+enum Control {
     Text { multiline: bool },
     Date,
-    Grade,
-    Source,
+    Select,
     None,
 }
 
-fn editor(path: &[String]) -> Editor {
-    let p: Vec<&str> = path.iter().map(String::as_str).collect();
-    match p.as_slice() {
-        ["title" | "area" | "raised_by" | "owner" | "reference"] => {
-            Editor::Text { multiline: false }
-        }
-        ["statement" | "evidence" | "rejection_reason" | "isms_changes"] => {
-            Editor::Text { multiline: true }
-        }
-        ["correction", "description"] | ["root_cause", "statement"] | ["review", "notes"] => {
-            Editor::Text { multiline: true }
-        }
-        ["root_cause", "method"] | ["review", "reviewer"] | ["closure", "closed_by"] => {
-            Editor::Text { multiline: false }
-        }
-        ["root_cause", "whys", _] => Editor::Text { multiline: true },
-        ["actions", _, "description"] => Editor::Text { multiline: true },
-        ["actions", _, "owner"] => Editor::Text { multiline: false },
-        ["detected_on"]
-        | ["correction", "done_on"]
-        | ["review", "due" | "reviewed_on"]
-        | ["closure", "closed_on"]
-        | ["actions", _, "due" | "done_on"] => Editor::Date,
-        ["grade"] => Editor::Grade,
-        ["source"] => Editor::Source,
-        _ => Editor::None,
+/// As the field's schema entry says, except that long text is compared in
+/// a textarea whatever the form uses, and a choice that may be empty (or
+/// that only the lifecycle sets, like the status) is settled by keeping
+/// one of the values.
+fn control(field: Option<&Field>) -> Control {
+    let Some(field) = field else {
+        return Control::None;
+    };
+    match field.editor {
+        Editor::Input | Editor::TextArea | Editor::Suggest { .. } => Control::Text {
+            multiline: field.kind == Kind::LongText,
+        },
+        Editor::Date => Control::Date,
+        Editor::Select { none: None } => Control::Select,
+        _ => Control::None,
     }
 }
 
-/// The field's name as the form labels it.
+/// The field's name as messages give it.
 fn label(finding: Option<&Finding>, path: &[String]) -> String {
-    let p: Vec<&str> = path.iter().map(String::as_str).collect();
-    let plain = |s: &str| s.to_owned();
-    match p.as_slice() {
-        ["title"] => plain("Title"),
-        ["statement"] => plain("Statement"),
-        ["evidence"] => plain("Evidence"),
-        ["area"] => plain("Area"),
-        ["raised_by"] => plain("Raised by"),
-        ["owner"] => plain("Owner"),
-        ["reference"] => plain("Reference"),
-        ["grade"] => plain("Grade"),
-        ["source"] => plain("Source"),
-        ["status"] => plain("Status"),
-        ["audit"] => plain("Audit"),
-        ["cause"] => plain("Cause category"),
-        ["detected_on"] => plain("Detected on"),
-        ["rejection_reason"] => plain("Rejection reason"),
-        ["isms_changes"] => plain("ISMS changes"),
-        ["deleted"] => plain("Deleted"),
-        ["correction", "description"] => plain("Correction"),
-        ["correction", "done_on"] => plain("Correction date"),
-        ["root_cause", "method"] => plain("Root-cause method"),
-        ["root_cause", "statement"] => plain("Root-cause statement"),
-        ["root_cause", "whys", n] => format!("Why {n}"),
-        ["review", "due"] => plain("Review due"),
-        ["review", "reviewer"] => plain("Reviewer"),
-        ["review", "reviewed_on"] => plain("Reviewed on"),
-        ["review", "result"] => plain("Review result"),
-        ["review", "notes"] => plain("Review notes"),
-        ["closure", "closed_on"] => plain("Closed on"),
-        ["closure", "closed_by"] => plain("Closed by"),
-        ["requirements", r] => format!("Requirement {r}"),
-        ["similar", _] => plain("Similar finding"),
-        ["actions", id, rest @ ..] => {
-            let name = finding
-                .and_then(|f| f.actions.get(*id))
-                .map(|a| a.description.clone())
-                .filter(|d| !d.is_empty())
-                .unwrap_or_else(|| "Corrective action".into());
-            let field = match rest {
-                ["description"] => "description",
-                ["owner"] => "owner",
-                ["due"] => "due date",
-                ["status"] => "status",
-                ["done_on"] => "done date",
-                _ => "field",
-            };
-            format!("Action \u{201c}{name}\u{201d}: {field}")
-        }
-        _ => path.join(" › "),
+    let Some((field, wild)) = schema::at_path(path) else {
+        return path.join(" › ");
+    };
+    if field.wild == Wild::Action {
+        let name = finding
+            .and_then(|f| f.actions.get(wild))
+            .map(|a| a.description.clone())
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| "Corrective action".into());
+        return format!("Action \u{201c}{name}\u{201d}: {}", field.part);
     }
+    field.name_for(wild)
 }
 
 /// A stored value as people read it: labels for keys, words for flags.
@@ -113,22 +62,15 @@ fn shown(path: &[String], value: &ScalarValue, display: &str) -> String {
     if matches!(value, ScalarValue::Null) || display.is_empty() {
         return "(empty)".into();
     }
-    let last = path.last().map(String::as_str).unwrap_or("");
-    let first = path.first().map(String::as_str).unwrap_or("");
-    let labelled = match (first, last) {
-        ("grade", _) => Grade::from_code(display).map(Grade::label),
-        ("source", _) => Source::from_code(display).map(Source::label),
-        ("status", "status") => Status::from_code(display).map(Status::label),
-        ("cause", _) => CauseCategory::from_code(display).map(CauseCategory::label),
-        ("actions", "status") => ActionStatus::from_code(display).map(ActionStatus::label),
-        ("review", "result") => ReviewResult::from_code(display).map(ReviewResult::label),
-        ("requirements", _) | ("deleted", _) => match value {
+    let labelled = schema::at_path(path).and_then(|(field, _)| match field.kind {
+        Kind::Choice { .. } => field.option_label(display),
+        Kind::Flag { .. } => match value {
             ScalarValue::Boolean(true) => Some("Yes"),
             ScalarValue::Boolean(false) => Some("No"),
             _ => None,
         },
         _ => None,
-    };
+    });
     labelled
         .map(str::to_owned)
         .unwrap_or_else(|| display.to_owned())
@@ -148,65 +90,41 @@ fn short(text: &str) -> String {
 /// Applies a typed value to a copy of the finding, so the copy can be
 /// validated like an edit from the form; returns what to write.
 fn candidate(f: &mut Finding, path: &[String], text: &str) -> Result<ScalarValue, String> {
-    let p: Vec<&str> = path.iter().map(String::as_str).collect();
     let name = label(Some(&f.clone()), path);
-    match editor(path) {
-        Editor::Text { .. } => {
-            let value = text.to_owned();
-            let slot: Option<&mut String> = match p.as_slice() {
-                ["title"] => Some(&mut f.title),
-                ["statement"] => Some(&mut f.statement),
-                ["evidence"] => Some(&mut f.evidence),
-                ["area"] => Some(&mut f.area),
-                ["raised_by"] => Some(&mut f.raised_by),
-                ["owner"] => Some(&mut f.owner),
-                ["reference"] => Some(&mut f.reference),
-                ["rejection_reason"] => Some(&mut f.rejection_reason),
-                ["isms_changes"] => Some(&mut f.isms_changes),
-                ["correction", "description"] => Some(&mut f.correction.description),
-                ["root_cause", "statement"] => Some(&mut f.root_cause.statement),
-                ["root_cause", "method"] => Some(&mut f.root_cause.method),
-                ["root_cause", "whys", n] => f.root_cause.whys.get_mut(*n),
-                ["review", "notes"] => Some(&mut f.review.notes),
-                ["review", "reviewer"] => Some(&mut f.review.reviewer),
-                ["closure", "closed_by"] => Some(&mut f.closure.closed_by),
-                ["actions", id, "description"] => {
-                    f.actions.get_mut(*id).map(|a| &mut a.description)
-                }
-                ["actions", id, "owner"] => f.actions.get_mut(*id).map(|a| &mut a.owner),
-                _ => None,
-            };
-            *slot.ok_or_else(|| format!("{name} can no longer be edited here."))? = value.clone();
-            Ok(ScalarValue::Str(value.into()))
+    let Some((field, wild)) = schema::at_path(path) else {
+        return Err(format!("{name} takes one of the values above."));
+    };
+    let gone = || format!("{name} can no longer be edited here.");
+    match control(Some(field)) {
+        Control::Text { .. } => {
+            if !(field.set)(f, wild, Value::Text(text.to_owned())) {
+                return Err(gone());
+            }
+            Ok(ScalarValue::Str(text.into()))
         }
-        Editor::Date => {
+        Control::Date => {
             let date = validate::parse_date(&name, text).map_err(|e| format!("{e}."))?;
-            let slot = match p.as_slice() {
-                ["detected_on"] => Some(&mut f.detected_on),
-                ["correction", "done_on"] => Some(&mut f.correction.done_on),
-                ["review", "due"] => Some(&mut f.review.due),
-                ["review", "reviewed_on"] => Some(&mut f.review.reviewed_on),
-                ["closure", "closed_on"] => Some(&mut f.closure.closed_on),
-                ["actions", id, "due"] => f.actions.get_mut(*id).map(|a| &mut a.due),
-                ["actions", id, "done_on"] => f.actions.get_mut(*id).map(|a| &mut a.done_on),
-                _ => None,
-            };
-            *slot.ok_or_else(|| format!("{name} can no longer be edited here."))? = date;
+            if !(field.set)(f, wild, Value::Date(date)) {
+                return Err(gone());
+            }
             Ok(date
                 .map(|d| ScalarValue::Str(d.format("%Y-%m-%d").to_string().into()))
                 .unwrap_or(ScalarValue::Null))
         }
-        Editor::Grade => {
-            let g = Grade::from_code(text).ok_or("Choose a grade.")?;
-            f.grade = g;
-            Ok(ScalarValue::Str(g.code().into()))
+        Control::Select => {
+            let known = field.option_label(text).is_some();
+            if !known || !(field.set)(f, wild, Value::Code(Some(text.to_owned()))) {
+                let what = field.name().to_lowercase();
+                let article = if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                };
+                return Err(format!("Choose {article} {what}."));
+            }
+            Ok(ScalarValue::Str(text.into()))
         }
-        Editor::Source => {
-            let s = Source::from_code(text).ok_or("Choose a source.")?;
-            f.source = s;
-            Ok(ScalarValue::Str(s.code().into()))
-        }
-        Editor::None => Err(format!("{name} takes one of the values above.")),
+        Control::None => Err(format!("{name} takes one of the values above.")),
     }
 }
 
@@ -309,12 +227,13 @@ fn ConflictField(
             Err(e) => error.set(Some(e)),
         }
     };
-    let kind = editor(&conflict.path);
+    let field = schema::at_path(&conflict.path).map(|(f, _)| f);
+    let kind = control(field);
     let input_id = format!("conflict-new-{index}");
     let error_id = format!("conflict-error-{index}");
     let new_label = format!("New value for {label}");
     let control = match kind {
-        Editor::Text { multiline: true } => Some(
+        Control::Text { multiline: true } => Some(
             view! {
                 <textarea
                     id=input_id.clone()
@@ -326,8 +245,12 @@ fn ConflictField(
             }
             .into_any(),
         ),
-        Editor::Text { multiline: false } | Editor::Date => {
-            let ty = if kind == Editor::Date { "date" } else { "text" };
+        Control::Text { multiline: false } | Control::Date => {
+            let ty = if kind == Control::Date {
+                "date"
+            } else {
+                "text"
+            };
             let input = view! {
                 <input
                     id=input_id.clone()
@@ -339,12 +262,8 @@ fn ConflictField(
             };
             Some(input.into_any())
         }
-        Editor::Grade | Editor::Source => {
-            let options: Vec<(&'static str, &'static str)> = if kind == Editor::Grade {
-                Grade::ALL.iter().map(|g| (g.code(), g.label())).collect()
-            } else {
-                Source::ALL.iter().map(|s| (s.code(), s.label())).collect()
-            };
+        Control::Select => {
+            let options = field.map(Field::options).unwrap_or_default();
             Some(
                 view! {
                     <select
@@ -354,15 +273,15 @@ fn ConflictField(
                     >
                         <option value="">"Choose…"</option>
                         {options
-                            .into_iter()
-                            .map(|(code, text)| view! { <option value=code>{text}</option> })
+                            .iter()
+                            .map(|&(code, text)| view! { <option value=code>{text}</option> })
                             .collect_view()}
                     </select>
                 }
                 .into_any(),
             )
         }
-        Editor::None => None,
+        Control::None => None,
     };
     let values = conflict
         .values

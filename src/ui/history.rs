@@ -11,9 +11,8 @@ use leptos::prelude::*;
 
 use crate::ui::state::use_store;
 use ncr_core::document::{FieldChange, HistoryEntry, RegisterDoc};
-use ncr_core::model::{
-    ActionStatus, CauseCategory, Finding, Grade, ReviewResult, SimilarVerdict, Source, Status,
-};
+use ncr_core::model::Finding;
+use ncr_core::schema::{self, Kind, Wild};
 
 /// Longer values are cut in the list; the form shows them whole.
 const SHOWN_CHARS: usize = 160;
@@ -183,88 +182,46 @@ fn describe(c: &FieldChange, finding: Option<&Finding>, doc: &RegisterDoc) -> Op
 }
 
 fn field_name(path: &[&str], finding: Option<&Finding>, doc: &RegisterDoc) -> Option<String> {
-    let plain = match path {
-        ["id"] | ["actions", _, "id"] => return None,
-        ["reference"] => "Reference",
-        ["title"] => "Title",
-        ["statement"] => "Statement",
-        ["evidence"] => "Evidence",
-        ["grade"] => "Grade",
-        ["source"] => "Source",
-        ["audit"] => "Audit",
-        ["area"] => "Area",
-        ["detected_on"] => "Detected on",
-        ["raised_by"] => "Raised by",
-        ["owner"] => "Owner",
-        ["cause"] => "Cause category",
-        ["status"] => "Status",
-        ["rejection_reason"] => "Rejection reason",
-        ["correction", "description"] => "Correction",
-        ["correction", "done_on"] => "Correction date",
-        ["root_cause", "method"] => "Root-cause method",
-        ["root_cause", "statement"] => "Root-cause statement",
-        ["review", "due"] => "Review due",
-        ["review", "reviewer"] => "Reviewer",
-        ["review", "reviewed_on"] => "Reviewed on",
-        ["review", "result"] => "Review result",
-        ["review", "notes"] => "Review notes",
-        ["isms_changes"] => "ISMS changes",
-        ["closure", "closed_on"] => "Closed on",
-        ["closure", "closed_by"] => "Closed by",
-        ["deleted"] => "Deleted",
-        ["origin"] => "Copied from",
-        ["root_cause", "whys", step] => return Some(format!("Why {step}")),
-        ["requirements", r] => return Some(format!("Requirement {r}")),
-        ["similar", other] => {
+    let Some((field, wild)) = schema::at_path(path) else {
+        return Some(path.join(" / "));
+    };
+    match (field.kind, field.wild) {
+        // Bookkeeping.
+        (Kind::Id, _) => None,
+        (_, Wild::Finding) => {
             let reference = doc
-                .finding(other)
+                .finding(wild)
                 .map(|f| f.reference.clone())
                 .unwrap_or_else(|| "another finding".into());
-            return Some(format!("Similar finding {reference}"));
+            Some(format!("{} {reference}", field.name()))
         }
-        ["actions", action, part] => {
-            let part = match *part {
-                "description" => "description",
-                "owner" => "owner",
-                "due" => "due date",
-                "status" => "status",
-                "done_on" => "done on",
-                other => other,
-            };
+        (_, Wild::Action) => {
+            let part = field.part;
             // Numbered as on the page; an action since removed keeps a generic name.
             let number = finding
-                .and_then(|f| f.actions.keys().position(|k| k == action))
+                .and_then(|f| f.actions.keys().position(|k| k == wild))
                 .map(|n| format!("Action {} {part}", n + 1))
                 .unwrap_or_else(|| format!("Action {part}"));
-            return Some(number);
+            Some(number)
         }
-        other => return Some(other.join(" / ")),
-    };
-    Some(plain.to_owned())
+        _ => Some(field.name_for(wild)),
+    }
 }
 
 /// Stored codes in words (`in_progress` → "In progress").
 fn value_text(path: &[&str], v: &str, doc: &RegisterDoc) -> String {
-    if path == ["audit"] {
-        return doc
-            .audits()
-            .get(v)
-            .map(|a| a.title.clone())
-            .unwrap_or_else(|| v.to_owned());
-    }
-    let label = match path {
-        ["status"] => Status::from_code(v).map(Status::label),
-        ["grade"] => Grade::from_code(v).map(Grade::label),
-        ["source"] => Source::from_code(v).map(Source::label),
-        ["cause"] => CauseCategory::from_code(v).map(CauseCategory::label),
-        ["actions", _, "status"] => ActionStatus::from_code(v).map(ActionStatus::label),
-        ["review", "result"] => ReviewResult::from_code(v).map(ReviewResult::label),
-        ["similar", _] => SimilarVerdict::from_code(v).map(SimilarVerdict::label),
-        ["requirements", _] if v == "true" => Some("cited"),
-        ["deleted"] if v == "true" => Some("yes"),
+    let label = schema::at_path(path).and_then(|(field, _)| match field.kind {
+        Kind::Audit => Some(
+            doc.audits()
+                .get(v)
+                .map(|a| a.title.clone())
+                .unwrap_or_else(|| v.to_owned()),
+        ),
+        Kind::Choice { .. } => field.option_label(v).map(str::to_owned),
+        Kind::Flag { on } if v == "true" => Some(on.to_owned()),
         _ => None,
-    };
-    label.map(str::to_owned).unwrap_or_else(|| v.to_owned())
+    });
+    label.unwrap_or_else(|| v.to_owned())
 }
 
 fn shorten(text: &str) -> String {

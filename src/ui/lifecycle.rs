@@ -9,26 +9,15 @@
 
 use leptos::prelude::*;
 
-use crate::ui::finding::{read, DateField, DateSlot, TextField};
+use crate::ui::form::{read, SectionFields};
 use crate::ui::route::Route;
 use crate::ui::state::{today, use_store};
-use crate::ui::widgets::{EnumSelect, SelectField};
 use ncr_core::deadlines::{self, DueState};
 use ncr_core::document::DocError;
-use ncr_core::fields::{action_field_name, ActionText, WHY_STEPS};
-use ncr_core::model::{ActionStatus, CorrectiveAction, Finding, ReviewResult, SimilarVerdict};
+use ncr_core::model::{CorrectiveAction, Finding, ReviewResult, SimilarVerdict};
+use ncr_core::schema::Section;
 use ncr_core::similar;
 use ncr_core::workflow;
-
-/// Suggested root-cause methods; five whys first because it needs no
-/// training and the page has a helper for it. Any other text is kept.
-const METHODS: &[&str] = &[
-    "Five whys",
-    "Fishbone (Ishikawa) diagram",
-    "Fault tree analysis",
-    "Pareto analysis",
-    "8D problem solving",
-];
 
 /// A refusal as the sentences to show, one per missing item.
 fn error_lines(e: &DocError) -> Vec<String> {
@@ -83,12 +72,7 @@ pub fn LifecyclePanels(finding: String) -> impl IntoView {
         <ReviewSection finding=finding.clone() />
         <section class="panel step" aria-labelledby="isms-title">
             <h3 id="isms-title">"ISMS changes"</h3>
-            <TextField
-                finding=finding
-                field="isms_changes"
-                label="ISMS changes and documents updated"
-                multiline=true
-            />
+            <SectionFields finding section=Section::Isms />
         </section>
     }
 }
@@ -164,12 +148,7 @@ fn LifecycleSection(finding: String) -> impl IntoView {
                 </Show>
             </div>
             <Show when=may_reject>
-                <TextField
-                    finding=fid.get_value()
-                    field="rejection_reason"
-                    label="Rejection reason"
-                    multiline=true
-                />
+                <SectionFields finding=fid.get_value() section=Section::Rejection />
             </Show>
         </section>
     }
@@ -183,94 +162,25 @@ fn CorrectionSection(finding: String) -> impl IntoView {
             <p class="help">
                 "What was done straight away to contain the nonconformity and deal with its consequences (clause 10.2 a)."
             </p>
-            <div class="row">
-                <TextField
-                    finding=finding.clone()
-                    field="correction"
-                    label="Correction"
-                    multiline=true
-                />
-                <DateField
-                    finding=finding
-                    date=DateSlot::Correction
-                    label="Correction date"
-                    id="f-correction-date"
-                />
-            </div>
+            <SectionFields finding section=Section::Correction />
         </section>
     }
 }
 
 #[component]
 fn RootCauseSection(finding: String) -> impl IntoView {
-    let store = use_store();
-    let fid = StoredValue::new(finding);
-    let method = move || read(store, fid, |f| f.root_cause.method.clone()).unwrap_or_default();
-    let set_method = move |m: String| {
-        if let Err(e) = store.update_finding(&fid.get_value(), move |f| f.root_cause.method = m) {
-            store.error(e.to_string());
-        }
-    };
     view! {
         <section class="panel step" aria-labelledby="root-cause-title">
             <h3 id="root-cause-title">"Root-cause analysis"</h3>
-            <SelectField id="f-root-cause-method" label="Root-cause method" on_change=set_method>
-                <option value="" selected=move || method().is_empty()>
-                    "Not chosen yet (five whys suggested)"
-                </option>
-                {METHODS
-                    .iter()
-                    .map(|&m| {
-                        view! {
-                            <option value=m selected=move || method() == m>
-                                {m}
-                            </option>
-                        }
-                    })
-                    .collect_view()}
-                {move || {
-                    let current = method();
-                    (!current.is_empty() && !METHODS.contains(&current.as_str()))
-                        .then(|| {
-                            view! {
-                                <option value=current.clone() selected=true>
-                                    {current.clone()}
-                                </option>
-                            }
-                        })
-                }}
-            </SelectField>
+            <SectionFields finding=finding.clone() section=Section::RootCauseMethod />
             <fieldset class="whys">
                 <legend>"Five whys"</legend>
                 <p class="help">
                     "Ask why the nonconformity happened, then why that happened, until you reach a cause the organisation can act on."
                 </p>
-                {WHY_STEPS
-                    .iter()
-                    .map(|step| {
-                        let label: &'static str = match *step {
-                            "1" => "Why 1",
-                            "2" => "Why 2",
-                            "3" => "Why 3",
-                            "4" => "Why 4",
-                            _ => "Why 5",
-                        };
-                        view! {
-                            <TextField
-                                finding=fid.get_value()
-                                field=format!("why{step}")
-                                label=label
-                            />
-                        }
-                    })
-                    .collect_view()}
+                <SectionFields finding=finding.clone() section=Section::FiveWhys />
             </fieldset>
-            <TextField
-                finding=fid.get_value()
-                field="root_cause"
-                label="Root-cause statement"
-                multiline=true
-            />
+            <SectionFields finding section=Section::RootCause />
         </section>
     }
 }
@@ -505,57 +415,17 @@ fn ActionEditor(finding: String, action: String, number: Signal<usize>) -> impl 
     let fid = StoredValue::new(finding);
     let aid = StoredValue::new(action);
     let legend = move || format!("Action {}", number.get());
-    let status_id = format!("a-{}-status", aid.get_value());
     let badge_id = format!("a-{}-due-state", aid.get_value());
     let current = move || read(store, fid, |f| f.actions.get(&aid.get_value()).cloned()).flatten();
-    let status = move || current().map(|a| a.status).unwrap_or_default();
     let due_state = move || {
         current()
             .map(|a| deadlines::action_state(&a, today()))
             .unwrap_or(DueState::NoDate)
     };
-    let set_status = move |s: Option<ActionStatus>| {
-        let Some(s) = s else {
-            return;
-        };
-        let id = fid.get_value();
-        let action = aid.get_value();
-        store.attempt(|d| d.update_action(&id, &action, today(), |a| a.status = s));
-    };
     view! {
         <fieldset class="action">
             <legend>{legend}</legend>
-            <TextField
-                finding=fid.get_value()
-                field=action_field_name(&aid.get_value(), ActionText::Description)
-                label="Description"
-                multiline=true
-            />
-            <div class="row">
-                <TextField
-                    finding=fid.get_value()
-                    field=action_field_name(&aid.get_value(), ActionText::Owner)
-                    label="Owner"
-                />
-                <DateField
-                    finding=fid.get_value()
-                    date=DateSlot::ActionDue(aid.get_value())
-                    label="Due date"
-                    id=format!("a-{}-due", aid.get_value())
-                />
-                <EnumSelect
-                    id=status_id
-                    label="Action status"
-                    selected=move || Some(status())
-                    on_change=set_status
-                />
-                <DateField
-                    finding=fid.get_value()
-                    date=DateSlot::ActionDone(aid.get_value())
-                    label="Done on"
-                    id=format!("a-{}-done", aid.get_value())
-                />
-            </div>
+            <SectionFields finding=fid.get_value() section=Section::Action wild=aid.get_value() />
             <p id=badge_id class="action-due">
                 "Deadline: "
                 {move || {
@@ -623,27 +493,7 @@ fn ReviewSection(finding: String) -> impl IntoView {
             <p class="help">
                 "Once the actions are done: did they remove the cause (clause 10.2 d)? \"Not effective\" reopens the finding."
             </p>
-            <div class="row">
-                <DateField
-                    finding=fid.get_value()
-                    date=DateSlot::ReviewDue
-                    label="Review due"
-                    id="f-review-due"
-                />
-                <TextField finding=fid.get_value() field="reviewer" label="Reviewer" />
-                <DateField
-                    finding=fid.get_value()
-                    date=DateSlot::ReviewedOn
-                    label="Reviewed on"
-                    id="f-reviewed-on"
-                />
-            </div>
-            <TextField
-                finding=fid.get_value()
-                field="review_notes"
-                label="Review notes"
-                multiline=true
-            />
+            <SectionFields finding=fid.get_value() section=Section::Review />
             <p aria-live="polite">"Review result: " <strong>{result}</strong></p>
             <p aria-live="polite">"Finding status: " <strong>{status}</strong></p>
             <div class="steps" role="group" aria-label="Record the review">

@@ -7,6 +7,7 @@ pub mod device;
 mod due;
 mod exchange;
 mod finding;
+mod form;
 mod history;
 mod home;
 mod integrity;

@@ -1,5 +1,6 @@
 //! Small pieces shared by the screens: a labelled `<select>`, the same for
-//! the core's keyed enums (whose options are their `code()`s), a grade badge.
+//! the core's keyed enums (whose options are their `code()`s) and for a
+//! schema field's choices, a grade badge.
 
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -88,6 +89,26 @@ pub fn EnumSelect<E: Keyed>(
         choices::<E>(),
         selected.map(|s| s.0),
         on_change,
+    )
+}
+
+/// A [`SelectField`] of a field schema's choices (`(code, label)`);
+/// `current` returns the chosen code.
+pub fn choice_select(
+    id: String,
+    label: &'static str,
+    none: Option<&'static str>,
+    options: &'static [(&'static str, &'static str)],
+    current: impl Fn() -> Option<&'static str> + Send + Sync + 'static,
+    on_change: impl Fn(String) + 'static,
+) -> impl IntoView {
+    code_select(
+        id,
+        label,
+        none,
+        options.to_vec(),
+        Some(Arc::new(current)),
+        Box::new(on_change),
     )
 }
 

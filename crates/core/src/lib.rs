@@ -12,6 +12,7 @@ pub mod exchange;
 pub mod fields;
 pub mod model;
 pub mod query;
+pub mod schema;
 pub mod session;
 pub mod similar;
 pub mod storage;

@@ -24,6 +24,10 @@ macro_rules! keyed_enum {
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
+            /// `(code, label)` of every variant, in order: what the field
+            /// schema offers as the choices of a field of this type.
+            pub const OPTIONS: &'static [(&'static str, &'static str)] = &[$(($key, $label)),+];
+
             /// The stable key stored in documents and files.
             pub fn code(self) -> &'static str {
                 match self { $($name::$variant => $key),+ }

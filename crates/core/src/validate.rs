@@ -9,17 +9,9 @@ use chrono::{Datelike, NaiveDate};
 use thiserror::Error;
 
 use crate::model::{Auditor, Finding};
+use crate::schema::{self, Kind, Value, Wild};
 
-/// Long enough for pasted log excerpts as evidence, short enough that one
-/// runaway paste cannot bloat every copy of the register.
-pub const MAX_TEXT: usize = 20_000;
-
-/// Corrective actions on one finding: far beyond any real plan, low enough
-/// that a crafted file cannot make one finding's page unusable.
-pub const MAX_ACTIONS: usize = 200;
-
-/// Requirements, similar-finding links and "why" steps on one finding.
-pub const MAX_ITEMS: usize = 500;
+pub use crate::schema::{MAX_ACTIONS, MAX_ITEMS, MAX_TEXT};
 
 /// Days a date may lie after the writer's "today": a colleague further east
 /// is already a day ahead, and their finding must stay editable here. Dates
@@ -100,12 +92,13 @@ pub fn parse_date(field: &str, text: &str) -> Result<Option<NaiveDate>, FieldErr
 }
 
 fn check_text(errors: &mut ValidationErrors, field: &str, value: &str) {
+    check_length(errors, field, value, MAX_TEXT);
+}
+
+fn check_length(errors: &mut ValidationErrors, field: &str, value: &str, max: usize) {
     let n = value.chars().count();
-    if n > MAX_TEXT {
-        errors.push(
-            field,
-            format!("is {n} characters long; the limit is {MAX_TEXT}"),
-        );
+    if n > max {
+        errors.push(field, format!("is {n} characters long; the limit is {max}"));
     }
 }
 
@@ -148,75 +141,41 @@ pub fn stored_finding(f: &Finding) -> Result<(), ValidationErrors> {
 fn checked(f: &Finding, today: Option<NaiveDate>) -> Result<(), ValidationErrors> {
     let mut e = ValidationErrors::default();
     let today = today.unwrap_or(NaiveDate::MAX - chrono::Duration::days(FUTURE_MARGIN_DAYS + 1));
-    for (field, n, limit) in [
-        ("Corrective actions", f.actions.len(), MAX_ACTIONS),
-        ("Requirements", f.requirements.len(), MAX_ITEMS),
-        ("Similar findings", f.similar.len(), MAX_ITEMS),
-        ("Why steps", f.root_cause.whys.len(), MAX_ITEMS),
-    ] {
+    for (field, n, limit) in schema::collections(f) {
         if n > limit {
             e.push(field, format!("are {n}; the limit is {limit}"));
         }
     }
-    for (field, value) in [
-        ("Title", &f.title),
-        ("Statement", &f.statement),
-        ("Evidence", &f.evidence),
-        ("Area", &f.area),
-        ("Raised by", &f.raised_by),
-        ("Owner", &f.owner),
-        ("Rejection reason", &f.rejection_reason),
-        ("Correction", &f.correction.description),
-        ("Root-cause method", &f.root_cause.method),
-        ("Root-cause statement", &f.root_cause.statement),
-        ("Review notes", &f.review.notes),
-        ("Reviewer", &f.review.reviewer),
-        ("ISMS changes", &f.isms_changes),
-        ("Closed by", &f.closure.closed_by),
-    ] {
-        check_text(&mut e, field, value);
-    }
-    for why in f.root_cause.whys.values() {
-        check_text(&mut e, "Why", why);
-    }
-    for r in f.requirements.keys() {
-        check_text(&mut e, "Requirement", r);
-        if r.trim().is_empty() {
-            e.push("Requirement", "is empty");
+    // Texts first, then dates, each in the schema's order.
+    for field in schema::FIELDS {
+        let Some(max) = field.limits.max_chars else {
+            continue;
+        };
+        for wild in field.present(f) {
+            if field.wild == Wild::Requirement {
+                // A requirement's text is its key.
+                check_length(&mut e, field.name(), &wild, max);
+                if wild.trim().is_empty() {
+                    e.push(field.name(), "is empty");
+                }
+            } else if let Some(Value::Text(t)) = (field.get)(f, &wild) {
+                check_length(&mut e, field.name(), &t, max);
+            }
         }
     }
     let detected = f.detected_on;
-    check_date(&mut e, "Detected on", detected, None, today, false);
-    check_date(
-        &mut e,
-        "Correction date",
-        f.correction.done_on,
-        detected,
-        today,
-        false,
-    );
-    check_date(&mut e, "Review due", f.review.due, detected, today, true);
-    check_date(
-        &mut e,
-        "Reviewed on",
-        f.review.reviewed_on,
-        detected,
-        today,
-        false,
-    );
-    check_date(
-        &mut e,
-        "Closed on",
-        f.closure.closed_on,
-        detected,
-        today,
-        false,
-    );
-    for a in f.actions.values() {
-        check_text(&mut e, "Action", &a.description);
-        check_text(&mut e, "Action owner", &a.owner);
-        check_date(&mut e, "Action due", a.due, detected, today, true);
-        check_date(&mut e, "Action done on", a.done_on, detected, today, false);
+    for field in schema::FIELDS.iter().filter(|d| d.kind == Kind::Date) {
+        for wild in field.present(f) {
+            if let Some(Value::Date(date)) = (field.get)(f, &wild) {
+                let not_before = if field.limits.after_detection {
+                    detected
+                } else {
+                    None
+                };
+                let future = field.limits.future;
+                check_date(&mut e, field.name(), date, not_before, today, future);
+            }
+        }
     }
     e.into_result()
 }

@@ -34,6 +34,7 @@ use crate::catalogue;
 use crate::document::{DocError, RegisterDoc};
 use crate::model::{CauseCategory, Finding, Grade, Source};
 use crate::query::normalise;
+use crate::schema::{self, Field, Value};
 use crate::validate;
 
 const BOM: &str = "\u{feff}";
@@ -267,9 +268,9 @@ impl Target {
         Target::RootCause,
     ];
 
-    /// Stable key, e.g. for the value of a select.
-    pub fn code(self) -> &'static str {
-        match self {
+    /// The schema's field this target fills.
+    pub fn field(self) -> &'static Field {
+        let key = match self {
             Target::Reference => "reference",
             Target::Title => "title",
             Target::Statement => "statement",
@@ -285,32 +286,25 @@ impl Target {
             Target::Correction => "correction",
             Target::RootCauseMethod => "root_cause_method",
             Target::RootCause => "root_cause",
-        }
+        };
+        schema::FIELDS
+            .iter()
+            .find(|f| f.key == key && f.import.is_some())
+            .expect("every import target is an importable field of the schema")
+    }
+
+    /// Stable key, e.g. for the value of a select: the field's key.
+    pub fn code(self) -> &'static str {
+        self.field().key
     }
 
     pub fn from_code(code: &str) -> Option<Target> {
         Target::ALL.iter().copied().find(|t| t.code() == code)
     }
 
-    /// The field's label, as the finding form shows it.
+    /// The field as the import names it.
     pub fn label(self) -> &'static str {
-        match self {
-            Target::Reference => "Reference",
-            Target::Title => "Title",
-            Target::Statement => "Statement",
-            Target::Evidence => "Evidence",
-            Target::Requirements => "Requirements",
-            Target::Grade => "Grade",
-            Target::Source => "Source",
-            Target::Area => "Area",
-            Target::DetectedOn => "Detected on",
-            Target::RaisedBy => "Raised by",
-            Target::Owner => "Owner",
-            Target::Cause => "Cause category",
-            Target::Correction => "Correction",
-            Target::RootCauseMethod => "Root-cause method",
-            Target::RootCause => "Root cause",
-        }
+        self.field().import.unwrap_or(self.field().label)
     }
 
     /// Headers seen in real registers, already folded by [`fold_header`].
@@ -755,16 +749,6 @@ pub fn parse_rows(table: &CsvTable, mapping: &[Option<Target>], today: NaiveDate
             let value = unneutralise(raw.trim());
             let header = table.headers.get(c).map(String::as_str).unwrap_or("");
             match target {
-                Target::Reference => f.reference = value.to_owned(),
-                Target::Title => f.title = value.to_owned(),
-                Target::Statement => f.statement = value.to_owned(),
-                Target::Evidence => f.evidence = value.to_owned(),
-                Target::Area => f.area = value.to_owned(),
-                Target::RaisedBy => f.raised_by = value.to_owned(),
-                Target::Owner => f.owner = value.to_owned(),
-                Target::Correction => f.correction.description = value.to_owned(),
-                Target::RootCauseMethod => f.root_cause.method = value.to_owned(),
-                Target::RootCause => f.root_cause.statement = value.to_owned(),
                 Target::Requirements => {
                     for r in parse_requirements(value) {
                         f.requirements.insert(r, true);
@@ -798,6 +782,12 @@ pub fn parse_rows(table: &CsvTable, mapping: &[Option<Target>], today: NaiveDate
                     Ok(d) => f.detected_on = d,
                     Err(e) => errors.push(format!("{header}: {e}.")),
                 },
+                // Text is taken as written.
+                _ => {
+                    let field = target.field();
+                    debug_assert!(field.is_text(), "{target:?}");
+                    (field.set)(&mut f, "", Value::Text(value.to_owned()));
+                }
             }
         }
         if f.title.is_empty() && f.statement.is_empty() && f.evidence.is_empty() {
@@ -958,6 +948,30 @@ mod tests {
             Some(Grade::Opportunity)
         );
         assert_eq!(parse_grade("Severe"), None);
+    }
+
+    #[test]
+    fn every_importable_field_is_a_target() {
+        let targets: Vec<&str> = Target::ALL.iter().map(|t| t.code()).collect();
+        let importable: Vec<&str> = schema::FIELDS
+            .iter()
+            .filter(|f| f.import.is_some())
+            .map(|f| f.key)
+            .collect();
+        assert_eq!(targets, importable, "same fields, in the schema's order");
+        for t in Target::ALL {
+            assert_eq!(Target::from_code(t.code()), Some(*t));
+            assert!(!t.aliases().is_empty(), "{t:?}");
+        }
+        // Labels as the mapping offers them, one per field.
+        let labels: std::collections::BTreeSet<&str> =
+            Target::ALL.iter().map(|t| t.label()).collect();
+        assert_eq!(labels.len(), Target::ALL.len());
+        assert_eq!(Target::RootCause.label(), "Root cause");
+        assert!(matches!(
+            Target::Grade.field().kind,
+            schema::Kind::Choice { .. }
+        ));
     }
 
     #[test]
