@@ -141,7 +141,7 @@ pub fn ConflictPanel(finding: String) -> impl IntoView {
     let fid = StoredValue::new(finding);
     let state = Memo::new(move |_| {
         store
-            .with_doc(|d| {
+            .with_finding(&fid.get_value(), |d| {
                 let id = fid.get_value();
                 if !d.is_conflicted(&id) {
                     return None;

@@ -22,8 +22,10 @@ pub fn FindingScreen(register: String, finding: String) -> impl IntoView {
     let fid = StoredValue::new(finding);
     // A memo, so that an edit (a new document version) does not rebuild the
     // whole page and reset what its panels hold (an open history, a checklist).
-    let exists =
-        Memo::new(move |_| store.with_doc(|d| d.finding(&fid.get_value()).is_some()) == Some(true));
+    let exists = Memo::new(move |_| {
+        store.with_finding(&fid.get_value(), |d| d.finding(&fid.get_value()).is_some())
+            == Some(true)
+    });
     let back = Route::Register(register.clone()).href();
     view! {
         <nav class="crumbs" aria-label="Breadcrumb">
@@ -63,7 +65,7 @@ fn FindingDetail(finding: String) -> impl IntoView {
     };
     let clocks = move || {
         store
-            .with_doc(|d| {
+            .with_finding(&fid.get_value(), |d| {
                 let f = d.finding(&fid.get_value())?;
                 let settings = d.settings();
                 let t = today();
@@ -145,7 +147,7 @@ fn AuditSelect(finding: String, field: &'static Field) -> impl IntoView {
     let fid = StoredValue::new(finding);
     let audits = move || {
         store
-            .with_doc(|d| {
+            .with_register(|d| {
                 d.audits()
                     .into_values()
                     .map(|a| (a.id, a.title))

@@ -26,7 +26,7 @@ pub(crate) fn read<T>(
     f: impl FnOnce(&Finding) -> T,
 ) -> Option<T> {
     store
-        .with_doc(|d| d.finding(&fid.get_value()).map(f))
+        .with_finding(&fid.get_value(), |d| d.finding(&fid.get_value()).map(f))
         .flatten()
 }
 
@@ -136,7 +136,7 @@ pub fn TextField(
     let timer = StoredValue::new_local(None::<TimeoutHandle>);
     let stored = move || {
         store
-            .with_doc(|d| {
+            .with_finding(&fid.get_value(), |d| {
                 d.finding(&fid.get_value())
                     .map(|f| name.with_value(|n| schema::get_text(f, n)))
             })

@@ -38,7 +38,7 @@ pub fn HistoryPanel(finding: String) -> impl IntoView {
             return Err(String::new());
         }
         store
-            .with_doc(|d| {
+            .with_finding(&fid.get_value(), |d| {
                 let id = fid.get_value();
                 let finding = d.finding(&id);
                 d.history(&id)

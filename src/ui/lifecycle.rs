@@ -198,10 +198,10 @@ struct Related {
 fn SimilarSection(finding: String) -> impl IntoView {
     let store = use_store();
     let fid = StoredValue::new(finding);
-    let register = move || store.with_doc(|d| d.id()).unwrap_or_default();
+    let register = move || store.with_register(|d| d.id()).unwrap_or_default();
     let related = Memo::new(move |_| {
         store
-            .with_doc(|d| {
+            .with_findings(|d| {
                 let f = d.finding(&fid.get_value())?;
                 let describe = |id: &str, why: String| {
                     let other = d.finding(id);
