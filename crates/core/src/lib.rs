@@ -14,5 +14,6 @@ pub mod model;
 pub mod query;
 pub mod similar;
 pub mod storage;
+pub mod text;
 pub mod validate;
 pub mod workflow;
