@@ -1,12 +1,6 @@
 //! What the register table shows: which findings pass the search box and the
 //! filters, in which order, and the counts behind "N of M shown".
 //!
-//! A [`Query`] is plain data (serde, `Default`, `PartialEq`) so the UI can
-//! keep it in the URL hash or in local settings and restore a view exactly;
-//! fields at their default are left out of the serialised form to keep URLs
-//! short, and missing fields read back as defaults so an old bookmark still
-//! opens.
-//!
 //! [`run`] is called on every keystroke, so it is built to stay within a few
 //! milliseconds at 10,000 findings: the query is compiled once (words folded,
 //! requirement resolved against the catalogue), each finding is tested
@@ -51,7 +45,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use chrono::{Datelike, NaiveDate};
-use serde::{Deserialize, Serialize};
 
 use super::catalogue::{self, Theme};
 use super::deadlines::{self, DueState};
@@ -66,8 +59,7 @@ pub use super::text::normalise;
 ///
 /// An enum rather than `Option<Status>` because the view people want most
 /// ("what still needs work") is a set of statuses, not one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum StatusFilter {
     #[default]
     Any,
@@ -85,15 +77,10 @@ impl StatusFilter {
             StatusFilter::Is(wanted) => status == wanted,
         }
     }
-
-    fn is_any(&self) -> bool {
-        *self == StatusFilter::Any
-    }
 }
 
 /// Findings by the state of their most urgent running clock ([`urgency`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DueFilter {
     /// At least one clock has passed its due date.
     Overdue,
@@ -103,8 +90,7 @@ pub enum DueFilter {
 }
 
 /// The column the table is sorted by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum SortKey {
     #[default]
     Reference,
@@ -155,49 +141,26 @@ impl SortKey {
 
 /// One view of the register: the search text, the filters and the order.
 /// `Query::default()` shows every live finding by reference.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Query {
-    #[serde(skip_serializing_if = "String::is_empty")]
     pub text: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub grade: Option<Grade>,
-    #[serde(skip_serializing_if = "StatusFilter::is_any")]
     pub status: StatusFilter,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cause: Option<CauseCategory>,
     /// An audit id (a key of the register's audits).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audit: Option<String>,
     /// A clause or control id, matched with everything below it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirement: Option<String>,
     /// A separate field rather than a `theme:` prefix inside `requirement`,
     /// so the two can be combined and neither needs parsing.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub theme: Option<Theme>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub area: Option<String>,
-    #[serde(skip_serializing_if = "is_false")]
     pub include_deleted: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub due: Option<DueFilter>,
-    #[serde(skip_serializing_if = "is_default_sort")]
     pub sort: SortKey,
-    #[serde(skip_serializing_if = "is_false")]
     pub descending: bool,
-}
-
-fn is_false(b: &bool) -> bool {
-    !*b
-}
-
-fn is_default_sort(key: &SortKey) -> bool {
-    *key == SortKey::default()
 }
 
 impl Query {
@@ -265,7 +228,7 @@ fn sort_with<'a>(
 }
 
 /// The counts behind "N of M shown" and the filter chips.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Counts {
     /// Findings the query selected.
     pub shown: usize,
