@@ -163,19 +163,6 @@ pub struct Query {
     pub descending: bool,
 }
 
-impl Query {
-    /// Whether anything narrows the view (the search text or a filter), for
-    /// a "clear filters" button; the order does not count.
-    pub fn is_filtered(&self) -> bool {
-        let order = Query {
-            sort: self.sort,
-            descending: self.descending,
-            ..Query::default()
-        };
-        *self != order
-    }
-}
-
 /// The findings `query` selects from `findings`, in its order.
 pub fn run<'a>(
     findings: impl IntoIterator<Item = &'a Finding>,

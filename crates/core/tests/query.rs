@@ -550,28 +550,6 @@ fn dropdowns_list_distinct_values() {
     );
 }
 
-#[test]
-fn only_filters_count_as_filtering() {
-    assert!(!Query::default().is_filtered());
-    let q = Query {
-        text: "backup".into(),
-        grade: Some(Grade::Major),
-        status: StatusFilter::Is(Status::InProgress),
-        theme: Some(Theme::Technological),
-        due: Some(DueFilter::Overdue),
-        sort: SortKey::Due,
-        descending: true,
-        ..Query::default()
-    };
-    assert!(q.is_filtered());
-    let sorted_only = Query {
-        sort: SortKey::Title,
-        descending: true,
-        ..Query::default()
-    };
-    assert!(!sorted_only.is_filtered(), "the order is not a filter");
-}
-
 // ----- the demo register --------------------------------------------------------------------
 
 fn demo_at(today: NaiveDate) -> RegisterDoc {
