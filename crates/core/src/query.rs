@@ -13,8 +13,8 @@
 //! - **Text**: split on whitespace; every word must occur somewhere (as a
 //!   substring, not necessarily a whole word) in the reference, title,
 //!   statement or evidence. Case and accents are ignored (`securite` finds
-//!   `Sécurité`), as are typographic quotes and dashes (`don't` finds
-//!   `don’t`). Other fields (owner, area, actions) are not searched: they
+//!   `Sécurité`, `strasse` finds `Straße`), as are typographic quotes and
+//!   dashes (`don't` finds `don’t`); [`crate::text`] folds. Other fields (owner, area, actions) are not searched: they
 //!   have their own filters, and a word matching an owner's name would fill
 //!   the table with noise.
 //! - **Requirement**: a clause, heading or control id, in any spelling the

@@ -10,6 +10,7 @@
 //! haystack as it reads it instead of copying it.
 
 use std::cmp::Ordering;
+use std::sync::OnceLock;
 
 use unicode_normalization::char::decompose_canonical;
 
@@ -21,11 +22,44 @@ pub fn normalise(text: &str) -> String {
 /// Equality after folding, ignoring surrounding spaces.
 pub fn folded_eq(a: &str, b: &str) -> bool {
     let (a, b) = (a.trim(), b.trim());
-    a == b || folded_chars(a).eq(folded_chars(b))
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
+    folded_chars(a).eq(folded_chars(b))
 }
 
-fn folded_chars(text: &str) -> impl Iterator<Item = char> + '_ {
-    text.chars().flat_map(fold)
+fn folded_chars(text: &str) -> FoldedChars<'_> {
+    FoldedChars {
+        rest: text,
+        pending: Fold::EMPTY,
+    }
+}
+
+/// [`fold`] over a text, with ASCII (one character in, one out) taken
+/// byte by byte without going through a [`Fold`].
+struct FoldedChars<'a> {
+    rest: &'a str,
+    pending: Fold,
+}
+
+impl Iterator for FoldedChars<'_> {
+    type Item = char;
+
+    fn next(&mut self) -> Option<char> {
+        loop {
+            if let Some(c) = self.pending.next() {
+                return Some(c);
+            }
+            let &b = self.rest.as_bytes().first()?;
+            if b.is_ascii() {
+                self.rest = self.rest.get(1..).unwrap_or_default();
+                return Some(char::from(b.to_ascii_lowercase()));
+            }
+            let c = self.rest.chars().next()?;
+            self.rest = self.rest.get(c.len_utf8()..).unwrap_or_default();
+            self.pending = fold(c);
+        }
+    }
 }
 
 /// Accents left by decomposition. Only the blocks of combining marks that
@@ -53,6 +87,12 @@ struct Fold {
 }
 
 impl Fold {
+    const EMPTY: Fold = Fold {
+        chars: ['\0'; Fold::CAPACITY],
+        start: 0,
+        end: 0,
+    };
+
     /// Lower-casing gives at most two characters (`İ`), a canonical
     /// decomposition at most four and spelling out doubles only letters
     /// that do not decompose, so eight is plenty; `push` drops any excess
@@ -82,15 +122,43 @@ impl Iterator for Fold {
 }
 
 fn fold(c: char) -> Fold {
-    let mut out = Fold {
-        chars: ['\0'; Fold::CAPACITY],
-        start: 0,
-        end: 0,
-    };
     if c.is_ascii() {
+        let mut out = Fold::EMPTY;
         out.push(c.to_ascii_lowercase());
         return out;
     }
+    match common(c) {
+        Some(folded) => folded,
+        None => fold_uncommon(c),
+    }
+}
+
+/// Accented Latin letters and typographic punctuation fill real text, and
+/// the search folds every one it passes: looked up once, they cost an
+/// index instead of a case mapping and a decomposition each time.
+fn common(c: char) -> Option<Fold> {
+    const LATIN: std::ops::Range<u32> = 0x80..0x250;
+    const PUNCTUATION: std::ops::Range<u32> = 0x2000..0x2070;
+    static TABLE: OnceLock<Vec<Fold>> = OnceLock::new();
+    let code = u32::from(c);
+    let index = if LATIN.contains(&code) {
+        code - LATIN.start
+    } else if PUNCTUATION.contains(&code) {
+        code - PUNCTUATION.start + LATIN.len() as u32
+    } else {
+        return None;
+    };
+    let table = TABLE.get_or_init(|| {
+        LATIN
+            .chain(PUNCTUATION)
+            .map(|code| char::from_u32(code).map_or(Fold::EMPTY, fold_uncommon))
+            .collect()
+    });
+    table.get(index as usize).copied()
+}
+
+fn fold_uncommon(c: char) -> Fold {
+    let mut out = Fold::EMPTY;
     for lower in c.to_lowercase() {
         decompose_canonical(lower, |d| {
             if is_accent(d) {
@@ -153,7 +221,7 @@ pub fn contains_folded(hay: &str, needle: &[char]) -> bool {
     while let Some(at) = next_candidate(bytes, i, lower, upper) {
         if bytes.get(at).is_some_and(u8::is_ascii) {
             // An ASCII candidate is `first` itself, in one case or the other.
-            if starts_with_folded(&[], &hay[at + 1..], &needle[1..]) {
+            if starts_with_folded(&[], hay, at + 1, &needle[1..]) {
                 return true;
             }
             i = at + 1;
@@ -166,7 +234,7 @@ pub fn contains_folded(hay: &str, needle: &[char]) -> bool {
         let folded = fold(c);
         let folded = folded.as_slice();
         let found = (0..folded.len()).any(|k| {
-            folded[k] == first && starts_with_folded(&folded[k + 1..], &hay[after..], &needle[1..])
+            folded[k] == first && starts_with_folded(&folded[k + 1..], hay, after, &needle[1..])
         });
         if found {
             return true;
@@ -205,37 +273,38 @@ fn next_candidate(bytes: &[u8], from: usize, lower: u8, upper: u8) -> Option<usi
 }
 
 /// Whether the folded `needle` starts with `pending` (the rest of a
-/// character's fold) followed by `rest` folded. ASCII is compared byte by
-/// byte; other characters are decoded and folded.
+/// character's fold) followed by `hay` folded from byte `at` (a character
+/// boundary). ASCII is compared byte by byte; other characters are decoded
+/// and folded.
 #[inline]
-fn starts_with_folded(pending: &[char], rest: &str, needle: &[char]) -> bool {
-    let mut needle = needle.iter();
-    for &p in pending {
-        match needle.next() {
-            None => return true,
-            Some(&n) if n != p => return false,
-            Some(_) => {}
-        }
+fn starts_with_folded(pending: &[char], hay: &str, at: usize, needle: &[char]) -> bool {
+    if needle.len() <= pending.len() {
+        return pending.starts_with(needle);
     }
-    let bytes = rest.as_bytes();
-    let mut j = 0;
-    while needle.len() > 0 {
+    if !needle.starts_with(pending) {
+        return false;
+    }
+    let bytes = hay.as_bytes();
+    let mut j = at;
+    let mut k = pending.len();
+    while let Some(&n) = needle.get(k) {
         match bytes.get(j) {
             Some(&b) if b < 0x80 => {
-                if needle.next() != Some(&char::from(b.to_ascii_lowercase())) {
+                if char::from(b.to_ascii_lowercase()) != n {
                     return false;
                 }
                 j += 1;
+                k += 1;
             }
             Some(_) => {
-                let Some(c) = rest.get(j..).and_then(|r| r.chars().next()) else {
+                let Some(c) = hay.get(j..).and_then(|r| r.chars().next()) else {
                     return false;
                 };
                 for f in fold(c) {
-                    match needle.next() {
+                    match needle.get(k) {
                         None => return true,
                         Some(&n) if n != f => return false,
-                        Some(_) => {}
+                        Some(_) => k += 1,
                     }
                 }
                 j += c.len_utf8();
@@ -295,10 +364,29 @@ pub fn natural_cmp(a: &str, b: &str) -> Ordering {
 /// where a number's first digit would, so numbers keep their place among
 /// other characters.
 pub fn push_sort_key(key: &mut String, text: &str) {
-    for piece in Pieces::new(text.trim()) {
-        match piece {
-            Piece::Char(c) => key.push(c),
-            Piece::Number(digits) => push_number(key, digits),
+    let mut rest = text.trim();
+    while let Some(&b) = rest.as_bytes().first() {
+        if b.is_ascii_digit() {
+            let (run, after) = split_digits(rest);
+            push_number(key, without_leading_zeros(run));
+            rest = after;
+        } else if b.is_ascii() {
+            // Whole runs of other ASCII at once: most of a key.
+            let end = rest
+                .bytes()
+                .position(|b| !b.is_ascii() || b.is_ascii_digit())
+                .unwrap_or(rest.len());
+            let (run, after) = rest.split_at(end);
+            let start = key.len();
+            key.push_str(run);
+            key[start..].make_ascii_lowercase();
+            rest = after;
+        } else {
+            let Some(c) = rest.chars().next() else {
+                break;
+            };
+            key.extend(fold(c));
+            rest = &rest[c.len_utf8()..];
         }
     }
 }
@@ -324,14 +412,14 @@ enum Piece<'a> {
 
 struct Pieces<'a> {
     rest: &'a str,
-    pending: Option<Fold>,
+    pending: Fold,
 }
 
 impl<'a> Pieces<'a> {
     fn new(text: &'a str) -> Self {
         Pieces {
             rest: text,
-            pending: None,
+            pending: Fold::EMPTY,
         }
     }
 }
@@ -341,7 +429,7 @@ impl<'a> Iterator for Pieces<'a> {
 
     fn next(&mut self) -> Option<Piece<'a>> {
         loop {
-            if let Some(c) = self.pending.as_mut().and_then(Iterator::next) {
+            if let Some(c) = self.pending.next() {
                 return Some(Piece::Char(c));
             }
             let &b = self.rest.as_bytes().first()?;
@@ -356,7 +444,7 @@ impl<'a> Iterator for Pieces<'a> {
             }
             let c = self.rest.chars().next()?;
             self.rest = &self.rest[c.len_utf8()..];
-            self.pending = Some(fold(c));
+            self.pending = fold(c);
         }
     }
 }
@@ -550,6 +638,11 @@ mod tests {
             let start = start.min(folded.len());
             let end = (start + len).min(folded.len());
             prop_assert!(contains_folded(&hay, &folded[start..end]));
+        }
+
+        #[test]
+        fn equality_is_folding_both(a in HAY, b in HAY) {
+            prop_assert_eq!(folded_eq(&a, &b), normalise(a.trim()) == normalise(b.trim()));
         }
 
         #[test]
