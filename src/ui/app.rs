@@ -78,7 +78,6 @@ pub fn App() -> impl IntoView {
                         .into_any()
                 }
                 Route::Register(r) => view! { <RegisterScreen register=r /> }.into_any(),
-                Route::NewFinding(r) => view! { <RegisterScreen register=r /> }.into_any(),
                 Route::Finding(r, f) => view! { <FindingScreen register=r finding=f /> }.into_any(),
                 Route::DueSoon(r) => view! { <DueSoonScreen register=r /> }.into_any(),
                 Route::Report(r) => view! { <ReportScreen register=r /> }.into_any(),

@@ -8,6 +8,7 @@ use leptos::task::spawn_local;
 use crate::platform::{profile, quota, sw};
 use crate::ui::exchange::export_register_file;
 use crate::ui::state::{use_store, SaveState, Store};
+use ncr_core::text::human_bytes;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum NewVersion {
@@ -168,21 +169,6 @@ pub fn NetworkStatus() -> impl IntoView {
             {move || (!online.get()).then_some("Offline: everything keeps working in this browser")}
         </p>
     }
-}
-
-/// Bytes for people: "512 B", "12.3 kB", "4.1 MB", "2.0 GB" (powers of 1000).
-pub fn human_bytes(bytes: f64) -> String {
-    const UNITS: [&str; 4] = ["kB", "MB", "GB", "TB"];
-    if bytes < 1000.0 {
-        return format!("{} B", bytes.max(0.0).round());
-    }
-    let mut value = bytes / 1000.0;
-    let mut unit = 0;
-    while value >= 1000.0 && unit < UNITS.len() - 1 {
-        value /= 1000.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
 }
 
 /// The home screen's "This browser" panel.

@@ -3,7 +3,7 @@
 
 mod app;
 mod conflicts;
-pub mod device;
+mod device;
 mod due;
 mod exchange;
 mod finding;

@@ -10,7 +10,6 @@ pub enum Route {
     Home,
     Register(String),
     Finding(String, String),
-    NewFinding(String),
     /// Findings overdue or due soon across the register.
     DueSoon(String),
     /// The printable report of a register.
@@ -23,7 +22,6 @@ impl Route {
         let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
         match parts.as_slice() {
             ["r", r] => Route::Register((*r).to_owned()),
-            ["r", r, "new"] => Route::NewFinding((*r).to_owned()),
             ["r", r, "due"] => Route::DueSoon((*r).to_owned()),
             ["r", r, "report"] => Route::Report((*r).to_owned()),
             ["r", r, "f", f] => Route::Finding((*r).to_owned(), (*f).to_owned()),
@@ -35,7 +33,6 @@ impl Route {
         match self {
             Route::Home => "#/".into(),
             Route::Register(r) => format!("#/r/{r}"),
-            Route::NewFinding(r) => format!("#/r/{r}/new"),
             Route::Finding(r, f) => format!("#/r/{r}/f/{f}"),
             Route::DueSoon(r) => format!("#/r/{r}/due"),
             Route::Report(r) => format!("#/r/{r}/report"),
@@ -45,11 +42,9 @@ impl Route {
     pub fn register(&self) -> Option<&str> {
         match self {
             Route::Home => None,
-            Route::Register(r)
-            | Route::NewFinding(r)
-            | Route::Finding(r, _)
-            | Route::DueSoon(r)
-            | Route::Report(r) => Some(r),
+            Route::Register(r) | Route::Finding(r, _) | Route::DueSoon(r) | Route::Report(r) => {
+                Some(r)
+            }
         }
     }
 

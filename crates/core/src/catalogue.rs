@@ -191,33 +191,10 @@ pub fn is_catalogue_ref(text: &str) -> bool {
     find(text).is_some()
 }
 
-/// The Annex A theme of a referenced control; `None` for clauses, headings
-/// and free text.
-pub fn theme_of(reference: &str) -> Option<Theme> {
-    find(reference).and_then(|r| r.theme)
-}
-
 /// `"A.5.15 Access control"` for any accepted spelling of a reference;
 /// `None` for free text.
 pub fn label(reference: &str) -> Option<String> {
     find(reference).map(Requirement::label)
-}
-
-/// The nearest heading above a clause or heading (`9.2` for `9.2.1`, `9` for
-/// `9.1`); `None` for controls (grouped by [`Theme`]) and top-level headings.
-pub fn heading_of(reference: &str) -> Option<&'static Requirement> {
-    let entry = find(reference)?;
-    if entry.kind == Kind::Control {
-        return None;
-    }
-    let mut number = entry.id;
-    while let Some((parent, _)) = number.rsplit_once('.') {
-        if let Some(heading) = headings().iter().find(|h| h.id == parent) {
-            return Some(heading);
-        }
-        number = parent;
-    }
-    None
 }
 
 /// Entries matching what a person typed, best first, at most `limit`.
@@ -645,28 +622,16 @@ mod tests {
 
     #[test]
     fn labels_and_themes() {
+        let theme = |reference| find(reference).and_then(|r| r.theme);
         assert_eq!(label("a 5.15").as_deref(), Some("A.5.15 Access control"));
         assert_eq!(label("9.2").as_deref(), Some("9.2 Internal audit"));
         assert_eq!(label("our policy"), None);
-        assert_eq!(theme_of("A.8.24"), Some(Theme::Technological));
-        assert_eq!(theme_of("A.6.3"), Some(Theme::People));
-        assert_eq!(theme_of("7.2"), None);
-        assert_eq!(theme_of("nonsense"), None);
+        assert_eq!(theme("A.8.24"), Some(Theme::Technological));
+        assert_eq!(theme("A.6.3"), Some(Theme::People));
+        assert_eq!(theme("7.2"), None);
+        assert_eq!(theme("nonsense"), None);
         assert_eq!(Theme::from_label("physical"), Some(Theme::Physical));
         assert_eq!(Theme::Physical.to_string(), "Physical");
-    }
-
-    #[test]
-    fn headings_group_clauses() {
-        assert_eq!(heading_of("9.2.1").map(|h| h.id), Some("9.2"));
-        assert_eq!(heading_of("9.2").map(|h| h.id), Some("9"));
-        assert_eq!(heading_of("10.2").map(|h| h.id), Some("10"));
-        assert_eq!(heading_of("6.1.3").map(|h| h.id), Some("6.1"));
-        assert_eq!(heading_of("4"), None);
-        assert_eq!(heading_of("A.5.15"), None);
-        for clause in clauses() {
-            assert!(heading_of(clause.id).is_some(), "{}", clause.id);
-        }
     }
 
     #[test]

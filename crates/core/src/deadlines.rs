@@ -242,7 +242,6 @@ mod tests {
             plan_due_days: 10,
             major_close_days: 60,
             minor_close_days: 0,
-            export_reminder_days: 7,
         };
         let on = Some(d(2027, 3, 1));
         assert_eq!(
@@ -279,7 +278,6 @@ mod tests {
             plan_due_days: u32::MAX,
             major_close_days: u32::MAX,
             minor_close_days: u32::MAX,
-            export_reminder_days: u32::MAX,
         };
         let f = finding(Grade::Minor, Some(d(2027, 1, 1)));
         assert_eq!(plan_due(&f, &huge), None);

@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 
 use super::deadlines::{self, DueState};
 use super::model::{Finding, Settings, Status};
-use super::query::natural_cmp;
+use super::text::natural_cmp;
 
 /// Which deadline a [`DueItem`] is about.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -16,5 +16,6 @@ pub mod schema;
 pub mod session;
 pub mod similar;
 pub mod storage;
+pub mod text;
 pub mod validate;
 pub mod workflow;

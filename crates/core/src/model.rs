@@ -378,8 +378,6 @@ pub struct Settings {
     pub major_close_days: u32,
     /// A minor must be closed by the next surveillance audit: this many days.
     pub minor_close_days: u32,
-    /// Remind the user to export when changes are older than this many days.
-    pub export_reminder_days: u32,
 }
 
 impl Default for Settings {
@@ -388,7 +386,6 @@ impl Default for Settings {
             plan_due_days: 30,
             major_close_days: 90,
             minor_close_days: 180,
-            export_reminder_days: 7,
         }
     }
 }

@@ -15,7 +15,7 @@
 use std::fmt;
 
 use super::model::{CauseCategory, Finding};
-use super::query::{natural_cmp, normalise};
+use super::text::{natural_cmp, normalise};
 
 /// Why a finding is proposed as similar.
 #[derive(Debug, Clone, PartialEq, Eq)]

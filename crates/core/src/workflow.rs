@@ -142,20 +142,6 @@ pub fn next_statuses(from: Status) -> &'static [Status] {
     }
 }
 
-/// The statuses the finding can move to now: in the table and with every
-/// guard met. The UI offers these; for the others in [`next_statuses`] it
-/// can show why with [`check_transition`].
-pub fn allowed_next(finding: &Finding) -> Vec<Status> {
-    if finding.deleted {
-        return Vec::new();
-    }
-    next_statuses(finding.status)
-        .iter()
-        .copied()
-        .filter(|&to| check_transition(finding, to).is_ok())
-        .collect()
-}
-
 /// Whether `finding` may move to `to`; if not, every reason (never an empty
 /// list).
 pub fn check_transition(finding: &Finding, to: Status) -> Result<(), Vec<TransitionError>> {
@@ -499,6 +485,19 @@ mod tests {
             .unwrap_or_default()
             .iter()
             .map(ToString::to_string)
+            .collect()
+    }
+
+    /// The statuses the finding can move to now: in the table and with
+    /// every guard met.
+    fn allowed_next(finding: &Finding) -> Vec<Status> {
+        if finding.deleted {
+            return Vec::new();
+        }
+        next_statuses(finding.status)
+            .iter()
+            .copied()
+            .filter(|&to| check_transition(finding, to).is_ok())
             .collect()
     }
 

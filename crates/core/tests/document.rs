@@ -542,3 +542,23 @@ fn introducing_oneself_to_a_register_is_not_unexported_work() {
         0
     );
 }
+
+#[test]
+fn settings_saved_by_older_versions_still_read() {
+    use automerge::ReadDoc;
+    // Registers once kept an export reminder in their settings; the reminder
+    // is now the browser profile's, and files written before still open.
+    let doc = register();
+    let mut raw = automerge::Automerge::load(&doc.save()).unwrap();
+    let mut tx = raw.transaction();
+    let settings = match tx.get(automerge::ROOT, "settings").unwrap() {
+        Some((_, id)) => id,
+        None => panic!("a register has settings"),
+    };
+    tx.put(&settings, "export_reminder_days", 7u64).unwrap();
+    tx.put(&settings, "plan_due_days", 14u64).unwrap();
+    tx.commit();
+    let reopened = RegisterDoc::open(&raw.save(), actor(2), clock).unwrap();
+    assert_eq!(reopened.settings().plan_due_days, 14);
+    assert!(reopened.unreadable().is_empty());
+}

@@ -550,37 +550,6 @@ fn dropdowns_list_distinct_values() {
     );
 }
 
-#[test]
-fn a_query_survives_the_url_and_storage() {
-    let q = Query::default();
-    assert_eq!(
-        serde_json::to_string(&q).unwrap(),
-        "{}",
-        "defaults are omitted"
-    );
-    assert!(!q.is_filtered());
-    let q = Query {
-        text: "backup".into(),
-        grade: Some(Grade::Major),
-        status: StatusFilter::Is(Status::InProgress),
-        theme: Some(Theme::Technological),
-        due: Some(DueFilter::Overdue),
-        sort: SortKey::Due,
-        descending: true,
-        ..Query::default()
-    };
-    let json = serde_json::to_string(&q).unwrap();
-    assert_eq!(serde_json::from_str::<Query>(&json).unwrap(), q);
-    assert!(q.is_filtered());
-    let active: Query = serde_json::from_str(r#"{"status":"active"}"#).unwrap();
-    assert_eq!(active.status, StatusFilter::Active);
-    let sorted_only = Query {
-        sort: SortKey::Title,
-        ..Query::default()
-    };
-    assert!(!sorted_only.is_filtered(), "the order is not a filter");
-}
-
 // ----- the demo register --------------------------------------------------------------------
 
 fn demo_at(today: NaiveDate) -> RegisterDoc {

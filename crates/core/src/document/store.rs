@@ -652,24 +652,6 @@ impl RegisterDoc {
         })
     }
 
-    pub fn update_info(&mut self, edit: impl FnOnce(&mut RegisterInfo)) -> Result<(), DocError> {
-        let mut info = self.info().ok_or(DocError::NotARegister)?;
-        let id = info.id.clone();
-        edit(&mut info);
-        info.id = id;
-        if info.name.trim().is_empty() {
-            return Err(validate::ValidationErrors(vec![validate::FieldError::new(
-                "Register name",
-                "is required",
-            )])
-            .into());
-        }
-        self.change("edit_register", None, |tx| {
-            reconcile_prop(tx, ROOT, REGISTER, &info)?;
-            Ok(())
-        })
-    }
-
     pub fn update_settings(&mut self, settings: Settings) -> Result<(), DocError> {
         self.change("edit_settings", None, |tx| {
             reconcile_prop(tx, ROOT, SETTINGS, settings)?;

@@ -33,7 +33,7 @@ use chrono::NaiveDate;
 use crate::deadlines;
 use crate::document::RegisterDoc;
 use crate::model::{Audit, CorrectiveAction, Finding, Settings};
-use crate::query;
+use crate::text;
 
 /// The extension of register files (see the module documentation).
 pub const REGISTER_EXTENSION: &str = "ncr";
@@ -49,7 +49,7 @@ pub const XLSX_MIME: &str = "application/vnd.openxmlformats-officedocument.sprea
 /// file names that survive every mail client and file system: accents are
 /// folded (`Sécurité` → `securite`), anything else separates words.
 pub fn slugify(text: &str) -> String {
-    let folded = query::normalise(text);
+    let folded = text::normalise(text);
     let mut out = String::with_capacity(folded.len());
     let mut gap = false;
     for c in folded.chars() {
@@ -402,7 +402,7 @@ pub fn action_columns<'a>() -> Vec<Column<ActionRow<'a>>> {
 pub fn exported_findings(doc: &RegisterDoc) -> Vec<&Finding> {
     let mut findings: Vec<&Finding> = doc.live_findings().collect();
     findings.sort_by(|a, b| {
-        query::natural_cmp(&a.reference, &b.reference).then_with(|| a.id.cmp(&b.id))
+        text::natural_cmp(&a.reference, &b.reference).then_with(|| a.id.cmp(&b.id))
     });
     findings
 }

@@ -1,0 +1,238 @@
+//! Exchange between auditors: the register file out ("Export") and in
+//! ("Import", or a file dropped anywhere on the page), spreadsheets out, and
+//! findings in from a CSV through a column-mapping step.
+//!
+//! An incoming register file is first read in a throwaway worker
+//! (`platform::isolate`), so that a file that makes the reader fail is
+//! refused without harming the page. It is never merged into the wrong
+//! register: its identity comes from that check, and
+//! - a file of the open register is merged, then summarised;
+//! - a file of another register waits for the person's choice: open it as
+//!   that register (merged into this browser's copy if it already has one,
+//!   so nothing stored is ever replaced), or copy its findings in;
+//! - with no register open there is nothing to confuse it with: it opens.
+//!
+//! Refused files (damaged, not a register, newer format) show the document
+//! layer's sentence as an alert and change nothing.
+
+mod csv_import;
+mod register_file;
+mod toolbar;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+
+use crate::platform::files;
+use crate::ui::route::Route;
+use crate::ui::state::{today, use_store, Store};
+use csv_import::{CsvImport, CsvMapping};
+use ncr_core::exchange;
+use ncr_core::exchange::csv::Target;
+use register_file::{Foreign, ForeignChoice};
+
+pub use register_file::{export_register_file, OpenRegisterFile};
+pub use toolbar::ExchangeToolbar;
+
+/// What the last import did, for the summary region.
+#[derive(Clone, PartialEq)]
+struct Summary {
+    heading: String,
+    lines: Vec<String>,
+    /// Conflicted findings: (id, reference, fields in conflict).
+    conflicts: Vec<(String, String, usize)>,
+    register: String,
+}
+
+/// The exchange state, shared by the toolbar (in the register screen) and
+/// the panels (above every screen). Provided once by the app shell.
+#[derive(Clone, Copy)]
+pub struct Exchange {
+    foreign: RwSignal<Option<Foreign>>,
+    summary: RwSignal<Option<Summary>>,
+    csv: RwSignal<Option<CsvImport>>,
+    mapping: RwSignal<Vec<Option<Target>>>,
+    busy: RwSignal<bool>,
+    dragging: RwSignal<bool>,
+}
+
+impl Exchange {
+    pub fn provide() {
+        provide_context(Exchange {
+            foreign: RwSignal::new(None),
+            summary: RwSignal::new(None),
+            csv: RwSignal::new(None),
+            mapping: RwSignal::new(Vec::new()),
+            busy: RwSignal::new(false),
+            dragging: RwSignal::new(false),
+        });
+    }
+
+    fn clear(&self) {
+        self.foreign.set(None);
+        self.summary.set(None);
+        self.csv.set(None);
+    }
+
+    /// Reads a picked or dropped file and routes it.
+    fn take_file(self, store: Store, file: web_sys::File) {
+        let name = file.name();
+        self.busy.set(true);
+        spawn_local(async move {
+            match files::read(&file).await {
+                Ok(bytes) => self.receive(store, name, bytes).await,
+                Err(e) => store.error(format!(
+                    "The file could not be read ({e}). Nothing was changed."
+                )),
+            }
+            self.busy.set(false);
+        });
+    }
+
+    async fn receive(self, store: Store, name: String, bytes: Vec<u8>) {
+        self.clear();
+        store.notice.set(None);
+        if store.profile.get_untracked().is_none() {
+            store.error("Set your name and initials before importing a file.");
+            return;
+        }
+        if name.to_ascii_lowercase().ends_with(".csv") {
+            self.receive_csv(store, name, &bytes);
+            return;
+        }
+        self.receive_register_file(store, name, bytes).await;
+    }
+}
+
+fn findings(n: usize) -> String {
+    if n == 1 {
+        "1 finding".into()
+    } else {
+        format!("{n} findings")
+    }
+}
+
+fn use_exchange() -> Exchange {
+    expect_context::<Exchange>()
+}
+
+/// The file of a change event on a file input, after which the input is
+/// emptied so that picking the same file again still fires.
+fn picked_file(ev: &leptos::ev::Event) -> Option<web_sys::File> {
+    let input = ev.target()?.dyn_into::<web_sys::HtmlInputElement>().ok()?;
+    let file = input.files()?.get(0);
+    input.set_value("");
+    file
+}
+
+/// The file name an export gets: register, auditor and date.
+fn export_name(store: Store, extension: &str) -> String {
+    let register = store
+        .with_doc_untracked(|d| d.info().map(|i| i.name))
+        .flatten()
+        .unwrap_or_default();
+    let auditor = store
+        .profile
+        .get_untracked()
+        .map(|p| p.name)
+        .unwrap_or_default();
+    exchange::file_name(&register, &auditor, today(), extension)
+}
+
+/// Above every screen: the choice for a foreign register file, the import
+/// summary, the CSV mapping step; and drag and drop onto the whole page.
+#[component]
+pub fn ExchangePanels() -> impl IntoView {
+    let store = use_store();
+    let exchange = use_exchange();
+
+    let has_files = |ev: &web_sys::DragEvent| {
+        ev.data_transfer()
+            .map(|dt| dt.types().includes(&"Files".into(), 0))
+            .unwrap_or(false)
+    };
+    let over = window_event_listener(leptos::ev::dragover, move |ev| {
+        if has_files(&ev) {
+            // Without this the browser refuses the drop.
+            ev.prevent_default();
+            exchange.dragging.set(true);
+        }
+    });
+    let leave = window_event_listener(leptos::ev::dragleave, move |ev| {
+        // Leaving the window has no element to go to.
+        if ev.related_target().is_none() {
+            exchange.dragging.set(false);
+        }
+    });
+    let drop = window_event_listener(leptos::ev::drop, move |ev| {
+        // Always: a file dropped on a page otherwise replaces the app.
+        ev.prevent_default();
+        exchange.dragging.set(false);
+        let file = ev
+            .data_transfer()
+            .and_then(|dt| dt.files())
+            .and_then(|list| list.get(0));
+        if let Some(file) = file {
+            exchange.take_file(store, file);
+        }
+    });
+    on_cleanup(move || {
+        over.remove();
+        leave.remove();
+        drop.remove();
+    });
+
+    view! {
+        <div class="exchange-panels">
+            <Show when=move || exchange.dragging.get()>
+                <div class="drop-hint" aria-hidden="true">
+                    "Drop the file to import it"
+                </div>
+            </Show>
+            <ForeignChoice />
+            <div class="import-summary" role="status" aria-live="polite">
+                {move || exchange.summary.get().map(|s| view! { <SummaryView summary=s /> })}
+            </div>
+            {move || exchange.csv.get().map(|c| view! { <CsvMapping import=c /> })}
+        </div>
+    }
+}
+
+#[component]
+fn SummaryView(summary: Summary) -> impl IntoView {
+    let exchange = use_exchange();
+    let register = summary.register.clone();
+    view! {
+        <section class="panel" aria-labelledby="import-summary-title">
+            <h2 id="import-summary-title">{summary.heading}</h2>
+            <ul>{summary.lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
+            {(!summary.conflicts.is_empty())
+                .then(|| {
+                    view! {
+                        <p>"Findings with fields in conflict (choose a value on each):"</p>
+                        <ul>
+                            {summary
+                                .conflicts
+                                .into_iter()
+                                .map(|(id, reference, fields)| {
+                                    let href = Route::Finding(register.clone(), id).href();
+                                    view! {
+                                        <li>
+                                            <a href=href>{reference}</a>
+                                            {format!(
+                                                " ({fields} field{})",
+                                                if fields == 1 { "" } else { "s" },
+                                            )}
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                })}
+            <button type="button" on:click=move |_| exchange.summary.set(None)>
+                "Close summary"
+            </button>
+        </section>
+    }
+}

@@ -1,0 +1,355 @@
+//! Register files: the export colleagues merge, and an incoming register
+//! file checked, then merged, opened or copied from.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::{export_name, findings, picked_file, use_exchange, Exchange, Summary};
+use crate::platform::clock::system_clock;
+use crate::platform::isolate;
+use crate::ui::route::Route;
+use crate::ui::state::{new_id, today, use_store, Store};
+use ncr_core::document::{MergeSummary, RegisterDoc};
+use ncr_core::exchange;
+use ncr_core::model::RegisterInfo;
+
+/// A register file of another register, waiting for the person's choice.
+#[derive(Clone)]
+pub(super) struct Foreign {
+    file: String,
+    bytes: Arc<Vec<u8>>,
+    info: RegisterInfo,
+    findings: usize,
+}
+
+impl Exchange {
+    /// Routes a register file by its identity (see the module `exchange`).
+    pub(super) async fn receive_register_file(self, store: Store, name: String, bytes: Vec<u8>) {
+        // Read first in a throwaway worker: a file that makes the reader
+        // fail must not take the page with it (platform::isolate).
+        let info = match isolate::check_file(&bytes).await {
+            Ok(info) => info,
+            Err(e) => {
+                store.error(e);
+                return;
+            }
+        };
+        let open = store.with_doc_untracked(RegisterDoc::id);
+        match open {
+            Some(id) if id == info.id => self.merge_open(store, &name, &bytes),
+            Some(_) => {
+                let findings = store
+                    .profile
+                    .get_untracked()
+                    .and_then(|p| RegisterDoc::open(&bytes, p.session_actor(), system_clock).ok())
+                    .map(|d| d.live_findings().count())
+                    .unwrap_or(0);
+                self.foreign.set(Some(Foreign {
+                    file: name,
+                    bytes: Arc::new(bytes),
+                    info,
+                    findings,
+                }))
+            }
+            None => self.open_as_register(store, name, &bytes, info).await,
+        }
+    }
+
+    fn merge_open(self, store: Store, file: &str, bytes: &[u8]) {
+        let result = store.mutate(|d| {
+            // Compared here rather than read from the summary: automerge's
+            // `merge` returns the heads after merging, not the changes it
+            // applied, so `changes_received` is never zero.
+            let before = d.heads();
+            let merged = d.merge_bytes(bytes)?;
+            let nothing_new = d.heads() == before;
+            Ok(describe_merge(d, file, &merged, nothing_new))
+        });
+        match result {
+            Ok(summary) => self.summary.set(Some(summary)),
+            Err(e) => store.error(e.to_string()),
+        }
+    }
+
+    /// Opens the file as its own register (same id). If this browser already
+    /// holds that register, the stored copy is opened and the file merged
+    /// into it, so that local work is never overwritten by a file.
+    async fn open_as_register(self, store: Store, file: String, bytes: &[u8], info: RegisterInfo) {
+        let held = store
+            .registers
+            .get_untracked()
+            .iter()
+            .any(|r| r.id == info.id);
+        if held {
+            store.open_register(&info.id).await;
+            if store.with_doc_untracked(RegisterDoc::id).as_deref() == Some(info.id.as_str()) {
+                self.merge_open(store, &file, bytes);
+                Route::Register(info.id).go();
+                return;
+            }
+        }
+        let Some(profile) = store.profile.get_untracked() else {
+            return;
+        };
+        let opened = RegisterDoc::open_file(bytes, profile.session_actor(), system_clock).and_then(
+            |mut d| {
+                d.set_me(&profile.auditor())?;
+                Ok(d)
+            },
+        );
+        let doc = match opened {
+            Ok(doc) => doc,
+            Err(e) => {
+                store.error(e.to_string());
+                return;
+            }
+        };
+        let count = doc.live_findings().count();
+        match store.adopt(doc).await {
+            Ok(id) => {
+                self.summary.set(Some(Summary {
+                    heading: format!("Opened \u{201c}{}\u{201d} from {file}", info.name),
+                    lines: vec![format!("{} in this register.", findings(count))],
+                    conflicts: Vec::new(),
+                    register: id.clone(),
+                }));
+                Route::Register(id).go();
+            }
+            Err(e) => store.error(e),
+        }
+    }
+
+    fn copy_into_open(self, store: Store, foreign: Foreign) {
+        let Some(profile) = store.profile.get_untracked() else {
+            return;
+        };
+        // The other register is only read here, never stored, so which
+        // actor it is opened as does not matter.
+        let other =
+            match RegisterDoc::open_file(&foreign.bytes, profile.session_actor(), system_clock) {
+                Ok(doc) => doc,
+                Err(e) => {
+                    store.error(e.to_string());
+                    return;
+                }
+            };
+        let today = today();
+        match store.mutate(|d| d.copy_findings_from(&other, new_id, today)) {
+            Ok(ids) => {
+                let register = store
+                    .with_doc_untracked(RegisterDoc::id)
+                    .unwrap_or_default();
+                self.summary.set(Some(Summary {
+                    heading: format!(
+                        "Copied findings of \u{201c}{}\u{201d} from {}",
+                        foreign.info.name, foreign.file
+                    ),
+                    lines: vec![format!(
+                        "{} copied into this register with new ids; each records the register it came from.",
+                        findings(ids.len())
+                    )],
+                    conflicts: Vec::new(),
+                    register,
+                }));
+            }
+            Err(e) => store.error(e.to_string()),
+        }
+    }
+}
+
+fn describe_merge(
+    d: &RegisterDoc,
+    file: &str,
+    merged: &MergeSummary,
+    nothing_new: bool,
+) -> Summary {
+    let register = d.id();
+    let name = d.info().map(|i| i.name).unwrap_or_default();
+    if nothing_new {
+        return Summary {
+            heading: format!("Nothing new in {file}"),
+            lines: vec![format!(
+                "\u{201c}{name}\u{201d} already had every change in this file."
+            )],
+            conflicts: Vec::new(),
+            register,
+        };
+    }
+    let conflicts: Vec<(String, String, usize)> = merged
+        .conflicted
+        .iter()
+        .map(|id| {
+            let reference = d
+                .finding(id)
+                .map(|f| f.reference.clone())
+                .unwrap_or_default();
+            let fields = d.conflicts(id).map(|c| c.len()).unwrap_or(0);
+            (id.clone(), reference, fields)
+        })
+        .collect();
+    let fields: usize = conflicts.iter().map(|c| c.2).sum();
+    let mut lines = vec![
+        format!("Findings added: {}", merged.findings_added),
+        format!("Findings changed: {}", merged.findings_changed),
+        format!(
+            "Findings removed by the other side: {}",
+            merged.removed.len()
+        ),
+        format!("Fields in conflict: {fields}"),
+    ];
+    for r in &merged.removed {
+        let what = if r.kept {
+            "its record was deleted there; kept here as deleted, with every edit made here"
+        } else {
+            "marked deleted there; restore it from the deleted findings if it is still needed"
+        };
+        lines.push(format!(
+            "Removed: {} \u{201c}{}\u{201d}: {what}.",
+            r.reference, r.title
+        ));
+    }
+    if merged.duplicate_references.is_empty() {
+        lines.push("Duplicate references: none".into());
+    } else {
+        lines.push(format!(
+            "Duplicate references: {}",
+            merged
+                .duplicate_references
+                .iter()
+                .map(|r| format!("{} ({} findings)", r.reference, r.finding_ids.len()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Summary {
+        heading: format!("Merged {file} into \u{201c}{name}\u{201d}"),
+        lines,
+        conflicts,
+        register,
+    }
+}
+
+/// Downloads the register file (the one colleagues merge), or says why not.
+pub fn export_register_file(store: Store) {
+    if let Err(e) = store.export_register(&export_name(store, exchange::REGISTER_EXTENSION)) {
+        store.error(format!("The export failed: {e}"));
+    }
+}
+
+/// On the first screen: open a register file received from a colleague.
+#[component]
+pub fn OpenRegisterFile() -> impl IntoView {
+    let store = use_store();
+    let exchange = use_exchange();
+    let import = move |ev: leptos::ev::Event| {
+        if let Some(file) = picked_file(&ev) {
+            exchange.take_file(store, file);
+        }
+    };
+    view! {
+        <Show when=move || store.profile.get().is_some()>
+            <section class="panel" aria-labelledby="open-file-title">
+                <h2 id="open-file-title">"Received a register file?"</h2>
+                <p>
+                    "Open a register file (.ncr) exported by another auditor to work on the same register. You can also drop it onto the page."
+                </p>
+                <input
+                    id="open-register-file"
+                    class="file-input visually-hidden"
+                    type="file"
+                    accept=".ncr,application/octet-stream"
+                    disabled=move || exchange.busy.get()
+                    on:change=import
+                />
+                <label for="open-register-file" class="file-button">
+                    "Open a register file"
+                </label>
+            </section>
+        </Show>
+    }
+}
+
+#[component]
+pub(super) fn ForeignChoice() -> impl IntoView {
+    let store = use_store();
+    let exchange = use_exchange();
+    let open_separately = move |_| {
+        let Some(f) = exchange.foreign.get_untracked() else {
+            return;
+        };
+        exchange.foreign.set(None);
+        exchange.busy.set(true);
+        spawn_local(async move {
+            exchange
+                .open_as_register(store, f.file.clone(), &f.bytes, f.info.clone())
+                .await;
+            exchange.busy.set(false);
+        });
+    };
+    let copy = move |_| {
+        if let Some(f) = exchange.foreign.get_untracked() {
+            exchange.foreign.set(None);
+            exchange.copy_into_open(store, f);
+        }
+    };
+    let dismiss = move |_| exchange.foreign.set(None);
+    // The choice interrupts the import, so the keyboard goes straight to it.
+    let first = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(button) = first.get() {
+            let _ = button.focus();
+        }
+    });
+    let current = move || {
+        store
+            .with_register(|d| d.info().map(|i| i.name))
+            .flatten()
+            .unwrap_or_default()
+    };
+    view! {
+        {move || {
+            exchange
+                .foreign
+                .get()
+                .map(|f| {
+                    view! {
+                        <section
+                            class="panel exchange-choice"
+                            role="alertdialog"
+                            aria-labelledby="foreign-title"
+                            aria-describedby="foreign-text"
+                        >
+                            <h2 id="foreign-title">"This file holds a different register"</h2>
+                            <p id="foreign-text">
+                                {format!(
+                                    "{} holds \u{201c}{}\u{201d} ({}), not \u{201c}{}\u{201d}, the register open here. It has not been merged.",
+                                    f.file,
+                                    f.info.name,
+                                    findings(f.findings),
+                                    current(),
+                                )}
+                            </p>
+                            <div class="actions">
+                                <button
+                                    type="button"
+                                    class="primary"
+                                    node_ref=first
+                                    on:click=open_separately
+                                >
+                                    "Open as a separate register"
+                                </button>
+                                <button type="button" on:click=copy>
+                                    "Copy its findings into this register"
+                                </button>
+                                <button type="button" on:click=dismiss>
+                                    "Cancel"
+                                </button>
+                            </div>
+                        </section>
+                    }
+                })
+        }}
+    }
+}

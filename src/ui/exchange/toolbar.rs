@@ -1,0 +1,77 @@
+//! The register screen's exchange buttons: the register file and
+//! spreadsheets out, any file in, and the printable report.
+
+use leptos::prelude::*;
+
+use super::register_file::export_register_file;
+use super::{export_name, picked_file, use_exchange};
+use crate::platform::files;
+use crate::ui::route::Route;
+use crate::ui::state::{today, use_store};
+use ncr_core::exchange::csv as csv_exchange;
+use ncr_core::exchange::{self, xlsx};
+
+/// Export and import buttons for the register screen's header.
+#[component]
+pub fn ExchangeToolbar(register: String) -> impl IntoView {
+    let store = use_store();
+    let exchange = use_exchange();
+    let rid = StoredValue::new(register);
+    let offer = move |bytes: Result<Vec<u8>, String>, extension: &str, mime: &str| {
+        let result = bytes.and_then(|b| files::download(&b, &export_name(store, extension), mime));
+        if let Err(e) = result {
+            store.error(format!("The export failed: {e}"));
+        }
+    };
+    let export = move |_| export_register_file(store);
+    let export_xlsx = move |_| {
+        let bytes = store
+            .with_doc_untracked(|d| xlsx::export_workbook(d, today()).map_err(|e| e.to_string()))
+            .unwrap_or_else(|| Err("no register is open".into()));
+        offer(bytes, "xlsx", exchange::XLSX_MIME);
+    };
+    let export_csv = move |_| {
+        let bytes = store
+            .with_doc_untracked(|d| csv_exchange::export_findings(d).map_err(|e| e.to_string()))
+            .unwrap_or_else(|| Err("no register is open".into()));
+        offer(bytes, "csv", exchange::CSV_MIME);
+    };
+    let import = move |ev: leptos::ev::Event| {
+        if let Some(file) = picked_file(&ev) {
+            exchange.take_file(store, file);
+        }
+    };
+    view! {
+        <div class="exchange-toolbar" role="group" aria-label="Exchange">
+            <button
+                type="button"
+                on:click=export
+                title="Download the whole register with its history, to give to another auditor"
+            >
+                "Export"
+            </button>
+            <input
+                id="import-file"
+                class="file-input visually-hidden"
+                type="file"
+                accept=".ncr,.csv,application/octet-stream,text/csv"
+                aria-describedby="import-help"
+                disabled=move || exchange.busy.get()
+                on:change=import
+            />
+            <label for="import-file" class="file-button">
+                "Import"
+            </label>
+            <span id="import-help" class="visually-hidden">
+                "A register file from another auditor, or a CSV of findings. You can also drop a file onto the page."
+            </span>
+            <button type="button" on:click=export_xlsx>
+                "Export to Excel (XLSX)"
+            </button>
+            <button type="button" on:click=export_csv>
+                "Export to CSV"
+            </button>
+            <a href=move || Route::Report(rid.get_value()).href()>"Printable report"</a>
+        </div>
+    }
+}
