@@ -134,7 +134,9 @@ pub fn TextField(
     let buffer = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);
     let timer = StoredValue::new_local(None::<TimeoutHandle>);
-    let stored = move || {
+    // A memo: an edit of another field of this finding re-runs the read
+    // but leaves this control alone unless its own value changed.
+    let stored = Memo::new(move |_| {
         store
             .with_finding(&fid.get_value(), |d| {
                 d.finding(&fid.get_value())
@@ -142,8 +144,8 @@ pub fn TextField(
             })
             .flatten()
             .unwrap_or_default()
-    };
-    let shown = move || buffer.get().unwrap_or_else(stored);
+    });
+    let shown = move || buffer.get().unwrap_or_else(|| stored.get());
     // Runs from a timer and from `blur`, and a focused input that is
     // removed with its screen fires `blur` after the component is gone: so
     // every read here tolerates a disposed component (`try_*`).
@@ -258,13 +260,13 @@ pub fn DateField(
     let error = RwSignal::new(None::<String>);
     let error_id = format!("{id}-error");
     let wild = StoredValue::new(wild);
-    let value = move || {
+    let value = Memo::new(move |_| {
         let date = read(store, fid, |f| wild.with_value(|w| (field.get)(f, w))).flatten();
         match date {
             Some(Value::Date(Some(d))) => d.to_string(),
             _ => String::new(),
         }
-    };
+    });
     let name = label.clone();
     let change =
         move |ev: leptos::ev::Event| match validate::parse_date(&name, &event_target_value(&ev)) {
@@ -308,7 +310,7 @@ fn choice_field(
     let fid = StoredValue::new(finding);
     let id = control_id(field, &wild);
     let reading = wild.clone();
-    let current = move || {
+    let current = Memo::new(move |_| {
         let code = read(store, fid, |f| (field.get)(f, &reading)).flatten();
         match code {
             Some(Value::Code(Some(c))) => field
@@ -318,7 +320,8 @@ fn choice_field(
                 .map(|(k, _)| *k),
             _ => None,
         }
-    };
+    });
+    let current = move || current.get();
     let on_change = move |code: String| {
         let value = Value::Code((!code.is_empty()).then_some(code));
         save(store, fid, field, wild.clone(), value);
@@ -338,31 +341,31 @@ fn suggest_field(
     let fid = StoredValue::new(finding);
     let id = control_id(field, &wild);
     let reading = StoredValue::new(wild.clone());
-    let text = move || {
+    let text = Memo::new(move |_| {
         let value = read(store, fid, |f| reading.with_value(|w| (field.get)(f, w))).flatten();
         match value {
             Some(Value::Text(t)) => t,
             _ => String::new(),
         }
-    };
+    });
     let on_change = move |t: String| save(store, fid, field, wild.clone(), Value::Text(t));
     view! {
         <SelectField id label=field.label on_change>
-            <option value="" selected=move || text().is_empty()>
+            <option value="" selected=move || text.get().is_empty()>
                 {none}
             </option>
             {options
                 .iter()
                 .map(|&m| {
                     view! {
-                        <option value=m selected=move || text() == m>
+                        <option value=m selected=move || text.get() == m>
                             {m}
                         </option>
                     }
                 })
                 .collect_view()}
             {move || {
-                let current = text();
+                let current = text.get();
                 (!current.is_empty() && !options.contains(&current.as_str()))
                     .then(|| {
                         view! {

@@ -333,3 +333,48 @@ fn an_export_records_its_heads_and_the_reminder_counts_from_it() {
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[test]
+fn readers_are_told_only_what_changed_here_and_in_other_tabs() {
+    let mut b = Browser::new();
+    let mut here = b.with_register("r");
+    assert!(here.take_changes().all, "opening changes everything");
+    add(&mut here, "f", "F");
+    add(&mut here, "g", "G");
+    save(&mut here);
+    let mut there = b.page();
+    open(&mut there, "r", 2);
+    there.take_changes();
+    here.take_changes();
+
+    // An edit here: that finding, nothing of the register's own data.
+    here.update_finding("f", today(), |f| f.owner = "Ops".into())
+        .unwrap();
+    let changes = here.take_changes();
+    assert_eq!(changes.findings.into_iter().collect::<Vec<_>>(), ["f"]);
+    assert!(!changes.register && !changes.all);
+
+    // Another tab's edit of g arrives: g only.
+    there
+        .update_finding("g", today(), |f| f.owner = "IT".into())
+        .unwrap();
+    let job = there.begin_save().unwrap();
+    let result = block_on(job.write());
+    let a = there.finish_save(job, result).announce.unwrap();
+    here.take_changes();
+    assert_eq!(here.receive_from_tab("r", &a.bytes), Received::Applied);
+    let changes = here.take_changes();
+    assert_eq!(changes.findings.into_iter().collect::<Vec<_>>(), ["g"]);
+    assert!(!changes.register, "a finding's edit is not the register's");
+
+    // Another tab's settings change: the register's own data.
+    let mut settings = there.doc().unwrap().settings();
+    settings.major_close_days += 1;
+    there.mutate(|d| d.update_settings(settings)).unwrap();
+    let job = there.begin_save().unwrap();
+    let result = block_on(job.write());
+    let a = there.finish_save(job, result).announce.unwrap();
+    assert_eq!(here.receive_from_tab("r", &a.bytes), Received::Applied);
+    let changes = here.take_changes();
+    assert!(changes.register && changes.findings.is_empty());
+}

@@ -125,6 +125,14 @@ pub struct RegisterDoc {
     clock: Clock,
 }
 
+type RegisterData = (
+    Option<RegisterInfo>,
+    Settings,
+    BTreeMap<String, Auditor>,
+    BTreeMap<String, Audit>,
+    usize,
+);
+
 /// What changed in a register since it was last asked ([`RegisterDoc::take_changes`]):
 /// lets a screen re-render the one finding an edit touched instead of
 /// everything that reads the register.
@@ -610,6 +618,27 @@ impl RegisterDoc {
         self.doc.save()
     }
 
+    /// The register's own data, as readers of it see it: compared before
+    /// and after a merge, so that a peer's edit of findings alone does not
+    /// re-run every reader of the settings, auditors and audits.
+    fn register_data(&self) -> RegisterData {
+        let (auditors, bad_auditors) = self.read_auditors();
+        let (audits, bad_audits) = self.read_audits();
+        (
+            self.info(),
+            self.settings(),
+            auditors,
+            audits,
+            bad_auditors.len() + bad_audits.len(),
+        )
+    }
+
+    fn note_register_change(&mut self, before: RegisterData) {
+        if before != self.register_data() {
+            self.changes.register = true;
+        }
+    }
+
     /// What changed since the last call (see [`Changes`]).
     pub fn take_changes(&mut self) -> Changes {
         std::mem::take(&mut self.changes)
@@ -889,8 +918,17 @@ impl RegisterDoc {
         other: &mut Automerge,
         register_id: &str,
     ) -> Result<MergeSummary, DocError> {
-        // Peers change settings, auditors and audits too.
-        self.changes.register = true;
+        let before = self.register_data();
+        let result = self.merge_doc_inner(other, register_id);
+        self.note_register_change(before);
+        result
+    }
+
+    fn merge_doc_inner(
+        &mut self,
+        other: &mut Automerge,
+        register_id: &str,
+    ) -> Result<MergeSummary, DocError> {
         let before = self.doc.get_heads();
         // automerge 0.12's `merge` returns the new heads, not the changes it
         // applied: count what arrived from the change graph instead.
@@ -1011,7 +1049,13 @@ impl RegisterDoc {
     /// tab stored is accepted even where an item cannot be read (it is set
     /// aside and listed), but never a change that breaks the register.
     pub fn apply_chunk(&mut self, bytes: &[u8]) -> Result<Vec<String>, DocError> {
-        self.changes.register = true;
+        let before = self.register_data();
+        let result = self.apply_chunk_inner(bytes);
+        self.note_register_change(before);
+        result
+    }
+
+    fn apply_chunk_inner(&mut self, bytes: &[u8]) -> Result<Vec<String>, DocError> {
         let register_id = self.id();
         let before = self.doc.get_heads();
         let waiting: BTreeSet<ChangeHash> = self.doc.get_missing_deps(&[]).into_iter().collect();
