@@ -4,13 +4,13 @@
 
 use libfuzzer_sys::fuzz_target;
 use ncr_core::document::RegisterDoc;
-use nc_register_fuzz::{actor, clock, reopens, with_checksums};
+use nc_register_fuzz::{actor, clock, contain_upstream, reopens, with_checksums};
 
 fuzz_target!(|data: &[u8]| {
     let bytes = with_checksums(data);
-    let _ = RegisterDoc::peek(&bytes);
-    if let Ok(doc) = RegisterDoc::open(&bytes, actor(7), clock) {
+    let _ = contain_upstream(|| RegisterDoc::peek(&bytes));
+    if let Some(Ok(doc)) = contain_upstream(|| RegisterDoc::open(&bytes, actor(7), clock)) {
         reopens(&doc, "an opened register");
-        let _ = RegisterDoc::open_file(&bytes, actor(7), clock);
+        let _ = contain_upstream(|| RegisterDoc::open_file(&bytes, actor(7), clock));
     }
 });

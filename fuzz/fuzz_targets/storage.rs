@@ -6,7 +6,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use ncr_core::storage::{MemoryStorage, Persistence, INCREMENTAL, SNAPSHOT};
-use nc_register_fuzz::{actor, block_on, clock, reopens, small_seeds, with_checksums, REGISTER_ID};
+use nc_register_fuzz::{
+    actor, block_on, clock, contain_upstream, reopens, small_seeds, with_checksums, REGISTER_ID,
+};
 
 fn split(data: &[u8]) -> Vec<&[u8]> {
     let mut out = Vec::new();
@@ -42,8 +44,8 @@ fuzz_target!(|data: &[u8]| {
         storage.poke(key(INCREMENTAL, format!("c{i}")), with_checksums(item));
     }
     let p = Persistence::new(storage.clone());
-    let _ = block_on(p.read_copy(REGISTER_ID));
-    if let Ok(loaded) = block_on(p.load(REGISTER_ID, actor(4), clock)) {
+    let _ = contain_upstream(|| block_on(p.read_copy(REGISTER_ID)));
+    if let Some(Ok(loaded)) = contain_upstream(|| block_on(p.load(REGISTER_ID, actor(4), clock))) {
         reopens(&loaded.doc, "a register loaded from storage");
         let again = Persistence::new(storage.clone());
         match block_on(again.load(REGISTER_ID, actor(5), clock)) {

@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use ncr_core::document::RegisterDoc;
-use nc_register_fuzz::{actor, clock, reopens, small_seeds, with_checksums};
+use nc_register_fuzz::{actor, clock, contain_upstream, reopens, small_seeds, with_checksums};
 
 fuzz_target!(|data: &[u8]| {
     thread_local! {
@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let mut doc = TARGET.with(|t| t.clone());
     let bytes = with_checksums(data);
-    if doc.apply_chunk(&bytes).is_ok() {
+    if let Some(Ok(_)) = contain_upstream(|| doc.apply_chunk(&bytes)) {
         reopens(&doc, "a copy after another tab's chunk");
     }
 });

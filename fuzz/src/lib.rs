@@ -110,3 +110,49 @@ pub fn write_corpus(root: &std::path::Path, s: &fuzzing::Seeds, t: &fuzzing::See
         std::fs::write(dir.join(name), bytes).expect("a seed written");
     }
 }
+
+// ----- panics of the libraries below us ------------------------------------
+
+std::thread_local! {
+    static CONTAINING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+static UPSTREAM_PANICS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Whether a panic was raised in Automerge's own code (or hexane, its
+/// column library): the known loader panics on crafted files (see
+/// docs/BENCHMARKS.md), which the app contains by reading picked files in a
+/// throwaway worker.
+fn upstream(file: &str) -> bool {
+    ["/automerge-0.", "/hexane-"].iter().any(|crate_dir| file.contains(crate_dir))
+}
+
+/// Runs `f`, letting a panic raised inside Automerge unwind out of it (it
+/// is counted, and `None` is returned) so that fuzzing goes on past the
+/// known upstream panics. A panic anywhere else, ours included, still
+/// aborts as libFuzzer's hook makes it: that is a finding. What runs after
+/// (the `reopens` checks) is outside, so a copy this app saved that
+/// Automerge cannot load again is still a crash.
+pub fn contain_upstream<R>(f: impl FnOnce() -> R) -> Option<R> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let fuzzer_hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let from_upstream = info.location().is_some_and(|l| upstream(l.file()));
+            if from_upstream && CONTAINING.with(std::cell::Cell::get) {
+                UPSTREAM_PANICS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                return;
+            }
+            fuzzer_hook(info);
+        }));
+    });
+    CONTAINING.with(|c| c.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    CONTAINING.with(|c| c.set(false));
+    result.ok()
+}
+
+/// How many upstream panics [`contain_upstream`] has let through so far.
+pub fn upstream_panics() -> u64 {
+    UPSTREAM_PANICS.load(std::sync::atomic::Ordering::Relaxed)
+}

@@ -150,7 +150,7 @@ pub fn AttentionPanel(finding: String) -> impl IntoView {
     let fid = StoredValue::new(finding);
     let notes = Memo::new(move |_| {
         store
-            .with_finding(&fid.get_value(), |d| d.attention(&fid.get_value()))
+            .with_findings(|d| d.attention(&fid.get_value()))
             .unwrap_or_default()
     });
     view! {

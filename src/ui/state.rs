@@ -17,8 +17,9 @@ use crate::platform::idb_storage::IdbStorage;
 use crate::platform::profile::{self, LocalDrafts, Profile};
 use crate::ui::route::Route;
 use ncr_core::document::{DocError, NewRegister, RegisterDoc};
+use ncr_core::model::RegisterInfo;
 use ncr_core::model::{Auditor, Finding};
-use ncr_core::session::{Opened, Received, SaveStatus, Session, Settle};
+use ncr_core::session::{Opened, Received, SaveDone, SaveStatus, Session, Settle};
 use ncr_core::storage::{LoadError, Persistence, StorageError};
 
 pub use crate::platform::clock::{new_id, today};
@@ -190,12 +191,15 @@ impl Store {
     /// Opens storage, then the register the URL or the last session names.
     pub async fn boot(self) {
         match IdbStorage::open(DATABASE).await {
-            Ok(storage) => self
-                .session
-                .set_value(Session::new(Some(storage), LocalDrafts)),
-            Err(e) => self.error(format!(
-                "This browser will not store registers ({e}). You can still work, but export before closing the tab."
-            )),
+            // Given to the session in place: saves other tabs announced
+            // while storage opened are kept.
+            Ok(storage) => self.session.update_value(|s| s.set_storage(storage)),
+            Err(e) => {
+                self.session.update_value(Session::storage_refused);
+                self.error(format!(
+                    "This browser will not store registers ({e}). You can still work, but export before closing the tab."
+                ))
+            }
         }
         self.publish();
         self.guard_unload();
@@ -243,8 +247,8 @@ impl Store {
         self.registers.set(load_index());
     }
 
-    fn remember(&self, doc: &RegisterDoc) {
-        let Some(info) = doc.info() else { return };
+    fn remember(&self, info: Option<RegisterInfo>) {
+        let Some(info) = info else { return };
         let mut entries = load_index();
         match entries.iter_mut().find(|e| e.id == info.id) {
             Some(e) => e.name = info.name.clone(),
@@ -287,27 +291,33 @@ impl Store {
                 spawn_local(async move { store.catch_up().await });
             }
             Some(Received::Failed(e)) => self.error(e),
-            Some(Received::Applied | Received::Kept) | None => {}
+            Some(Received::Applied | Received::Kept | Received::Ignored) | None => {}
         }
     }
 
     /// Catches up with everything stored for the open register (what other
     /// tabs saved), merging it into this copy.
     async fn catch_up(&self) {
-        let Some((p, id)) = self
-            .session
-            .try_update_value(|s| s.begin_catch_up())
-            .flatten()
-        else {
+        loop {
+            let Some((p, id)) = self
+                .session
+                .try_update_value(|s| s.begin_catch_up())
+                .flatten()
+            else {
+                return;
+            };
+            let read = p.read_copy(&id).await.map_err(|e| e.to_string());
+            let result = self
+                .session
+                .try_update_value(|s| s.finish_catch_up(&id, read));
+            self.publish();
+            match result {
+                // Asked for again while it read: read once more.
+                Some(Ok(true)) => continue,
+                Some(Err(e)) => self.error(e),
+                Some(Ok(false)) | None => {}
+            }
             return;
-        };
-        let read = p.read_copy(&id).await.map_err(|e| e.to_string());
-        let result = self
-            .session
-            .try_update_value(|s| s.finish_catch_up(&id, read));
-        self.publish();
-        if let Some(Err(e)) = result {
-            self.error(e);
         }
     }
 
@@ -421,45 +431,57 @@ impl Store {
     /// saved right after it, a failed write retried every few seconds.
     pub fn schedule_save(&self) {
         let Some(job) = self.session.try_update_value(Session::begin_save).flatten() else {
+            self.publish();
             return;
         };
         self.publish();
         let store = *self;
         spawn_local(async move {
             let result = job.write().await;
-            let done = store
+            if let Some(done) = store
                 .session
-                .try_update_value(|s| s.finish_save(job, result));
-            store.publish();
-            let Some(done) = done else { return };
-            if let Some(a) = &done.announce {
-                crate::platform::tabs::announce(&a.register, &a.bytes, a.snapshot);
-            }
-            if let Some(e) = done.error {
-                if done.first_failure {
-                    store.error(format!(
-                        "{e} Your changes are kept in this tab and saved again every few seconds; do not close it before \u{201c}All changes saved\u{201d} shows, or export the register."
-                    ));
-                }
-                // Space may come back (another tab, the person freeing
-                // some): try again until a write succeeds.
-                spawn_local(async move {
-                    crate::platform::files::sleep(SAVE_RETRY_MS).await;
-                    if store.save_state.get_untracked() == SaveState::Failed {
-                        store.schedule_save();
-                    }
-                });
-            }
-            if done.again {
-                store.schedule_save();
+                .try_update_value(|s| s.finish_save(job, result))
+            {
+                store.finished(done);
             }
         });
+    }
+
+    /// Acts on a finished write: tells the other tabs, or the person (once),
+    /// schedules the one retry, and saves what was changed meanwhile.
+    fn finished(&self, done: SaveDone) {
+        self.publish();
+        if let Some(a) = &done.announce {
+            crate::platform::tabs::announce(&a.register, &a.bytes, a.snapshot);
+        }
+        if let Some(e) = &done.error {
+            if done.first_failure {
+                self.error(format!(
+                    "{e} Your changes are kept in this tab and saved again every few seconds; do not close it before \u{201c}All changes saved\u{201d} shows, or export the register."
+                ));
+            }
+        }
+        if done.retry {
+            // Space may come back (another tab, the person freeing some):
+            // try again until a write succeeds.
+            let store = *self;
+            spawn_local(async move {
+                crate::platform::files::sleep(SAVE_RETRY_MS).await;
+                store.session.update_value(Session::retry_due);
+                store.schedule_save();
+            });
+        }
+        if done.again {
+            self.schedule_save();
+        }
     }
 
     /// Before another register replaces the open one: waits for a running
     /// save, then writes what is still unsaved. Refuses (with the reason)
     /// when that fails, e.g. a full quota: replacing the copy in memory
-    /// would lose those changes.
+    /// would lose those changes. Returns right after the session said
+    /// "settled", with no `await` in between, so the caller can replace the
+    /// register before anything else runs.
     async fn settle(&self) -> Result<(), String> {
         loop {
             let Some(step) = self.session.try_update_value(Session::begin_settle) else {
@@ -469,15 +491,17 @@ impl Store {
                 Settle::Settled => return Ok(()),
                 Settle::Busy => crate::platform::files::sleep(50).await,
                 Settle::Write(job) => {
-                    let result = job.write().await;
-                    let done = self
-                        .session
-                        .try_update_value(|s| s.finish_save(job, result));
                     self.publish();
-                    if let Some(a) = done.as_ref().and_then(|d| d.announce.as_ref()) {
-                        crate::platform::tabs::announce(&a.register, &a.bytes, a.snapshot);
-                    }
-                    if let Some(e) = done.and_then(|d| d.error) {
+                    let result = job.write().await;
+                    let Some(done) = self
+                        .session
+                        .try_update_value(|s| s.finish_save(job, result))
+                    else {
+                        return Err("The app is closing.".into());
+                    };
+                    let failed = done.error.as_ref().map(ToString::to_string);
+                    self.finished(done);
+                    if let Some(e) = failed {
                         return Err(format!("{e} Then open the other register."));
                     }
                 }
@@ -488,25 +512,33 @@ impl Store {
     /// Makes `doc` the open register and tells the person what opening it
     /// found.
     fn install(&self, doc: RegisterDoc) {
-        self.remember(&doc);
         let id = doc.id();
-        let opened = self.session.try_update_value(|s| s.install(doc, today()));
-        self.after_open(id, opened);
+        let info = doc.info();
+        match self.session.try_update_value(|s| s.install(doc, today())) {
+            Some(Ok(opened)) => {
+                self.remember(info);
+                self.after_open(id, opened);
+            }
+            Some(Err(e)) => self.error(e.to_string()),
+            None => {}
+        }
     }
 
-    fn after_open(&self, id: String, opened: Option<Opened>) {
+    fn after_open(&self, id: String, opened: Opened) {
         self.publish();
         self.opened.set(Some(id));
-        if let Some(opened) = opened {
-            if opened.quarantined > 0 {
-                self.error(format!(
-                    "Part of this register's stored data was damaged and has been kept aside ({} item(s)); everything else opened. Export the register and keep the file.",
-                    opened.quarantined
-                ));
-            }
-            for problem in opened.problems {
-                self.error(problem);
-            }
+        if opened.quarantined > 0 {
+            self.error(format!(
+                "Part of this register's stored data was damaged and has been kept aside ({} item(s)); everything else opened. Export the register and keep the file.",
+                opened.quarantined
+            ));
+        }
+        for problem in opened.problems {
+            self.error(problem);
+        }
+        if opened.catch_up {
+            let store = *self;
+            spawn_local(async move { store.catch_up().await });
         }
         self.schedule_save();
     }
@@ -554,6 +586,9 @@ impl Store {
                 self.error(e.to_string());
             }
         }
+        // An edit may have reached the open register while the snapshot was
+        // written: store it before this one replaces it.
+        self.settle().await?;
         self.install(doc);
         Ok(id)
     }
@@ -589,17 +624,34 @@ impl Store {
             self.error(e);
             return;
         }
-        let Some(p) = self.session.try_update_value(Session::begin_open).flatten() else {
+        let Some(p) = self
+            .session
+            .try_update_value(|s| s.begin_open(id))
+            .flatten()
+        else {
             return;
         };
-        match p.load(id, profile.session_actor(), system_clock).await {
+        let loaded = p.load(id, profile.session_actor(), system_clock).await;
+        // The person may have edited the open register while this loaded.
+        if let Err(e) = self.settle().await {
+            self.error(e);
+            return;
+        }
+        match loaded {
             Ok(loaded) => {
-                self.remember(&loaded.doc);
+                let info = loaded.doc.info();
                 let auditor = profile.auditor();
-                let opened = self
+                match self
                     .session
-                    .try_update_value(|s| s.open_loaded(loaded, &auditor, today()));
-                self.after_open(id.to_owned(), opened);
+                    .try_update_value(|s| s.open_loaded(loaded, &auditor, today()))
+                {
+                    Some(Ok(opened)) => {
+                        self.remember(info);
+                        self.after_open(id.to_owned(), opened);
+                    }
+                    Some(Err(e)) => self.error(e.to_string()),
+                    None => {}
+                }
             }
             Err(LoadError::Missing(_)) => {
                 self.error("That register is not stored in this browser.");

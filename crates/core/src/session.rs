@@ -183,8 +183,13 @@ pub struct SaveDone {
     /// The write failed; `first_failure` when the last one had not.
     pub error: Option<StorageError>,
     pub first_failure: bool,
-    /// Changes were made while it ran: call [`Session::begin_save`] again.
+    /// Changes were made while it ran: call [`Session::begin_save`] again
+    /// (after a success; after a failure the retry will).
     pub again: bool,
+    /// The write failed and no retry is pending yet: call
+    /// [`Session::retry_due`] and then [`Session::begin_save`] after a pause.
+    /// One retry at a time, however many writes fail meanwhile.
+    pub retry: bool,
 }
 
 /// What a save announced by another tab did here.
@@ -192,8 +197,11 @@ pub struct SaveDone {
 pub enum Received {
     /// Merged into the open register.
     Applied,
-    /// For a register that is not open (or is opening): kept for when it is.
+    /// For the register being opened: kept until it is open.
     Kept,
+    /// For a register that is neither open nor opening: it is in storage
+    /// and will be read when that register opens.
+    Ignored,
     /// It builds on a save this tab never received: catch up from storage
     /// ([`Session::begin_catch_up`]).
     CatchUp,
@@ -222,7 +230,15 @@ pub struct Opened {
     pub tab_saves_applied: usize,
     /// Sentences for the person (a failure that did not stop the opening).
     pub problems: Vec<String>,
+    /// A save received while it opened builds on one this tab never got:
+    /// catch up from storage ([`Session::begin_catch_up`]).
+    pub catch_up: bool,
 }
+
+/// Why a register could not replace the open one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("The open register has changes that are not stored yet; they are written first, then the other register opens.")]
+pub struct NotSettled;
 
 /// What an export of the register file wrote and what to remember of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -241,8 +257,17 @@ pub struct Session<S: Storage, D> {
     saving: bool,
     dirty: bool,
     failed: bool,
+    /// A retry of a failed write is scheduled (see [`SaveDone::retry`]).
+    retry_pending: bool,
+    /// The browser refused storage altogether (not merely: not yet opened).
+    refused: bool,
+    /// The register being loaded ([`Session::begin_open`]): only its saves
+    /// from other tabs are kept meanwhile.
+    opening: Option<String>,
     backlog: VecDeque<(String, Vec<u8>)>,
     catching_up: bool,
+    /// A catch-up was asked for while one ran (its read may be older).
+    catch_up_again: bool,
     /// Drafts (key, committed value) to clear once their change is stored:
     /// cleared earlier, a tab closing before the write ends would lose the
     /// text.
@@ -264,12 +289,29 @@ impl<S: Storage, D: Drafts> Session<S, D> {
             saving: false,
             dirty: false,
             failed: false,
+            retry_pending: false,
+            refused: false,
+            opening: None,
             backlog: VecDeque::new(),
             catching_up: false,
+            catch_up_again: false,
             draft_clears: Vec::new(),
             version: 0,
             replaced: false,
         }
+    }
+
+    /// Gives the session its storage once the browser opened it; saves
+    /// other tabs announced meanwhile are kept.
+    pub fn set_storage(&mut self, storage: S) {
+        self.persistence = Some(Rc::new(Persistence::new(storage)));
+        self.refused = false;
+    }
+
+    /// The browser refused storage: every change lives in this tab only.
+    pub fn storage_refused(&mut self) {
+        self.persistence = None;
+        self.refused = true;
     }
 
     pub fn persistence(&self) -> Option<Rc<Persistence<S>>> {
@@ -295,30 +337,35 @@ impl<S: Storage, D: Drafts> Session<S, D> {
     }
 
     pub fn status(&self) -> SaveStatus {
-        if self.persistence.is_none() {
+        if self.refused {
             SaveStatus::Unavailable
-        } else if self.failed {
-            SaveStatus::Failed
         } else if self.saving {
             SaveStatus::Saving
+        } else if self.failed {
+            SaveStatus::Failed
         } else {
             SaveStatus::Saved
         }
     }
 
+    /// Whether a write is running.
+    pub fn busy(&self) -> bool {
+        self.saving
+    }
+
     /// Whether closing the tab now would lose changes: a failed write with
-    /// changes still unsaved, or a register open with no storage at all. Not
-    /// while a write merely runs: it ends in milliseconds, and the drafts
-    /// hold typed text meanwhile.
+    /// changes still unsaved (a retry running included), or a register open
+    /// with no storage at all. Not while a first write merely runs: it ends
+    /// in milliseconds, and the drafts hold typed text meanwhile.
     pub fn at_risk(&self) -> bool {
-        match self.status() {
-            SaveStatus::Saved | SaveStatus::Saving => false,
-            SaveStatus::Failed => self
+        if self.refused {
+            return self.doc.is_some();
+        }
+        self.failed
+            && self
                 .doc
                 .as_ref()
-                .is_some_and(|d| d.unsaved_chunk().is_some()),
-            SaveStatus::Unavailable => self.doc.is_some(),
-        }
+                .is_some_and(|d| d.unsaved_chunk().is_some())
     }
 
     fn changed(&mut self) {
@@ -349,11 +396,16 @@ impl<S: Storage, D: Drafts> Session<S, D> {
             .doc
             .as_mut()
             .ok_or_else(|| DocError::Refused("No register is open.".into()))?;
-        let result = f(doc)?;
-        self.changed();
-        // The running write does not hold this change: one more is due.
-        self.dirty |= self.saving;
-        Ok(result)
+        let before = doc.heads();
+        let result = f(doc);
+        // An intent that committed and then failed still changed the
+        // document: that change must be published and written too.
+        if result.is_ok() || self.doc.as_ref().is_some_and(|d| d.heads() != before) {
+            self.changed();
+            // The running write does not hold this change: one more is due.
+            self.dirty |= self.saving;
+        }
+        result
     }
 
     pub fn update_finding(
@@ -377,8 +429,10 @@ impl<S: Storage, D: Drafts> Session<S, D> {
         }
         let persistence = self.persistence.clone()?;
         let Some(pending) = self.doc.as_ref().and_then(|d| persistence.prepare(d)) else {
-            // Everything is stored, so every committed draft is too.
+            // Everything is stored, so every committed draft is too, and a
+            // failure before no longer holds anything back.
             self.clear_committed_drafts();
+            self.failed = false;
             return None;
         };
         self.saving = true;
@@ -412,6 +466,7 @@ impl<S: Storage, D: Drafts> Session<S, D> {
                     error: None,
                     first_failure: false,
                     again,
+                    retry: false,
                 }
             }
             Err(e) => {
@@ -419,14 +474,23 @@ impl<S: Storage, D: Drafts> Session<S, D> {
                 self.failed = true;
                 // Not stored: the drafts stay, to be cleared after a later write.
                 self.draft_clears.extend(job.clears);
+                let retry = !std::mem::replace(&mut self.retry_pending, true);
                 SaveDone {
                     announce: None,
                     error: Some(e),
                     first_failure,
-                    again,
+                    // The retry writes those too, after its pause.
+                    again: false,
+                    retry,
                 }
             }
         }
+    }
+
+    /// The pause after a failed write is over: the next
+    /// [`Session::begin_save`] is the retry.
+    pub fn retry_due(&mut self) {
+        self.retry_pending = false;
     }
 
     /// Before another register replaces the open one: everything unsaved
@@ -477,21 +541,29 @@ impl<S: Storage, D: Drafts> Session<S, D> {
         let Some(stored) = self.drafts.get(&register, finding, field) else {
             return false;
         };
-        self.commit(stored, today)
+        // Refused (the form showed why as it was typed): the draft stays.
+        self.commit(stored, today).unwrap_or(false)
     }
 
-    /// Commits one stored draft; a draft for a finding that no longer
-    /// exists is done with too.
-    fn commit(&mut self, stored: StoredDraft, today: NaiveDate) -> bool {
+    /// Commits one stored draft: whether it changed the document, or why
+    /// it was refused (the draft then stays). A draft for a finding that no
+    /// longer exists is done with.
+    fn commit(&mut self, stored: StoredDraft, today: NaiveDate) -> Result<bool, DocError> {
         let StoredDraft { key, draft } = stored;
         let value = draft.value.clone();
         let applied =
             self.update_finding(&draft.finding, today, |f| set_text(f, &draft.field, value));
-        let done = applied.is_ok() || matches!(applied, Err(DocError::FindingNotFound(_)));
-        if done {
-            self.clear_draft_once_saved(key, draft.value);
+        match applied {
+            Ok(()) => {
+                self.clear_draft_once_saved(key, draft.value);
+                Ok(true)
+            }
+            Err(DocError::FindingNotFound(_)) => {
+                self.clear_draft_once_saved(key, draft.value);
+                Ok(false)
+            }
+            Err(e) => Err(e),
         }
-        applied.is_ok()
     }
 
     // ----- other tabs -------------------------------------------------------
@@ -501,6 +573,9 @@ impl<S: Storage, D: Drafts> Session<S, D> {
     /// saved.
     pub fn receive_from_tab(&mut self, register: &str, bytes: &[u8]) -> Received {
         let Some(doc) = self.doc.as_mut().filter(|d| d.id() == register) else {
+            if self.opening.as_deref() != Some(register) {
+                return Received::Ignored;
+            }
             if self.backlog.len() == BACKLOG {
                 self.backlog.pop_front();
             }
@@ -527,6 +602,7 @@ impl<S: Storage, D: Drafts> Session<S, D> {
     /// not retried in a loop).
     pub fn begin_catch_up(&mut self) -> Option<(Rc<Persistence<S>>, String)> {
         if self.catching_up {
+            self.catch_up_again = true;
             return None;
         }
         let persistence = self.persistence.clone()?;
@@ -536,13 +612,15 @@ impl<S: Storage, D: Drafts> Session<S, D> {
     }
 
     /// Merges what the catch-up read ([`Persistence::read_copy`]). Returns
-    /// whether the document changed, or a sentence for the person.
+    /// whether another catch-up is due (one was asked for while this one
+    /// read, so its read may miss that save), or a sentence for the person.
     pub fn finish_catch_up(
         &mut self,
         register: &str,
         read: Result<Vec<u8>, String>,
     ) -> Result<bool, String> {
         self.catching_up = false;
+        let again = std::mem::take(&mut self.catch_up_again);
         let failed = |e: String| {
             format!(
                 "Changes saved in another tab could not be read ({e}); reload this tab to see them."
@@ -555,39 +633,71 @@ impl<S: Storage, D: Drafts> Session<S, D> {
         doc.receive_stored(&bytes)
             .map_err(|e| failed(e.to_string()))?;
         self.changed();
-        Ok(true)
+        Ok(again)
     }
 
     // ----- opening and switching --------------------------------------------
 
-    /// Starts loading a stored register (after [`Session::begin_settle`]):
+    /// Starts loading stored register `id` (after [`Session::begin_settle`]):
     /// saves other tabs announced before now are in what the load reads, so
-    /// only later ones are kept.
-    pub fn begin_open(&mut self) -> Option<Rc<Persistence<S>>> {
+    /// only later ones, and only for `id`, are kept.
+    pub fn begin_open(&mut self, id: &str) -> Option<Rc<Persistence<S>>> {
         self.backlog.clear();
+        self.opening = Some(id.to_owned());
         self.persistence.clone()
     }
 
-    /// Makes a register read from storage the open one.
-    pub fn open_loaded(&mut self, loaded: Loaded, me: &Auditor, today: NaiveDate) -> Opened {
+    /// Makes a register read from storage the open one. Refused while the
+    /// open register has unsaved changes (made while this one loaded):
+    /// settle again, then call this with no `await` in between.
+    pub fn open_loaded(
+        &mut self,
+        loaded: Loaded,
+        me: &Auditor,
+        today: NaiveDate,
+    ) -> Result<Opened, NotSettled> {
         let mut doc = loaded.doc;
         let mut problems = Vec::new();
         if let Err(e) = doc.set_me(me) {
             problems.push(e.to_string());
         }
-        let mut opened = self.install(doc, today);
+        let mut opened = self.install(doc, today)?;
         opened.quarantined = loaded.quarantined.len();
         opened.problems.splice(0..0, problems);
-        opened
+        Ok(opened)
+    }
+
+    /// Whether the open register (if any) could be replaced without losing
+    /// a change: no write runs and nothing is unsaved. Without storage
+    /// there is nowhere to settle to, and replacing is the person's choice.
+    pub fn settled(&self) -> bool {
+        let Some(persistence) = &self.persistence else {
+            return true;
+        };
+        !self.saving
+            && self
+                .doc
+                .as_ref()
+                .is_none_or(|d| persistence.prepare(d).is_none())
     }
 
     /// Makes `doc` (created, the demo, opened from a file, loaded) the open
     /// register, then applies the saves other tabs announced meanwhile and
-    /// the drafts closed tabs left. The caller saves.
-    pub fn install(&mut self, doc: RegisterDoc, today: NaiveDate) -> Opened {
+    /// the drafts closed tabs left. The caller saves. Refused while the
+    /// open register has changes not yet stored (see [`Session::settled`]).
+    pub fn install(&mut self, doc: RegisterDoc, today: NaiveDate) -> Result<Opened, NotSettled> {
+        if !self.settled() {
+            return Err(NotSettled);
+        }
         let id = doc.id();
         self.doc = Some(doc);
+        self.opening = None;
         self.failed = false;
+        self.retry_pending = false;
+        self.catching_up = false;
+        self.catch_up_again = false;
+        // Whatever was still to clear belongs to the register just stored.
+        self.clear_committed_drafts();
         self.replaced = true;
         self.changed();
         let mut opened = Opened::default();
@@ -598,20 +708,29 @@ impl<S: Storage, D: Drafts> Session<S, D> {
             match self.receive_from_tab(&register, &bytes) {
                 Received::Applied => opened.tab_saves_applied += 1,
                 Received::Failed(e) => opened.problems.push(e),
-                // Caught up by the next save that cannot apply.
-                Received::CatchUp | Received::Kept => {}
+                Received::CatchUp => opened.catch_up = true,
+                Received::Kept | Received::Ignored => {}
             }
         }
         for stored in self.drafts.all(&id) {
-            if self.commit(stored, today) {
-                opened.drafts_applied += 1;
+            let field = stored.draft.field.clone();
+            match self.commit(stored, today) {
+                Ok(true) => opened.drafts_applied += 1,
+                Ok(false) => {}
+                Err(e) => opened.problems.push(format!(
+                    "Text typed into \u{201c}{field}\u{201d} before the tab closed could not be saved: {e}"
+                )),
             }
         }
-        opened
+        Ok(opened)
     }
 
+    /// Closes the open register (after [`Session::begin_settle`]).
     pub fn close(&mut self) {
         self.doc = None;
+        self.opening = None;
+        self.failed = false;
+        self.retry_pending = false;
         self.replaced = true;
         self.changed();
     }

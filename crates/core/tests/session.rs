@@ -76,9 +76,9 @@ impl Browser {
 
 /// What the UI does to open a stored register (after settling).
 fn open(s: &mut TestSession, id: &str, page: u8) -> ncr_core::session::Opened {
-    let p = s.begin_open().unwrap();
+    let p = s.begin_open(id).unwrap();
     let loaded = block_on(p.load(id, session_actor(&PERSON, &[page; 8]), clock)).unwrap();
-    s.open_loaded(loaded, &jane(), today())
+    s.open_loaded(loaded, &jane(), today()).unwrap()
 }
 
 /// What the UI does after an intent: write until nothing is left or a
@@ -209,7 +209,7 @@ fn saves_announced_while_a_register_opens_are_applied_once_it_is_open() {
     let mut writer = b.with_register("r");
     let mut reader = b.page();
     // The reader starts opening; the writer saves meanwhile.
-    let p = reader.begin_open().unwrap();
+    let p = reader.begin_open("r").unwrap();
     let loaded = block_on(p.load("r", session_actor(&PERSON, &[9; 8]), clock)).unwrap();
     add(&mut writer, "late", "Saved while the other tab opened");
     let job = writer.begin_save().unwrap();
@@ -219,24 +219,88 @@ fn saves_announced_while_a_register_opens_are_applied_once_it_is_open() {
         reader.receive_from_tab(&announce.register, &announce.bytes),
         Received::Kept
     );
-    let opened = reader.open_loaded(loaded, &jane(), today());
+    let opened = reader.open_loaded(loaded, &jane(), today()).unwrap();
     assert_eq!(opened.tab_saves_applied, 1);
     assert!(reader.doc().unwrap().finding("late").is_some());
 }
 
 #[test]
-fn the_saves_kept_while_opening_are_bounded() {
+fn only_the_opening_registers_saves_are_kept_at_most_a_backlog_and_the_rest_caught_up() {
     let mut b = Browser::new();
-    let mut s = b.page();
-    for i in 0..BACKLOG + 10 {
-        assert_eq!(s.receive_from_tab("elsewhere", &[i as u8]), Received::Kept);
+    let mut other = new_register("elsewhere", 0);
+    block_on(Persistence::new(b.storage.clone()).save_snapshot(&mut other)).unwrap();
+    let mut writer = b.with_register("r");
+    let mut reader = b.page();
+    let p = reader.begin_open("r").unwrap();
+    let loaded = block_on(p.load("r", session_actor(&PERSON, &[9; 8]), clock)).unwrap();
+    // While the reader opens, the writer saves more than the backlog holds.
+    let saves = BACKLOG + 6;
+    for i in 0..saves {
+        add(&mut writer, &format!("f{i}"), "x");
+        let job = writer.begin_save().unwrap();
+        let result = block_on(job.write());
+        let a = writer.finish_save(job, result).announce.unwrap();
+        assert_eq!(
+            reader.receive_from_tab(&a.register, &a.bytes),
+            Received::Kept
+        );
     }
-    // Opening clears what it read anyway; nothing here panics or grows.
-    let mut doc = new_register("r", 0);
-    block_on(Persistence::new(b.storage.clone()).save_snapshot(&mut doc)).unwrap();
-    let opened = open(&mut s, "r", 1);
-    assert_eq!(opened.tab_saves_applied, 0);
-    assert!(opened.problems.is_empty());
+    assert_eq!(
+        reader.receive_from_tab("elsewhere", b"not kept"),
+        Received::Ignored,
+        "saves of a register that is not opening are read when it opens"
+    );
+    let opened = reader.open_loaded(loaded, &jane(), today()).unwrap();
+    assert!(opened.tab_saves_applied <= BACKLOG);
+    assert!(opened.problems.is_empty(), "{:?}", opened.problems);
+    if opened.catch_up {
+        let (p, id) = reader.begin_catch_up().unwrap();
+        let read = block_on(p.read_copy(&id)).map_err(|e| e.to_string());
+        reader.finish_catch_up(&id, read).unwrap();
+    }
+    assert_eq!(reader.doc().unwrap().live_findings().count(), saves);
+}
+
+#[test]
+fn a_register_is_not_replaced_while_its_changes_are_unsaved() {
+    let mut b = Browser::new();
+    let mut s = b.with_register("r");
+    add(&mut s, "f", "made while another register loaded");
+    assert!(!s.settled());
+    assert!(s.install(new_register("other", 1), today()).is_err());
+    assert_eq!(s.id().as_deref(), Some("r"), "nothing was replaced");
+    let Settle::Write(job) = s.begin_settle() else {
+        panic!("f is unsaved")
+    };
+    let result = block_on(job.write());
+    s.finish_save(job, result);
+    assert!(s.settled());
+    s.install(new_register("other", 1), today()).unwrap();
+    assert!(stored(&b, "r").finding("f").is_some());
+}
+
+#[test]
+fn one_retry_at_a_time_however_many_writes_fail() {
+    let mut b = Browser::new();
+    let mut s = b.with_register("r");
+    b.storage.set_quota(Some(b.storage.used()));
+    let mut retries = 0;
+    for i in 0..5 {
+        add(&mut s, &format!("f{i}"), "x");
+        let job = s.begin_save().unwrap();
+        let result = block_on(job.write());
+        let done = s.finish_save(job, result);
+        assert!(done.error.is_some());
+        assert!(!done.again, "the retry writes it");
+        retries += usize::from(done.retry);
+    }
+    assert_eq!(retries, 1);
+    assert_eq!(s.status(), SaveStatus::Failed);
+    b.storage.set_quota(None);
+    s.retry_due();
+    assert!(save(&mut s).is_empty());
+    assert_eq!(s.status(), SaveStatus::Saved);
+    assert_eq!(stored(&b, "r").live_findings().count(), 5);
 }
 
 #[test]
@@ -260,7 +324,14 @@ fn a_save_building_on_one_never_received_is_caught_up_from_storage() {
     let (p, id) = reader.begin_catch_up().unwrap();
     assert!(reader.begin_catch_up().is_none(), "one catch-up at a time");
     let read = block_on(p.read_copy(&id)).map_err(|e| e.to_string());
-    assert_eq!(reader.finish_catch_up(&id, read), Ok(true));
+    assert_eq!(
+        reader.finish_catch_up(&id, read),
+        Ok(true),
+        "asked again while reading"
+    );
+    let (p, id) = reader.begin_catch_up().unwrap();
+    let read = block_on(p.read_copy(&id)).map_err(|e| e.to_string());
+    assert_eq!(reader.finish_catch_up(&id, read), Ok(false));
     let doc = reader.doc().unwrap();
     assert!(doc.finding("one").is_some() && doc.finding("two").is_some());
     assert_eq!(
@@ -274,9 +345,15 @@ fn a_save_building_on_one_never_received_is_caught_up_from_storage() {
 #[test]
 fn without_storage_everything_works_in_the_tab_and_closing_is_at_risk() {
     let mut s: TestSession = Session::new(None, MemoryDrafts::new());
+    assert_eq!(
+        s.status(),
+        SaveStatus::Saved,
+        "not refused, only not open yet"
+    );
+    s.storage_refused();
     assert_eq!(s.status(), SaveStatus::Unavailable);
     assert!(!s.at_risk(), "nothing open, nothing to lose");
-    s.install(new_register("r", 1), today());
+    s.install(new_register("r", 1), today()).unwrap();
     add(&mut s, "f", "Only here");
     assert!(s.begin_save().is_none());
     assert!(s.at_risk());

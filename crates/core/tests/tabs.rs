@@ -90,11 +90,11 @@ impl Browser {
             Some(self.storage.clone()),
             self.drafts.page(&self.sessions.to_string()),
         );
-        let p = session.begin_open().expect("storage");
+        let p = session.begin_open(REGISTER).expect("storage");
         let loaded =
             block_on(p.load(REGISTER, session_actor(&PERSON, &[self.sessions; 8]), clock)).unwrap();
         assert!(loaded.quarantined.is_empty(), "nothing stored is damaged");
-        let opened = session.open_loaded(loaded, &jane(), today());
+        let opened = session.open_loaded(loaded, &jane(), today()).unwrap();
         assert!(opened.problems.is_empty(), "{:?}", opened.problems);
         Tab {
             session,
@@ -164,7 +164,10 @@ impl Browser {
             Received::CatchUp => {
                 let (p, id) = tab.session.begin_catch_up().expect("no catch-up runs");
                 let read = block_on(p.read_copy(&id)).map_err(|e| e.to_string());
-                tab.session.finish_catch_up(&id, read).unwrap();
+                assert!(
+                    !tab.session.finish_catch_up(&id, read).unwrap(),
+                    "one catch-up"
+                );
             }
             other => panic!("a stored save did not apply: {other:?}"),
         }
