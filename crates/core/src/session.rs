@@ -671,14 +671,14 @@ impl<S: Storage, D: Drafts> Session<S, D> {
     /// a change: no write runs and nothing is unsaved. Without storage
     /// there is nowhere to settle to, and replacing is the person's choice.
     pub fn settled(&self) -> bool {
-        let Some(persistence) = &self.persistence else {
+        if self.persistence.is_none() {
             return true;
-        };
+        }
         !self.saving
             && self
                 .doc
                 .as_ref()
-                .is_none_or(|d| persistence.prepare(d).is_none())
+                .is_none_or(|d| d.unsaved_chunk().is_none())
     }
 
     /// Makes `doc` (created, the demo, opened from a file, loaded) the open
