@@ -29,8 +29,8 @@ test("a change made while storage is full is kept, retried and stored once space
   await page.evaluate(() => ((window as unknown as { ncrStorageFull: boolean }).ncrStorageFull = true));
   await page.getByLabel("Grade").selectOption({ label: "Major" });
   await expect(page.getByText("Not saved yet: storage refused the last change; retrying")).toBeVisible();
-  await expect(page.getByRole("alert")).toContainText("The browser's storage for this site is full.");
-  await expect(page.getByRole("alert")).toContainText("Your changes are kept in this tab and saved again every few seconds");
+  const alert = page.getByRole("alert").filter({ hasText: "The browser's storage for this site is full." });
+  await expect(alert).toContainText("Your changes are kept in this tab and saved again every few seconds");
 
   // Closing the tab now would lose the change: the page asks first.
   const asked = new Promise<string>((resolve) => page.once("dialog", (d) => { resolve(d.type()); void d.dismiss(); }));
