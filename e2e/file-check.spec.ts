@@ -86,6 +86,20 @@ test("a file that makes Automerge's loader panic is refused by the worker; the r
   expect(w.errors.filter((e) => !/panicked|unreachable/i.test(e)), "console errors").toEqual([]);
 });
 
+// A 9.7 kB file (found by fuzzing `merge`, checksums recomputed) whose
+// column headers make Automerge's loader ask for gigabytes
+// (change_graph.rs:945 collecting a delta column): the worker runs out of
+// memory and traps, and the page refuses the file like any other crash.
+test("a file that makes Automerge's loader ask for gigabytes is refused by the worker; the register and the app go on", async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  const w = await watch(page);
+  const oom = join(test.info().project.testDir, "fixtures", "oom-loader.ncr");
+  expect(await refusedAndStillWorking(page, oom, w), "the page itself never failed").toEqual([]);
+  expect(w.errors.filter((e) => !/panicked|unreachable|memory|allocation/i.test(e)), "console errors").toEqual([]);
+});
+
 // The same path without a crash file: the worker's copy of the app really
 // traps (a read outside its memory, in the app's own check, as an aborted
 // panic does), through a test-only copy of the worker script served in
