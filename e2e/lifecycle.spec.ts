@@ -234,16 +234,32 @@ test("a finding past its close-due date shows as overdue and in the Due soon vie
   await rows.nth(1).getByRole("link", { name: major }).click();
   await expect(page.getByRole("heading", { level: 2, name: new RegExp(`^${major} Risk assessment`) })).toBeVisible();
 
-  // The register's clocks are settings: a 120-day limit for majors puts it back on time.
+  await expect(page.getByRole("definition").filter({ hasText: "from detection" })).toHaveText(
+    "Plan 30 days, close 90 days from detection, as the register's settings stood when it was recorded",
+  );
+
+  // Deadlines are fixed when a finding is recorded: a 120-day limit for
+  // majors applies to majors recorded from now on, and the page says so.
   await page.getByRole("link", { name: "Back to register" }).click();
   await page.getByText("Deadline settings").click();
   const majors = page.getByLabel("Majors close within (days)");
   await expect(majors).toHaveValue("90");
   await majors.fill("120");
   await majors.press("Tab");
+  await expect(page.getByRole("status").filter({ hasText: "Saved." })).toHaveText(
+    "Saved. Findings recorded from now on get these deadlines; findings already recorded keep theirs.",
+  );
   await page.getByLabel("Due", { exact: true }).selectOption("");
-  await expect(page.getByRole("row", { name: /Risk assessment not updated/ })).not.toContainText("Overdue");
+  await expect(page.getByRole("row", { name: /Risk assessment not updated/ })).toContainText("Overdue by 10 days");
+  await newFinding(page, "Access reviews skipped");
+  await page.getByLabel("Detected on").fill(isoDate(-100));
+  await expect(page.getByRole("definition").filter({ hasText: isoDate(20) })).toContainText("On track");
+  await expect(page.getByRole("definition").filter({ hasText: "from detection" })).toContainText("close 120 days");
   await saved(page);
+  await page.reload();
+  await expect(page.getByRole("definition").filter({ hasText: isoDate(20) })).toContainText("On track");
+  await page.getByRole("link", { name: "Back to register" }).click();
+  await expect(page.getByRole("row", { name: /Risk assessment not updated/ })).toContainText("Overdue by 10 days");
   expectClean(w);
 });
 

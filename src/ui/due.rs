@@ -11,6 +11,7 @@ use crate::ui::widgets::grade_badge;
 use ncr_core::deadlines::{DueState, DUE_SOON_DAYS};
 use ncr_core::due;
 use ncr_core::model::{Grade, Settings};
+use ncr_core::validate::MAX_CLOCK_DAYS as MAX_DAYS;
 
 /// What one row of the list shows.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -168,19 +169,16 @@ fn DueSoonList(register: String) -> impl IntoView {
     }
 }
 
-/// The longest clock accepted: ten years covers any certification cycle, and
-/// a bigger number is a typo.
-const MAX_DAYS: u32 = 3650;
-
 /// The certification-body clocks of the register.
 #[component]
 pub fn ClockSettings() -> impl IntoView {
     let store = use_store();
     let settings = Memo::new(move |_| store.with_register(|d| d.settings()).unwrap_or_default());
-    let field = |id: &'static str,
-                 label: &'static str,
-                 get: fn(&Settings) -> u32,
-                 set: fn(&mut Settings, u32)| {
+    let saved = RwSignal::new(None::<String>);
+    let field = move |id: &'static str,
+                      label: &'static str,
+                      get: fn(&Settings) -> u32,
+                      set: fn(&mut Settings, u32)| {
         let error = RwSignal::new(None::<String>);
         let error_id = format!("{id}-error");
         let change = move |ev: leptos::ev::Event| {
@@ -195,8 +193,20 @@ pub fn ClockSettings() -> impl IntoView {
             let mut next = settings.get_untracked();
             set(&mut next, days);
             match store.mutate(|d| d.update_settings(next)) {
-                Ok(()) => error.set(None),
-                Err(e) => error.set(Some(e.to_string())),
+                Ok(_) => {
+                    error.set(None);
+                    saved
+                        .set(
+                            Some(
+                                "Saved. Findings recorded from now on get these deadlines; findings already recorded keep theirs."
+                                    .into(),
+                            ),
+                        );
+                }
+                Err(e) => {
+                    saved.set(None);
+                    error.set(Some(e.to_string()));
+                }
             }
         };
         view! {
@@ -223,7 +233,7 @@ pub fn ClockSettings() -> impl IntoView {
         <details class="clock-settings">
             <summary>"Deadline settings"</summary>
             <p class="help">
-                "Certification-body clocks, counted in days from the date a finding was detected. They apply to every finding of this register."
+                "Certification-body clocks, counted in days from the date a finding was detected. Each finding keeps the clocks it was recorded under: a change here applies to findings recorded afterwards."
             </p>
             <div class="row">
                 {field(
@@ -245,6 +255,9 @@ pub fn ClockSettings() -> impl IntoView {
                     |s, d| s.minor_close_days = d,
                 )}
             </div>
+            <p class="help" role="status">
+                {move || saved.get()}
+            </p>
         </details>
     }
 }

@@ -13,7 +13,7 @@ use crate::ui::route::Route;
 use crate::ui::state::{today, use_store};
 use crate::ui::widgets::SelectField;
 use ncr_core::deadlines;
-use ncr_core::model::Finding;
+use ncr_core::model::{Finding, Grade};
 use ncr_core::schema::{Field, Section};
 
 #[component]
@@ -71,6 +71,24 @@ fn FindingDetail(finding: String) -> impl IntoView {
                 let t = today();
                 let plan = deadlines::plan_due(f, &settings);
                 let close = deadlines::close_due(f, &settings);
+                let own = f.clocks.over(&settings);
+                let close_days = match f.grade {
+                    Grade::Major => Some(own.major_close_days),
+                    Grade::Minor => Some(own.minor_close_days),
+                    Grade::Observation | Grade::Opportunity => None,
+                };
+                let basis = format!(
+                    "Plan {} days{} from detection, {}",
+                    own.plan_due_days,
+                    close_days
+                        .map(|d| format!(", close {d} days"))
+                        .unwrap_or_default(),
+                    if f.clocks.is_fixed() {
+                        "as the register's settings stood when it was recorded"
+                    } else {
+                        "following the register's settings"
+                    },
+                );
                 Some((
                     f.status.label(),
                     plan.map(|p| p.to_string()).unwrap_or_else(|| "—".into()),
@@ -80,6 +98,7 @@ fn FindingDetail(finding: String) -> impl IntoView {
                     deadlines::age_days(f, t)
                         .map(|a| format!("{a} days"))
                         .unwrap_or_else(|| "—".into()),
+                    basis,
                 ))
             })
             .flatten()
@@ -89,7 +108,7 @@ fn FindingDetail(finding: String) -> impl IntoView {
             <h2 id="finding-title">{heading}</h2>
             {move || {
                 clocks()
-                    .map(|(status, plan, plan_state, close, close_state, age)| {
+                    .map(|(status, plan, plan_state, close, close_state, age, basis)| {
                         view! {
                             <dl class="facts">
                                 <div>
@@ -107,6 +126,10 @@ fn FindingDetail(finding: String) -> impl IntoView {
                                 <div>
                                     <dt>"Age"</dt>
                                     <dd>{age}</dd>
+                                </div>
+                                <div>
+                                    <dt>"Deadlines"</dt>
+                                    <dd>{basis}</dd>
                                 </div>
                             </dl>
                         }

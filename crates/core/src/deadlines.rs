@@ -5,7 +5,9 @@
 //! clock, so the same register gives the same answers in tests, in exports
 //! and on two auditors' machines.
 //!
-//! The clocks, with the register's [`Settings`]:
+//! The clocks, with the [`Settings`] fixed on the finding when it was
+//! recorded ([`Finding::clocks`]; the register's own settings for what a
+//! finding recorded by an older version left open):
 //!
 //! - **plan due** = detected on + `plan_due_days`, for every grade. For a
 //!   major or minor it is the certification body's response deadline; for an
@@ -70,14 +72,18 @@ impl std::fmt::Display for DueState {
     }
 }
 
-/// When the corrective action plan is due.
+/// When the corrective action plan is due. `settings` are the register's:
+/// they apply only where the finding has not fixed its own
+/// ([`Finding::clocks`]).
 pub fn plan_due(finding: &Finding, settings: &Settings) -> Option<NaiveDate> {
+    let settings = finding.clocks.over(settings);
     add_days(finding.detected_on?, settings.plan_due_days)
 }
 
 /// When the finding must be closed; `None` for observations and
 /// opportunities for improvement, which have no closing deadline.
 pub fn close_due(finding: &Finding, settings: &Settings) -> Option<NaiveDate> {
+    let settings = finding.clocks.over(settings);
     let days = match finding.grade {
         Grade::Major => settings.major_close_days,
         Grade::Minor => settings.minor_close_days,

@@ -304,6 +304,11 @@ pub struct Finding {
     /// When the finding was copied from another register: that register's id
     /// and the finding's id there.
     pub origin: String,
+    /// The register's deadline settings as they stood when the finding was
+    /// recorded, so a later settings change never moves its deadlines.
+    #[serde(default)]
+    #[autosurgeon(missing = "Default::default")]
+    pub clocks: Clocks,
 }
 
 impl Finding {
@@ -334,6 +339,7 @@ impl Finding {
             closure: Closure::default(),
             deleted: false,
             origin: String::new(),
+            clocks: Clocks::default(),
         }
     }
 
@@ -378,6 +384,51 @@ pub struct Settings {
     pub major_close_days: u32,
     /// A minor must be closed by the next surveillance audit: this many days.
     pub minor_close_days: u32,
+}
+
+impl Settings {
+    /// These settings, fixed on a finding recorded under them.
+    pub fn clocks(&self) -> Clocks {
+        Clocks {
+            plan_due_days: Some(self.plan_due_days),
+            major_close_days: Some(self.major_close_days),
+            minor_close_days: Some(self.minor_close_days),
+        }
+    }
+}
+
+/// A finding's own copy of the deadline [`Settings`], member by member: a
+/// member left empty (a finding recorded by a version before deadlines were
+/// fixed) follows the register's settings until they next change. Day
+/// counts, not dates, so a corrected detection date or grade moves the
+/// deadline with it, and two auditors changing those concurrently still
+/// merge into a consistent pair.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Reconcile, Hydrate, Serialize, Deserialize,
+)]
+pub struct Clocks {
+    pub plan_due_days: Option<u32>,
+    pub major_close_days: Option<u32>,
+    pub minor_close_days: Option<u32>,
+}
+
+impl Clocks {
+    /// The settings this finding's deadlines follow: its own where fixed,
+    /// the register's `settings` elsewhere.
+    pub fn over(&self, settings: &Settings) -> Settings {
+        Settings {
+            plan_due_days: self.plan_due_days.unwrap_or(settings.plan_due_days),
+            major_close_days: self.major_close_days.unwrap_or(settings.major_close_days),
+            minor_close_days: self.minor_close_days.unwrap_or(settings.minor_close_days),
+        }
+    }
+
+    /// Whether every member is fixed.
+    pub fn is_fixed(&self) -> bool {
+        self.plan_due_days.is_some()
+            && self.major_close_days.is_some()
+            && self.minor_close_days.is_some()
+    }
 }
 
 impl Default for Settings {

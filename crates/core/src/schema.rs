@@ -62,6 +62,8 @@ pub enum Kind {
     Flag {
         on: &'static str,
     },
+    /// A number of days, or none.
+    Days,
     /// The key of an audit in the register's `audits` map, or empty.
     Audit,
     /// Bookkeeping nobody reads or edits (a record's own id).
@@ -157,6 +159,7 @@ pub enum Value {
     /// A choice's code; `None` for no choice.
     Code(Option<String>),
     Flag(bool),
+    Days(Option<u32>),
 }
 
 /// Reads a field; the `&str` is the key standing for [`ANY`]. `None` when
@@ -429,6 +432,21 @@ macro_rules! date {
             |f: &Finding, _: &str| Some(Value::Date(f.$($m).+)),
             |f: &mut Finding, _: &str, v: Value| match v {
                 Value::Date(d) => {
+                    f.$($m).+ = d;
+                    true
+                }
+                _ => false,
+            },
+        )
+    };
+}
+
+macro_rules! days {
+    ($($m:ident).+) => {
+        (
+            |f: &Finding, _: &str| Some(Value::Days(f.$($m).+)),
+            |f: &mut Finding, _: &str, v: Value| match v {
+                Value::Days(d) => {
                     f.$($m).+ = d;
                     true
                 }
@@ -931,6 +949,29 @@ pub static FIELDS: &[Field] = &[
     )
     .editor(Editor::None)
     .limits(NO_LIMITS),
+    // Fixed when the finding is recorded (or when the register's settings
+    // change under a finding recorded before they were fixed); never typed.
+    field(
+        &["clocks", "plan_due_days"],
+        "clock_plan",
+        "Plan due (days, as recorded)",
+        Kind::Days,
+        days!(clocks.plan_due_days),
+    ),
+    field(
+        &["clocks", "major_close_days"],
+        "clock_major",
+        "Majors close within (days, as recorded)",
+        Kind::Days,
+        days!(clocks.major_close_days),
+    ),
+    field(
+        &["clocks", "minor_close_days"],
+        "clock_minor",
+        "Minors close within (days, as recorded)",
+        Kind::Days,
+        days!(clocks.minor_close_days),
+    ),
 ];
 
 /// How many entries a finding's maps may hold, named as messages name them.
@@ -975,6 +1016,7 @@ mod tests {
                 Value::Code(Some(options[n as usize % options.len()].0.to_owned()))
             }
             Kind::Flag { .. } => Value::Flag(n % 2 == 1),
+            Kind::Days => Value::Days(Some(n * 10)),
         }
     }
 
@@ -1038,6 +1080,7 @@ mod tests {
                     .map(serde_json::Value::String)
                     .unwrap_or(serde_json::Value::Null),
                 Value::Flag(b) => serde_json::Value::Bool(b),
+                Value::Days(d) => d.map(serde_json::Value::from).unwrap_or_default(),
             };
             assert_eq!(read, leaf, "{path:?}");
         }

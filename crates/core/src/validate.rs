@@ -8,7 +8,7 @@ use std::fmt;
 use chrono::{Datelike, NaiveDate};
 use thiserror::Error;
 
-use crate::model::{Auditor, Finding};
+use crate::model::{Auditor, Finding, Settings};
 use crate::schema::{self, Kind, Value, Wild};
 
 pub use crate::schema::{MAX_ACTIONS, MAX_ITEMS, MAX_TEXT};
@@ -163,6 +163,9 @@ fn checked(f: &Finding, today: Option<NaiveDate>) -> Result<(), ValidationErrors
             }
         }
     }
+    for (name, days) in clock_days(&f.clocks.over(&Settings::default())) {
+        check_days(&mut e, name, days);
+    }
     let detected = f.detected_on;
     for field in schema::FIELDS.iter().filter(|d| d.kind == Kind::Date) {
         for wild in field.present(f) {
@@ -178,6 +181,36 @@ fn checked(f: &Finding, today: Option<NaiveDate>) -> Result<(), ValidationErrors
         }
     }
     e.into_result()
+}
+
+/// The longest deadline accepted: ten years covers any certification
+/// cycle, and a bigger number is a typo (or a crafted file).
+pub const MAX_CLOCK_DAYS: u32 = 3650;
+
+/// The register's deadline settings.
+pub fn settings(s: &Settings) -> Result<(), ValidationErrors> {
+    let mut e = ValidationErrors::default();
+    for (name, days) in clock_days(s) {
+        check_days(&mut e, name, days);
+    }
+    e.into_result()
+}
+
+fn clock_days(s: &Settings) -> [(&'static str, u32); 3] {
+    [
+        ("Plan due (days)", s.plan_due_days),
+        ("Majors close within (days)", s.major_close_days),
+        ("Minors close within (days)", s.minor_close_days),
+    ]
+}
+
+fn check_days(e: &mut ValidationErrors, name: &str, days: u32) {
+    if days > MAX_CLOCK_DAYS {
+        e.push(
+            name,
+            format!("is {days} days; give a whole number of days from 0 to {MAX_CLOCK_DAYS}"),
+        );
+    }
 }
 
 /// Initials become part of every reference this auditor writes

@@ -252,6 +252,13 @@ pub(crate) fn lenient<T: Serialize + DeserializeOwned>(
     let fields: Vec<String> = good.keys().cloned().collect();
     for field in fields {
         match raw.get(&field) {
+            // A member newer versions added (serde gives its default): not
+            // a defect of the stored item.
+            None if {
+                let mut without = good.clone();
+                without.remove(&field);
+                serde_json::from_value::<T>(Json::Object(without)).is_ok()
+            } => {}
             None => marks.push(Mark {
                 note: format!("{field} was missing; shown empty."),
                 field,

@@ -681,11 +681,48 @@ impl RegisterDoc {
         })
     }
 
-    pub fn update_settings(&mut self, settings: Settings) -> Result<(), DocError> {
+    /// Changes the deadline settings for findings recorded from now on.
+    /// Findings that still follow the register's settings (recorded by a
+    /// version before deadlines were fixed) get the old ones fixed in the
+    /// same change, so no recorded deadline moves; returns how many.
+    pub fn update_settings(&mut self, settings: Settings) -> Result<usize, DocError> {
+        validate::settings(&settings)?;
+        let old = self.settings();
+        if old == settings {
+            return Ok(0);
+        }
+        let follow: Vec<(String, Finding)> = self
+            .findings
+            .values()
+            .filter(|f| !f.clocks.is_fixed())
+            .map(|f| {
+                let mut after = f.clone();
+                after.clocks = f.clocks.over(&old).clocks();
+                (f.id.clone(), after)
+            })
+            .collect();
+        let befores: Vec<(String, serde_json::Map<String, serde_json::Value>)> = follow
+            .iter()
+            .map(|(id, _)| Ok((id.clone(), to_object(&self.findings[id])?)))
+            .collect::<Result<_, DocError>>()?;
+        let afters: Vec<serde_json::Map<String, serde_json::Value>> = follow
+            .iter()
+            .map(|(_, f)| to_object(f))
+            .collect::<Result<_, DocError>>()?;
         self.change("edit_settings", None, |tx| {
             reconcile_prop(tx, ROOT, SETTINGS, settings)?;
+            let findings = tx_map(tx, FINDINGS)?;
+            for ((id, before), after) in befores.iter().zip(&afters) {
+                if let Some((Value::Object(ObjType::Map), obj)) = tx.get(&findings, id.as_str())? {
+                    super::write::write_diff(tx, &obj, before, after)?;
+                }
+            }
             Ok(())
-        })
+        })?;
+        for (id, _) in &follow {
+            self.refresh_finding(id)?;
+        }
+        Ok(follow.len())
     }
 
     pub fn put_audit(&mut self, audit: Audit) -> Result<(), DocError> {
@@ -741,6 +778,8 @@ impl RegisterDoc {
         finding.raised_by = me.name.clone();
         prepare(&mut finding);
         finding.id = id.clone();
+        // Deadlines are fixed by the settings the finding is recorded under.
+        finding.clocks = self.settings().clocks();
         if finding.status != crate::model::Status::Open || finding.deleted {
             return Err(DocError::Refused(
                 "A new finding starts open; its status changes through the lifecycle.".into(),
@@ -789,8 +828,10 @@ impl RegisterDoc {
             .ok_or_else(|| DocError::FindingNotFound(id.to_owned()))?;
         let mut finding = old.clone();
         edit(&mut finding);
-        // Identity is not editable: a closure that changed it is ignored.
+        // Identity is not editable, nor are the deadline settings the finding
+        // was recorded under: a closure that changed them is ignored.
         finding.id = old.id.clone();
+        finding.clocks = old.clocks;
         if &finding == old {
             return Ok(());
         }
@@ -1216,6 +1257,9 @@ impl RegisterDoc {
             f.similar.clear();
             // Audits are per register; keep the finding, drop the dangling key.
             f.audit.clear();
+            // Its deadlines as they stood there, whatever this register's
+            // settings say.
+            f.clocks = source.clocks.over(&other.settings()).clocks();
             f.actions = source
                 .actions
                 .values()
