@@ -103,3 +103,44 @@ export function registerId(page: Page): string {
   if (!m) throw new Error(`no register in ${page.url()}`);
   return m[1];
 }
+
+/// Writes `bytes` into the app's IndexedDB under `key`, as another tab (or
+/// an older version of the app) saving a chunk would.
+export async function storeChunk(page: Page, key: string[], bytes: Uint8Array) {
+  await page.evaluate(
+    async ({ key, b64 }) => {
+      const raw = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const db = await new Promise<IDBDatabase>((ok, fail) => {
+        const req = indexedDB.open("nc-register");
+        req.onsuccess = () => ok(req.result);
+        req.onerror = () => fail(req.error);
+      });
+      await new Promise<void>((ok, fail) => {
+        const tx = db.transaction("chunks", "readwrite");
+        tx.objectStore("chunks").put(raw, key);
+        tx.oncomplete = () => ok();
+        tx.onerror = () => fail(tx.error);
+        tx.onabort = () => fail(tx.error);
+      });
+      db.close();
+    },
+    { key, b64: Buffer.from(bytes).toString("base64") },
+  );
+}
+
+export async function storedKeys(page: Page): Promise<string[][]> {
+  return page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((ok, fail) => {
+      const req = indexedDB.open("nc-register");
+      req.onsuccess = () => ok(req.result);
+      req.onerror = () => fail(req.error);
+    });
+    const keys = await new Promise<IDBValidKey[]>((ok, fail) => {
+      const req = db.transaction("chunks").objectStore("chunks").getAllKeys();
+      req.onsuccess = () => ok(req.result);
+      req.onerror = () => fail(req.error);
+    });
+    db.close();
+    return keys as string[][];
+  });
+}

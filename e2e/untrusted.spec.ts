@@ -11,6 +11,8 @@ import {
   openFinding,
   registerId,
   row,
+  storeChunk,
+  storedKeys,
   writeFile,
 } from "./journeys";
 
@@ -350,47 +352,6 @@ for (const c of cases) {
     expect(w.foreign).toEqual([]);
     expect(w.failed).toEqual([]);
     expect(w.errors, "console errors").toEqual([]);
-  });
-}
-
-/// Writes `bytes` into the app's IndexedDB under `key`, as another tab (or
-/// an older version of the app) saving a chunk would.
-async function storeChunk(page: Page, key: string[], bytes: Uint8Array) {
-  await page.evaluate(
-    async ({ key, b64 }) => {
-      const raw = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-      const db = await new Promise<IDBDatabase>((ok, fail) => {
-        const req = indexedDB.open("nc-register");
-        req.onsuccess = () => ok(req.result);
-        req.onerror = () => fail(req.error);
-      });
-      await new Promise<void>((ok, fail) => {
-        const tx = db.transaction("chunks", "readwrite");
-        tx.objectStore("chunks").put(raw, key);
-        tx.oncomplete = () => ok();
-        tx.onerror = () => fail(tx.error);
-        tx.onabort = () => fail(tx.error);
-      });
-      db.close();
-    },
-    { key, b64: Buffer.from(bytes).toString("base64") },
-  );
-}
-
-async function storedKeys(page: Page): Promise<string[][]> {
-  return page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((ok, fail) => {
-      const req = indexedDB.open("nc-register");
-      req.onsuccess = () => ok(req.result);
-      req.onerror = () => fail(req.error);
-    });
-    const keys = await new Promise<IDBValidKey[]>((ok, fail) => {
-      const req = db.transaction("chunks").objectStore("chunks").getAllKeys();
-      req.onsuccess = () => ok(req.result);
-      req.onerror = () => fail(req.error);
-    });
-    db.close();
-    return keys as string[][];
   });
 }
 

@@ -19,7 +19,7 @@ pub use ui::App;
 /// ([`platform::isolate`]), which has no window: there it mounts nothing
 /// and only answers the check.
 pub fn start() {
-    console_error_panic_hook::set_once();
+    platform::stopped::install();
     if web_sys::window().is_none() {
         return;
     }

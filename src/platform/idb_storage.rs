@@ -11,7 +11,7 @@ use idb::{Database, DatabaseEvent, Factory, ObjectStoreParams, TransactionMode};
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
-use ncr_core::storage::{Storage, StorageError, StorageKey};
+use ncr_core::storage::{Reading, Storage, StorageError, StorageKey};
 
 const STORE: &str = "chunks";
 const VERSION: u32 = 1;
@@ -73,7 +73,36 @@ impl IdbStorage {
     }
 }
 
+/// Where this tab notes what it is reading (see [`Storage::note_reading`]):
+/// sessionStorage survives a reload of the tab, which is what a person does
+/// when the app stops, and other tabs never see it, so one tab's reading is
+/// never taken for another's crash.
+const READING: &str = "ncr-reading";
+
+/// What this tab noted it was reading, if it has not finished (also read
+/// by the panic hook, `platform::stopped`).
+pub fn reading_noted() -> Option<Reading> {
+    use gloo_storage::{SessionStorage, Storage as _};
+    SessionStorage::get(READING).ok()
+}
+
 impl Storage for IdbStorage {
+    fn note_reading(&self, what: Option<&Reading>) {
+        use gloo_storage::{SessionStorage, Storage as _};
+        // Best effort: without sessionStorage a crash can repeat once more,
+        // and nothing else changes.
+        match what {
+            Some(r) => {
+                let _ = SessionStorage::set(READING, r);
+            }
+            None => SessionStorage::delete(READING),
+        }
+    }
+
+    fn last_reading(&self) -> Option<Reading> {
+        reading_noted()
+    }
+
     async fn load(&self, key: &[String]) -> Result<Option<Vec<u8>>, StorageError> {
         let tx = self
             .db

@@ -4,8 +4,9 @@
 //! reads files; `tabs` tells other tabs of saved changes; `sw` registers
 //! the service worker and reports new versions; `quota` asks for
 //! persistent storage and reads the usage estimate; `isolate` reads an
-//! untrusted file in a throwaway worker before the page does; `clock` gives
-//! the time and fresh ids the core takes as arguments.
+//! untrusted file in a throwaway worker before the page does; `stopped`
+//! tells the person when the app stopped; `clock` gives the time and fresh
+//! ids the core takes as arguments.
 
 pub mod clock;
 pub mod files;
@@ -13,5 +14,6 @@ pub mod idb_storage;
 pub mod isolate;
 pub mod profile;
 pub mod quota;
+pub mod stopped;
 pub mod sw;
 pub mod tabs;

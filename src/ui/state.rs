@@ -527,7 +527,12 @@ impl Store {
     fn after_open(&self, id: String, opened: Opened) {
         self.publish();
         self.opened.set(Some(id));
-        if opened.quarantined > 0 {
+        if opened.stopped_on {
+            self.error(format!(
+                "The app stopped last time while reading part of this register's stored data. That part has been kept aside ({} item(s) in all) and everything else opened. Export the register and keep the file.",
+                opened.quarantined
+            ));
+        } else if opened.quarantined > 0 {
             self.error(format!(
                 "Part of this register's stored data was damaged and has been kept aside ({} item(s)); everything else opened. Export the register and keep the file.",
                 opened.quarantined

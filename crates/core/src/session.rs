@@ -224,6 +224,8 @@ pub enum Settle<S: Storage> {
 pub struct Opened {
     /// Stored chunks that did not load and were kept aside.
     pub quarantined: usize,
+    /// One of them stopped this page last time it was read.
+    pub stopped_on: bool,
     /// Drafts of closed tabs committed into the register.
     pub drafts_applied: usize,
     /// Other tabs' saves received while it opened, now applied.
@@ -583,7 +585,13 @@ impl<S: Storage, D: Drafts> Session<S, D> {
                 .push_back((register.to_owned(), bytes.to_vec()));
             return Received::Kept;
         };
-        match doc.receive_stored(bytes) {
+        // If Automerge stops the page on these bytes, the next load sets
+        // the other tab's stored copy aside instead of stopping again.
+        let received = match &self.persistence {
+            Some(p) => p.reading_tab_chunk(register, bytes, || doc.receive_stored(bytes)),
+            None => doc.receive_stored(bytes),
+        };
+        match received {
             Ok(_) => {
                 self.changed();
                 Received::Applied
@@ -663,6 +671,7 @@ impl<S: Storage, D: Drafts> Session<S, D> {
         }
         let mut opened = self.install(doc, today)?;
         opened.quarantined = loaded.quarantined.len();
+        opened.stopped_on = loaded.stopped_on;
         opened.problems.splice(0..0, problems);
         Ok(opened)
     }

@@ -12,7 +12,12 @@
 //! - a chunk that does not load is moved aside under `quarantine` and
 //!   reported, never overwritten or silently dropped;
 //! - a failed write (full quota) is an error for the user, and the changes
-//!   stay in memory to be written again.
+//!   stay in memory to be written again;
+//! - what is about to be read (a stored item, another tab's chunk) is noted
+//!   first where a crash cannot erase it ([`Storage::note_reading`]): if
+//!   Automerge's loader stops the app on it, the next start sets that item
+//!   aside instead of stopping on it again, so no stored byte can lock the
+//!   person out of their register.
 //!
 //! The trait is async because the browser adapter (IndexedDB) is; native
 //! tests drive the in-memory adapter with a trivial executor.
@@ -53,6 +58,71 @@ pub trait Storage {
     async fn save(&self, key: &[String], data: &[u8]) -> Result<(), StorageError>;
     async fn remove(&self, key: &[String]) -> Result<(), StorageError>;
     async fn list(&self, prefix: &[String]) -> Result<Vec<StorageKey>, StorageError>;
+
+    /// Notes, synchronously and where it survives this page stopping (but
+    /// where other tabs never see it: their readings are not this one's),
+    /// what is about to be read; `None` once it was read. An adapter that
+    /// cannot keep it keeps nothing, and a crash then repeats.
+    fn note_reading(&self, _what: Option<&Reading>) {}
+
+    /// What was noted last: something this page was reading when it
+    /// stopped, unless it is `None`.
+    fn last_reading(&self) -> Option<Reading> {
+        None
+    }
+}
+
+/// Bytes the app was about to read (see [`Storage::note_reading`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Reading {
+    /// A stored item, read when a register opens or catches up.
+    Item(StorageKey),
+    /// Another tab's save, received as bytes: that tab stored the same
+    /// bytes, known here by their length and [`fingerprint`].
+    TabChunk {
+        register: String,
+        len: usize,
+        fingerprint: u64,
+    },
+}
+
+impl Reading {
+    pub fn tab_chunk(register: &str, bytes: &[u8]) -> Self {
+        Reading::TabChunk {
+            register: register.to_owned(),
+            len: bytes.len(),
+            fingerprint: fingerprint(bytes),
+        }
+    }
+
+    /// The register it belongs to.
+    pub fn register(&self) -> Option<&str> {
+        match self {
+            Reading::Item(k) => k.first().map(String::as_str),
+            Reading::TabChunk { register, .. } => Some(register),
+        }
+    }
+
+    /// Whether the stored item `key` holding `bytes` is what was being read.
+    fn is(&self, key: &[String], bytes: &[u8]) -> bool {
+        match self {
+            Reading::Item(k) => k == key,
+            Reading::TabChunk {
+                register,
+                len,
+                fingerprint: f,
+            } => key.first() == Some(register) && bytes.len() == *len && fingerprint(bytes) == *f,
+        }
+    }
+}
+
+/// FNV-1a over the bytes: stable across builds and versions (unlike std's
+/// hasher), and only ever compared for items of the same length in one
+/// register, so a non-cryptographic hash is enough.
+pub fn fingerprint(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// In-memory adapter for native tests; `quota` (in bytes) simulates a full
@@ -62,6 +132,8 @@ pub trait Storage {
 pub struct MemoryStorage {
     items: Rc<RefCell<BTreeMap<StorageKey, Vec<u8>>>>,
     quota: Rc<RefCell<Option<usize>>>,
+    /// Per handle, as the browser adapter's is per tab.
+    reading: Rc<RefCell<Option<Reading>>>,
 }
 
 impl MemoryStorage {
@@ -80,6 +152,21 @@ impl MemoryStorage {
     /// Direct access for tests that corrupt stored data on purpose.
     pub fn poke(&self, key: StorageKey, data: Vec<u8>) {
         self.items.borrow_mut().insert(key, data);
+    }
+
+    /// Another page's handle on the same memory, as a tab reloaded (or a
+    /// new one) gets on the same IndexedDB: `reading` carries over only
+    /// when `same_tab`.
+    pub fn reopened(&self, same_tab: bool) -> Self {
+        MemoryStorage {
+            items: self.items.clone(),
+            quota: self.quota.clone(),
+            reading: if same_tab {
+                self.reading.clone()
+            } else {
+                Rc::default()
+            },
+        }
     }
 }
 
@@ -102,6 +189,14 @@ impl Storage for MemoryStorage {
     async fn remove(&self, key: &[String]) -> Result<(), StorageError> {
         self.items.borrow_mut().remove(key);
         Ok(())
+    }
+
+    fn note_reading(&self, what: Option<&Reading>) {
+        *self.reading.borrow_mut() = what.cloned();
+    }
+
+    fn last_reading(&self) -> Option<Reading> {
+        self.reading.borrow().clone()
     }
 
     async fn list(&self, prefix: &[String]) -> Result<Vec<StorageKey>, StorageError> {
@@ -132,6 +227,9 @@ pub enum LoadError {
 pub struct Loaded {
     pub doc: RegisterDoc,
     pub quarantined: Vec<StorageKey>,
+    /// Whether one of them was kept aside because this page stopped while
+    /// reading it last time (see [`Storage::note_reading`]).
+    pub stopped_on: bool,
 }
 
 fn heads_name(heads: &[ChangeHash]) -> String {
@@ -214,6 +312,8 @@ struct Read {
     doc: Automerge,
     stored: Stored,
     bad: Vec<(StorageKey, Vec<u8>)>,
+    /// Set aside unread: the page stopped reading it last time.
+    stopped_on: bool,
 }
 
 /// The persistence rules over any [`Storage`]. One handle per open
@@ -353,9 +453,23 @@ impl<S: Storage> Persistence<S> {
     /// Automerge would keep them queued in every copy and every save), are
     /// returned apart in `bad`.
     async fn read(&self, register: &str) -> Result<Read, LoadError> {
+        let suspect = self.storage.last_reading();
+        let read = self.read_noting(register, suspect.as_ref()).await;
+        // Whatever this read ends in, the suspect stays suspect until a
+        // load has set it aside.
+        self.storage.note_reading(suspect.as_ref());
+        read
+    }
+
+    async fn read_noting(
+        &self,
+        register: &str,
+        suspect: Option<&Reading>,
+    ) -> Result<Read, LoadError> {
         let mut doc = Automerge::new();
         let mut stored = Stored::default();
         let mut bad = Vec::new();
+        let mut stopped_on = false;
         let mut seen: Vec<StorageKey> = Vec::new();
         // A key listed but gone when read was compacted away by another
         // tab meanwhile; its snapshot exists by then, so list once more.
@@ -375,6 +489,12 @@ impl<S: Storage> Persistence<S> {
                     vanished = true;
                     continue;
                 };
+                if suspect.is_some_and(|r| r.is(&k, &bytes)) {
+                    stopped_on = true;
+                    bad.push((k, bytes));
+                    continue;
+                }
+                self.storage.note_reading(Some(&Reading::Item(k.clone())));
                 // Loading into a scratch fork first: a bad chunk must not
                 // leave half of itself in the document.
                 match load_chunk(&doc, &bytes) {
@@ -405,6 +525,7 @@ impl<S: Storage> Persistence<S> {
                 let Some(bytes) = self.storage.load(&k).await? else {
                     continue;
                 };
+                self.storage.note_reading(Some(&Reading::Item(k.clone())));
                 let mut probe = clean.fork();
                 let orphaned = probe.load_incremental(&bytes).is_err()
                     || !probe.get_missing_deps(&[]).is_empty();
@@ -415,7 +536,12 @@ impl<S: Storage> Persistence<S> {
             }
             doc = clean;
         }
-        Ok(Read { doc, stored, bad })
+        Ok(Read {
+            doc,
+            stored,
+            bad,
+            stopped_on,
+        })
     }
 
     /// Loads a register from its snapshot(s) and chunks. An item that does
@@ -428,7 +554,12 @@ impl<S: Storage> Persistence<S> {
         actor: automerge::ActorId,
         clock: crate::document::Clock,
     ) -> Result<Loaded, LoadError> {
-        let Read { doc, stored, bad } = self.read(register).await?;
+        let Read {
+            doc,
+            stored,
+            bad,
+            stopped_on,
+        } = self.read(register).await?;
         let mut quarantined = Vec::new();
         for (k, bytes) in bad {
             let aside = vec![
@@ -441,6 +572,15 @@ impl<S: Storage> Persistence<S> {
             self.storage.remove(&k).await?;
             quarantined.push(aside);
         }
+        // This register's suspect is aside (or no longer stored); one of
+        // another register waits for that register's load.
+        if self
+            .storage
+            .last_reading()
+            .is_some_and(|r| r.register() == Some(register))
+        {
+            self.storage.note_reading(None);
+        }
         let mut store = RegisterDoc::open(&doc.save(), actor, clock)?;
         self.stored.borrow_mut().insert(register.to_owned(), stored);
         if !quarantined.is_empty() {
@@ -450,6 +590,7 @@ impl<S: Storage> Persistence<S> {
         Ok(Loaded {
             doc: store,
             quarantined,
+            stopped_on,
         })
     }
 
@@ -460,6 +601,22 @@ impl<S: Storage> Persistence<S> {
     /// them as absorbed.
     pub async fn read_copy(&self, register: &str) -> Result<Vec<u8>, LoadError> {
         Ok(self.read(register).await?.doc.save())
+    }
+
+    /// Runs `read` (of another tab's save `bytes`) noted as a reading, so
+    /// that if it stops the page, the next load sets the stored copy aside.
+    pub fn reading_tab_chunk<R>(
+        &self,
+        register: &str,
+        bytes: &[u8],
+        read: impl FnOnce() -> R,
+    ) -> R {
+        let before = self.storage.last_reading();
+        self.storage
+            .note_reading(Some(&Reading::tab_chunk(register, bytes)));
+        let result = read();
+        self.storage.note_reading(before.as_ref());
+        result
     }
 
     /// Removes a register and everything stored for it.

@@ -9,8 +9,8 @@ use automerge::ActorId;
 use ncr_core::document::{NewRegister, RegisterDoc};
 use ncr_core::model::Auditor;
 use ncr_core::storage::{
-    conformance, LoadError, MemoryStorage, Persistence, Storage, StorageError, INCREMENTAL,
-    SNAPSHOT,
+    conformance, LoadError, MemoryStorage, Persistence, Reading, Storage, StorageError,
+    INCREMENTAL, SNAPSHOT,
 };
 
 fn register() -> RegisterDoc {
@@ -156,4 +156,113 @@ fn a_missing_register_is_reported() {
         block_on(p.load("nope", ActorId::from([2u8; 16]), clock)),
         Err(LoadError::Missing(_))
     ));
+}
+
+/// A register file that makes Automerge 0.12's loader panic (found by
+/// fuzzing; see e2e/fixtures/README.md). In the release build a panic
+/// aborts the page, which is what these tests stand in for.
+const CRASH: &[u8] = include_bytes!("../../../e2e/fixtures/crash-loader.ncr");
+
+/// Runs `f` as the page would until Automerge stops it: `true` if it did.
+fn stops(f: impl FnOnce()) -> bool {
+    let quiet = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let stopped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).is_err();
+    std::panic::set_hook(quiet);
+    stopped
+}
+
+#[test]
+fn a_stored_item_that_stopped_the_page_is_set_aside_at_the_next_start() {
+    let storage = MemoryStorage::new();
+    let p = Persistence::new(storage.clone());
+    let mut doc = register();
+    block_on(p.save_snapshot(&mut doc)).unwrap();
+    doc.add_finding("kept".into(), today(), |f| f.title = "Kept".into())
+        .unwrap();
+    block_on(p.save(&mut doc)).unwrap();
+    let poisoned = vec!["reg-s".to_owned(), INCREMENTAL.to_owned(), "zz".to_owned()];
+    storage.poke(poisoned.clone(), CRASH.to_vec());
+
+    // Every start stops on it while nothing remembers what was read...
+    let tab = storage.reopened(true);
+    let actor = || ActorId::from([2u8; 16]);
+    assert!(stops(|| {
+        let _ = block_on(Persistence::new(tab.clone()).load("reg-s", actor(), clock));
+    }));
+    assert_eq!(tab.last_reading(), Some(Reading::Item(poisoned.clone())));
+    // ...another tab does not take this tab's reading for its own...
+    let other = storage.reopened(false);
+    assert_eq!(other.last_reading(), None);
+    // ...and this tab, reloaded, sets that item aside and opens the rest.
+    let reloaded = tab.reopened(true);
+    let loaded =
+        block_on(Persistence::new(reloaded.clone()).load("reg-s", actor(), clock)).unwrap();
+    assert!(loaded.stopped_on);
+    assert_eq!(loaded.quarantined.len(), 1);
+    assert_eq!(loaded.quarantined[0][1..], poisoned[..]);
+    assert_eq!(loaded.doc.findings(), doc.findings());
+    assert_eq!(reloaded.last_reading(), None, "nothing suspect any more");
+    // The bytes are kept aside, not deleted.
+    assert_eq!(
+        block_on(storage.load(&loaded.quarantined[0]))
+            .unwrap()
+            .as_deref(),
+        Some(CRASH)
+    );
+    let again = block_on(Persistence::new(reloaded).load("reg-s", actor(), clock)).unwrap();
+    assert!(!again.stopped_on && again.quarantined.is_empty());
+}
+
+#[test]
+fn another_tabs_save_that_stopped_the_page_is_set_aside_when_it_reloads() {
+    let storage = MemoryStorage::new();
+    let p = Persistence::new(storage.clone());
+    let mut doc = register();
+    block_on(p.save_snapshot(&mut doc)).unwrap();
+    // Another tab (another version, or a script) stores bytes and
+    // announces them; this tab stops while receiving them.
+    let theirs = vec![
+        "reg-s".to_owned(),
+        INCREMENTAL.to_owned(),
+        "theirs".to_owned(),
+    ];
+    storage.poke(theirs.clone(), CRASH.to_vec());
+    assert!(stops(|| {
+        let _ = p.reading_tab_chunk("reg-s", CRASH, || doc.receive_stored(CRASH));
+    }));
+    // Reloaded, this tab does not stop on the stored copy: it is aside.
+    let reloaded = storage.reopened(true);
+    let loaded =
+        block_on(Persistence::new(reloaded.clone()).load("reg-s", ActorId::from([3u8; 16]), clock))
+            .unwrap();
+    assert!(loaded.stopped_on);
+    assert_eq!(loaded.quarantined[0][1..], theirs[..]);
+    assert_eq!(reloaded.last_reading(), None);
+
+    // A save received without trouble leaves nothing noted.
+    let mut mine = loaded.doc;
+    let mut other = RegisterDoc::open(&mine.save(), ActorId::from([1u8; 16]), clock).unwrap();
+    other
+        .add_finding("x".into(), today(), |f| f.title = "X".into())
+        .unwrap();
+    let (chunk, _) = other.unsaved_chunk().unwrap();
+    let p = Persistence::new(reloaded.clone());
+    p.reading_tab_chunk("reg-s", &chunk, || mine.receive_stored(&chunk))
+        .unwrap();
+    assert_eq!(reloaded.last_reading(), None);
+    assert!(mine.finding("x").is_some());
+}
+
+#[test]
+fn a_reading_of_another_register_waits_for_that_registers_load() {
+    let storage = MemoryStorage::new();
+    let p = Persistence::new(storage.clone());
+    let mut doc = register();
+    block_on(p.save_snapshot(&mut doc)).unwrap();
+    let elsewhere = Reading::Item(vec!["reg-other".into(), INCREMENTAL.into(), "a".into()]);
+    storage.note_reading(Some(&elsewhere));
+    let loaded = block_on(p.load("reg-s", ActorId::from([2u8; 16]), clock)).unwrap();
+    assert!(!loaded.stopped_on && loaded.quarantined.is_empty());
+    assert_eq!(storage.last_reading(), Some(elsewhere));
 }
