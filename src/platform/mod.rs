@@ -6,8 +6,10 @@
 //! persistent storage and reads the usage estimate; `isolate` reads an
 //! untrusted file in a throwaway worker before the page does; `stopped`
 //! tells the person when the app stopped; `clock` gives the time and fresh
-//! ids the core takes as arguments.
+//! ids the core takes as arguments; `bench` times Automerge alone for the
+//! browser benchmark.
 
+pub mod bench;
 pub mod clock;
 pub mod files;
 pub mod idb_storage;

@@ -2,7 +2,8 @@
 //!
 //!     cargo bench -p ncr-core --bench document
 //!
-//! (or `cargo bench -p ncr-core --bench document -- 1000 10000 50000` for other sizes).
+//! (or `cargo bench -p ncr-core --bench document -- 1000 10000 50000` for other sizes;
+//! `-- --files <dir> 1000 10000` writes the browser benchmark's files instead).
 //! Prints a Markdown table for docs/BENCHMARKS.md. Timings are wall-clock
 //! medians on this machine; they are recorded, never asserted.
 
@@ -156,11 +157,53 @@ fn run(n: usize) {
     );
 }
 
+/// Writes the files the browser benchmark (e2e/bench/perf.bench.ts) opens:
+/// `register-<n>.ncr`, a register of `n` findings of the shape above, and
+/// `diverged-<n>.ncr`, the same register after another auditor added `n/20`
+/// findings and edited the titles of `n/20` others (a copy diverged by 10 %).
+fn write_files(dir: &std::path::Path, n: usize) {
+    let mut doc = RegisterDoc::create(
+        ActorId::from([1u8; 16]),
+        &me(0),
+        NewRegister {
+            name: "Bench".into(),
+            organisation: "ACME Ltd".into(),
+            scope: "Head office".into(),
+        },
+        format!("bench-{n}"),
+        clock,
+    )
+    .unwrap();
+    fill(&mut doc, "a", n);
+    let base = doc.save();
+    let mut other = RegisterDoc::open(&base, ActorId::from([2u8; 16]), clock).unwrap();
+    other.set_me(&me(1)).unwrap();
+    fill(&mut other, "d", n / 20);
+    for i in 0..n / 20 {
+        let id = format!("a-{:06}", (i * 7919) % n);
+        other
+            .update_finding(&id, today(), |f| f.title = format!("Edited elsewhere {i}"))
+            .unwrap();
+    }
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join(format!("register-{n}.ncr")), &base).unwrap();
+    std::fs::write(dir.join(format!("diverged-{n}.ncr")), other.save()).unwrap();
+    println!(
+        "wrote register-{n}.ncr ({} B) and diverged-{n}.ncr",
+        base.len()
+    );
+}
+
 fn main() {
-    let sizes: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(at) = args.iter().position(|a| a == "--files") {
+        let dir = std::path::PathBuf::from(&args[at + 1]);
+        for n in args[at + 2..].iter().filter_map(|a| a.parse().ok()) {
+            write_files(&dir, n);
+        }
+        return;
+    }
+    let sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
     let sizes = if sizes.is_empty() {
         vec![1_000, 10_000]
     } else {

@@ -1,0 +1,235 @@
+import { gzipSync } from "node:zlib";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createRegister, distDir, expect, setProfile, test, type Page } from "../fixtures";
+import { importFile, summary } from "../journeys";
+
+// Measurement, not a test (run only with E2E_BENCH=1; see docs/BENCHMARKS.md,
+// "What the person waits for"): what a person waits for in the release
+// build at 1,000 and 10,000 findings, each row beside Automerge's own cost
+// for the same document work, measured in the same page by the same wasm
+// (`ncrBenchLimits`, src/platform/bench.rs).
+//
+//   cargo bench -p ncr-core --bench document -- --files "$PWD/target/bench-files" 1000 10000
+//   E2E_BENCH=1 npx playwright test e2e/bench/perf.bench.ts --workers=1
+//
+// BENCH_SIZES (default "1000,10000") and BENCH_RUNS (default 3) change what
+// runs. Each row is the median of the runs; the table is printed and
+// written to target/bench-files/perf-<n>.md.
+
+const SIZES = (process.env.BENCH_SIZES ?? "1000,10000").split(",").map(Number);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const FILES = join(process.cwd(), "target", "bench-files");
+
+type Bench = { firstRows: number | null; longTasks: { start: number; duration: number }[]; stored: number[] };
+
+/// Runs in the page before the app: when the first table row appears, every
+/// long task, and when each IndexedDB write completes (persisted).
+function instrument() {
+  const w = window as unknown as { ncrBench: Bench };
+  w.ncrBench = { firstRows: null, longTasks: [], stored: [] };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) w.ncrBench.longTasks.push({ start: e.startTime, duration: e.duration });
+  }).observe({ type: "longtask", buffered: true });
+  new MutationObserver(() => {
+    if (w.ncrBench.firstRows === null && document.querySelector("table tbody tr")) {
+      w.ncrBench.firstRows = performance.now();
+    }
+  }).observe(document, { subtree: true, childList: true });
+  const put = IDBObjectStore.prototype.put;
+  IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<typeof put>) {
+    const request = put.apply(this, args);
+    this.transaction.addEventListener("complete", () => w.ncrBench.stored.push(performance.now()));
+    return request;
+  };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+const ms = (x: number) => `${x < 10 ? x.toFixed(1) : Math.round(x).toLocaleString("en")} ms`;
+
+async function timed(act: () => Promise<void>): Promise<number> {
+  const start = performance.now();
+  await act();
+  return performance.now() - start;
+}
+
+/// Changes a control in the page and measures, from the event, how long
+/// its handler held the main thread and when the next IndexedDB write
+/// completed.
+async function changeAndPersist(page: Page, label: string, value: string, kind: "select" | "text") {
+  return page.getByLabel(label, { exact: true }).evaluate(
+    async (el, { value, kind }) => {
+      const w = window as unknown as { ncrBench: Bench };
+      const input = el as HTMLInputElement | HTMLSelectElement;
+      if (kind === "text") {
+        input.focus();
+        input.value = value;
+        input.dispatchEvent(new Event("input", { bubbles: true }));
+      }
+      const t0 = performance.now();
+      if (kind === "select") {
+        // Whatever it holds now, the other of the two values.
+        const [a, b] = value.split("|");
+        input.value = input.value === a ? b : a;
+        input.dispatchEvent(new Event("change", { bubbles: true }));
+      } else {
+        input.dispatchEvent(new Event("change", { bubbles: true }));
+        input.blur();
+      }
+      const handled = performance.now() - t0;
+      const stored = await new Promise<number>((done) => {
+        const look = () => {
+          const t = w.ncrBench.stored.find((s) => s > t0);
+          if (t !== undefined) done(t - t0);
+          else if (performance.now() - t0 > 60_000) done(NaN);
+          else setTimeout(look, 1);
+        };
+        look();
+      });
+      return { handled, stored };
+    },
+    { value, kind },
+  );
+}
+
+/// Types `text` into the search box a key at a time; for each keystroke,
+/// the time from the input event until its handling (and the microtasks it
+/// queued) is done.
+async function typeSearch(page: Page, text: string): Promise<number[]> {
+  return page.getByRole("searchbox", { name: "Search" }).evaluate(async (el, text) => {
+    const input = el as HTMLInputElement;
+    const times: number[] = [];
+    for (const c of text) {
+      input.value += c;
+      const t0 = performance.now();
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+      await new Promise((r) => setTimeout(r, 0));
+      times.push(performance.now() - t0);
+    }
+    return times;
+  }, text);
+}
+
+function sizes(): { firstLoad: number; files: string[] } {
+  const dir = distDir();
+  const files = readdirSync(dir).filter((f) => /\.(wasm|js|css|html)$/.test(f) && f !== "sw.js" && !f.startsWith("check-worker"));
+  const firstLoad = files.reduce((sum, f) => sum + gzipSync(readFileSync(join(dir, f)), { level: 9 }).length, 0);
+  return { firstLoad, files };
+}
+
+for (const n of SIZES) {
+  test(`what a person waits for at ${n} findings`, async ({ browser }) => {
+    test.setTimeout(60_000 + n * 120);
+    const register = join(FILES, `register-${n}.ncr`);
+    const diverged = join(FILES, `diverged-${n}.ncr`);
+    const rows: Record<string, number[]> = {};
+    const add = (row: string, x: number) => (rows[row] ??= []).push(x);
+    let limits: Record<string, number> = {};
+
+    for (let run = 0; run < RUNS; run++) {
+      const context = await browser.newContext();
+      await context.addInitScript(instrument);
+      const page = await context.newPage();
+      await page.goto("./");
+      await setProfile(page);
+      await createRegister(page, "Scratch");
+
+      // Open the register file as a register of its own.
+      const showing = page.getByText(new RegExp(`^Showing \\d+ of ${n.toLocaleString("en").replace(/,/g, ",?")} findings$`));
+      add("pick a register file → choice shown", await timed(async () => {
+        await importFile(page, register);
+        await expect(page.getByRole("button", { name: "Open as a separate register" })).toBeVisible({ timeout: 300_000 });
+      }));
+      add("open it → table rows shown", await timed(async () => {
+        await page.getByRole("button", { name: "Open as a separate register" }).click();
+        await expect(showing).toBeVisible({ timeout: 300_000 });
+      }));
+      await expect(page.getByText("All changes saved in this browser")).toBeVisible({ timeout: 300_000 });
+
+      // Reload: first rows, and the long tasks on the way.
+      await page.reload();
+      await expect(showing).toBeVisible({ timeout: 300_000 });
+      await page.waitForTimeout(1_000);
+      const b = await page.evaluate(() => (window as unknown as { ncrBench: Bench }).ncrBench);
+      add("reload → first table rows shown", b.firstRows ?? NaN);
+      add("reload: longest task", Math.max(0, ...b.longTasks.map((t) => t.duration)));
+      add(
+        "reload: tasks over 50 ms after the first rows",
+        b.longTasks.filter((t) => t.start >= (b.firstRows ?? 0) && t.duration > 50).length,
+      );
+
+      // Search, a key at a time.
+      const keys = await typeSearch(page, "system 4711");
+      add("keystroke in search → handled (median)", median(keys));
+      add("keystroke in search → handled (worst)", Math.max(...keys));
+      await page.getByRole("searchbox", { name: "Search" }).fill("");
+
+      // One finding: a select, a text field, the history.
+      await page.getByRole("table", { name: "Findings" }).getByRole("link").first().click();
+      await expect(page.getByLabel("Title", { exact: true })).toBeVisible();
+      const grade = await changeAndPersist(page, "Grade", "major|minor", "select");
+      add("change a select → handled", grade.handled);
+      add("change a select → persisted", grade.stored);
+      const title = await changeAndPersist(page, "Title", `Edited in run ${run}`, "text");
+      add("leave a text field → handled", title.handled);
+      add("leave a text field → persisted", title.stored);
+      add("history of one finding → shown", await timed(async () => {
+        await page.getByRole("button", { name: "Show history" }).click();
+        await expect(page.getByRole("region", { name: "History" }).getByRole("row").nth(1)).toBeVisible({ timeout: 120_000 });
+      }));
+      await page.getByRole("link", { name: "Back to register" }).click();
+
+      // A copy diverged by 10 %: import and merge.
+      add("import + merge a copy diverged by 10 %", await timed(async () => {
+        await importFile(page, diverged);
+        await expect(summary(page)).toBeVisible({ timeout: 300_000 });
+      }));
+
+      // Automerge alone, same page, same files.
+      const floor = await page.evaluate(
+        ({ a, b }) => {
+          const bytes = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+          const w = window as unknown as { wasmBindings: { ncrBenchLimits(a: Uint8Array, b: Uint8Array): string } };
+          return JSON.parse(w.wasmBindings.ncrBenchLimits(bytes(a), bytes(b)));
+        },
+        { a: readFileSync(register).toString("base64"), b: readFileSync(diverged).toString("base64") },
+      );
+      for (const k of ["load", "save", "read", "edit", "merge"]) add(`limit: ${k}`, floor[k]);
+      await context.close();
+    }
+
+    limits = Object.fromEntries(Object.entries(rows).filter(([k]) => k.startsWith("limit: ")).map(([k, v]) => [k.slice(7), median(v)]));
+    const limitOf: Record<string, string> = {
+      "open it → table rows shown": "load",
+      "reload → first table rows shown": "load",
+      "change a select → persisted": "edit",
+      "leave a text field → persisted": "edit",
+      "import + merge a copy diverged by 10 %": "merge",
+    };
+    const { firstLoad } = sizes();
+    const lines = [
+      `| at ${n.toLocaleString("en")} findings (median of ${RUNS}) | app | Automerge alone | ratio |`,
+      "|---|---|---|---|",
+    ];
+    for (const [row, xs] of Object.entries(rows)) {
+      if (row.startsWith("limit: ")) continue;
+      const x = median(xs);
+      const counted = row.includes("tasks over");
+      const limit = limitOf[row] ? limits[limitOf[row]] : undefined;
+      lines.push(
+        `| ${row} | ${counted ? String(x) : ms(x)} | ${limit !== undefined ? `${ms(limit)} (${limitOf[row]})` : ""} | ${limit ? (x / limit).toFixed(1) + "×" : ""} |`,
+      );
+    }
+    for (const k of ["load", "save", "read", "edit", "merge"]) {
+      if (limits[k] !== undefined) lines.push(`| Automerge alone: ${k} | | ${ms(limits[k])} | |`);
+    }
+    lines.push(`| first load, gzipped (wasm + JS + CSS + HTML) | ${Math.round(firstLoad / 1000).toLocaleString("en")} kB | | |`);
+    const table = lines.join("\n");
+    console.log(table);
+    writeFileSync(join(FILES, `perf-${n}.md`), table + "\n");
+  });
+}
