@@ -18,21 +18,7 @@ fn actor(n: u8) -> ActorId {
 }
 
 fn register() -> RegisterDoc {
-    RegisterDoc::create(
-        actor(1),
-        &Auditor {
-            name: "Jane Doe".into(),
-            initials: "JD".into(),
-        },
-        NewRegister {
-            name: "ACME ISMS 2026".into(),
-            organisation: "ACME Ltd".into(),
-            scope: "Head office".into(),
-        },
-        "reg-1".into(),
-        clock,
-    )
-    .unwrap()
+    common::acme_register()
 }
 
 fn after(days: u64) -> Option<NaiveDate> {

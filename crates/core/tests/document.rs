@@ -22,18 +22,7 @@ fn auditor(name: &str, initials: &str) -> Auditor {
 }
 
 fn register() -> RegisterDoc {
-    RegisterDoc::create(
-        actor(1),
-        &auditor("Jane Doe", "jd"),
-        NewRegister {
-            name: "ACME ISMS 2026".into(),
-            organisation: "ACME Ltd".into(),
-            scope: "Head office".into(),
-        },
-        "reg-1".into(),
-        clock,
-    )
-    .unwrap()
+    common::acme_register()
 }
 
 fn colleague(base: &RegisterDoc, n: u8, name: &str, initials: &str) -> RegisterDoc {

@@ -33,21 +33,7 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 }
 
 fn register() -> RegisterDoc {
-    RegisterDoc::create(
-        ActorId::from([1u8; 16]),
-        &Auditor {
-            name: "Jane Doe".into(),
-            initials: "JD".into(),
-        },
-        NewRegister {
-            name: "ACME ISMS 2026".into(),
-            organisation: "ACME Ltd".into(),
-            scope: "Head office".into(),
-        },
-        "reg-1".into(),
-        clock,
-    )
-    .unwrap()
+    common::acme_register()
 }
 
 /// Three findings: a full one with two actions, one whose texts a

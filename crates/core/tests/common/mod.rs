@@ -5,7 +5,10 @@
 
 use std::future::Future;
 
+use automerge::ActorId;
 use chrono::NaiveDate;
+use ncr_core::document::{NewRegister, RegisterDoc};
+use ncr_core::model::Auditor;
 
 pub fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 28).expect("a valid date")
@@ -34,4 +37,23 @@ pub fn cases(default: u32) -> u32 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// "ACME ISMS 2026" (id `reg-1`), created by Jane Doe (JD) as actor 1.
+pub fn acme_register() -> RegisterDoc {
+    RegisterDoc::create(
+        ActorId::from([1u8; 16]),
+        &Auditor {
+            name: "Jane Doe".into(),
+            initials: "JD".into(),
+        },
+        NewRegister {
+            name: "ACME ISMS 2026".into(),
+            organisation: "ACME Ltd".into(),
+            scope: "Head office".into(),
+        },
+        "reg-1".into(),
+        clock,
+    )
+    .unwrap()
 }
