@@ -555,23 +555,13 @@ impl<S: Storage> Persistence<S> {
         clock: crate::document::Clock,
     ) -> Result<Loaded, LoadError> {
         let Read {
-            doc,
-            stored,
+            mut doc,
+            mut stored,
             bad,
             stopped_on,
         } = self.read(register).await?;
         let mut quarantined = Vec::new();
-        for (k, bytes) in bad {
-            let aside = vec![
-                QUARANTINE.to_owned(),
-                k[0].clone(),
-                k[1].clone(),
-                k[2].clone(),
-            ];
-            self.storage.save(&aside, &bytes).await?;
-            self.storage.remove(&k).await?;
-            quarantined.push(aside);
-        }
+        self.set_aside(bad, &mut quarantined).await?;
         // This register's suspect is aside (or no longer stored); one of
         // another register waits for that register's load.
         if self
@@ -581,7 +571,25 @@ impl<S: Storage> Persistence<S> {
         {
             self.storage.note_reading(None);
         }
-        let mut store = RegisterDoc::open(&doc.save(), actor, clock)?;
+        let mut store = match RegisterDoc::open(&doc.save(), actor.clone(), clock) {
+            Ok(store) => store,
+            Err(e) => {
+                // Every item loads, but together they are no register: an
+                // item written by another tool replaced its structure (the
+                // findings map by a string, say). Set aside what breaks it,
+                // then read again (what built on it is then an orphan).
+                let breakers = self.breakers(&stored).await?;
+                if breakers.is_empty() {
+                    return Err(e.into());
+                }
+                self.set_aside(breakers, &mut quarantined).await?;
+                let again = self.read(register).await?;
+                self.set_aside(again.bad, &mut quarantined).await?;
+                doc = again.doc;
+                stored = again.stored;
+                RegisterDoc::open(&doc.save(), actor, clock)?
+            }
+        };
         self.stored.borrow_mut().insert(register.to_owned(), stored);
         if !quarantined.is_empty() {
             // Re-anchor storage on what did load, so later chunks apply.
@@ -592,6 +600,54 @@ impl<S: Storage> Persistence<S> {
             quarantined,
             stopped_on,
         })
+    }
+
+    /// Moves stored items under `quarantine` (copied, then removed).
+    async fn set_aside(
+        &self,
+        items: Vec<(StorageKey, Vec<u8>)>,
+        quarantined: &mut Vec<StorageKey>,
+    ) -> Result<(), StorageError> {
+        for (k, bytes) in items {
+            let aside = vec![
+                QUARANTINE.to_owned(),
+                k[0].clone(),
+                k[1].clone(),
+                k[2].clone(),
+            ];
+            self.storage.save(&aside, &bytes).await?;
+            self.storage.remove(&k).await?;
+            quarantined.push(aside);
+        }
+        Ok(())
+    }
+
+    /// The stored items (of those `stored` knows, snapshots first) that turn
+    /// a register that opens into one that does not. Rare, so it reloads
+    /// after each item.
+    async fn breakers(&self, stored: &Stored) -> Result<Vec<(StorageKey, Vec<u8>)>, StorageError> {
+        let opens = |doc: &Automerge| {
+            RegisterDoc::open(&doc.save(), automerge::ActorId::random(), || 0).is_ok()
+        };
+        let mut keys = stored.known.clone();
+        keys.sort_by_key(|k| k[1] != SNAPSHOT);
+        let mut doc = Automerge::new();
+        let mut breakers = Vec::new();
+        for k in keys {
+            let Some(bytes) = self.storage.load(&k).await? else {
+                continue;
+            };
+            let Ok(next) = load_chunk(&doc, &bytes) else {
+                continue;
+            };
+            // Until the register's beginning is in, nothing can be judged.
+            if opens(&doc) && !opens(&next) {
+                breakers.push((k, bytes));
+            } else {
+                doc = next;
+            }
+        }
+        Ok(breakers)
     }
 
     /// What is stored for a register now, as a document to merge into an

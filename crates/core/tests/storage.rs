@@ -266,3 +266,39 @@ fn a_reading_of_another_register_waits_for_that_registers_load() {
     assert!(!loaded.stopped_on && loaded.quarantined.is_empty());
     assert_eq!(storage.last_reading(), Some(elsewhere));
 }
+
+#[test]
+fn a_stored_change_that_replaces_the_registers_structure_is_set_aside() {
+    use automerge::{transaction::Transactable, AutoCommit, ROOT};
+    let storage = MemoryStorage::new();
+    let p = Persistence::new(storage.clone());
+    let mut doc = register();
+    doc.add_finding("kept".into(), today(), |f| f.title = "Kept".into())
+        .unwrap();
+    block_on(p.save_snapshot(&mut doc)).unwrap();
+    // Another tool in this browser stores a change that replaces the
+    // findings map by a string; it loads, but the whole is no register.
+    let mut am = AutoCommit::load(&doc.save()).unwrap();
+    let heads = am.get_heads();
+    am.put(ROOT, "findings", "gone").unwrap();
+    let breaking = am.save_after(&heads);
+    let key = vec![
+        "reg-s".to_owned(),
+        INCREMENTAL.to_owned(),
+        "tool".to_owned(),
+    ];
+    storage.poke(key.clone(), breaking);
+
+    let loaded =
+        block_on(Persistence::new(storage.clone()).load("reg-s", ActorId::from([2u8; 16]), clock))
+            .unwrap();
+    assert_eq!(loaded.quarantined.len(), 1);
+    assert_eq!(loaded.quarantined[0][1..], key[..]);
+    assert!(!loaded.stopped_on);
+    assert_eq!(loaded.doc.findings(), doc.findings());
+    // And the next start opens without setting anything else aside.
+    let again =
+        block_on(Persistence::new(storage).load("reg-s", ActorId::from([2u8; 16]), clock)).unwrap();
+    assert!(again.quarantined.is_empty());
+    assert_eq!(again.doc.findings(), doc.findings());
+}
