@@ -691,35 +691,29 @@ impl RegisterDoc {
         if old == settings {
             return Ok(0);
         }
-        let follow: Vec<(String, Finding)> = self
+        // (id, before, after) as the document's JSON, for the leaf diff.
+        type Json = serde_json::Map<String, serde_json::Value>;
+        let follow: Vec<(String, Json, Json)> = self
             .findings
             .values()
             .filter(|f| !f.clocks.is_fixed())
             .map(|f| {
-                let mut after = f.clone();
-                after.clocks = f.clocks.over(&old).clocks();
-                (f.id.clone(), after)
+                let mut fixed = f.clone();
+                fixed.clocks = f.clocks.over(&old).clocks();
+                Ok((f.id.clone(), to_object(f)?, to_object(&fixed)?))
             })
-            .collect();
-        let befores: Vec<(String, serde_json::Map<String, serde_json::Value>)> = follow
-            .iter()
-            .map(|(id, _)| Ok((id.clone(), to_object(&self.findings[id])?)))
-            .collect::<Result<_, DocError>>()?;
-        let afters: Vec<serde_json::Map<String, serde_json::Value>> = follow
-            .iter()
-            .map(|(_, f)| to_object(f))
             .collect::<Result<_, DocError>>()?;
         self.change("edit_settings", None, |tx| {
             reconcile_prop(tx, ROOT, SETTINGS, settings)?;
             let findings = tx_map(tx, FINDINGS)?;
-            for ((id, before), after) in befores.iter().zip(&afters) {
+            for (id, before, after) in &follow {
                 if let Some((Value::Object(ObjType::Map), obj)) = tx.get(&findings, id.as_str())? {
                     super::write::write_diff(tx, &obj, before, after)?;
                 }
             }
             Ok(())
         })?;
-        for (id, _) in &follow {
+        for (id, _, _) in &follow {
             self.refresh_finding(id)?;
         }
         Ok(follow.len())
