@@ -19,7 +19,7 @@ pub fn install() {
 }
 
 /// The alert's text.
-pub fn sentence(reading: bool) -> String {
+fn sentence(reading: bool) -> String {
     if reading {
         "NC Register stopped while reading data it could not handle. Reload the page: that data will be kept aside and everything else opens. Nothing you saved is lost."
             .into()
