@@ -14,7 +14,7 @@ use crate::ui::route::Route;
 use crate::ui::state::{today, use_store};
 use ncr_core::deadlines::{self, DueState};
 use ncr_core::document::DocError;
-use ncr_core::model::{CorrectiveAction, Finding, ReviewResult, SimilarVerdict};
+use ncr_core::model::{CorrectiveAction, Finding, ReviewResult, SimilarVerdict, Status};
 use ncr_core::schema::Section;
 use ncr_core::similar;
 use ncr_core::workflow;
@@ -40,10 +40,13 @@ fn action_ids(f: &Finding) -> Vec<String> {
     f.actions.keys().cloned().collect()
 }
 
-/// What the button moving a finding to `to` says.
-fn step_label(to: ncr_core::model::Status) -> &'static str {
-    use ncr_core::model::Status::*;
+/// What the button moving a finding from `from` to `to` says.
+fn step_label(from: Status, to: Status) -> &'static str {
+    use Status::*;
     match to {
+        Closed if from != Verifying => "Close without corrective action",
+        Open if from == Closed => "Reconsider (back to open)",
+        Open if from == Withdrawn => "Reinstate (back to open)",
         Open => "Reconsider (back to open)",
         Analysed => "Mark as analysed",
         ActionPlanned => "Mark action planned",
@@ -51,6 +54,7 @@ fn step_label(to: ncr_core::model::Status) -> &'static str {
         Verifying => "Move to verifying",
         Closed => "Close finding",
         Rejected => "Reject as unfounded",
+        Withdrawn => "Record the withdrawal by the body",
         Reopened => "Reopen finding",
     }
 }
@@ -80,18 +84,38 @@ fn LifecycleSection(finding: String) -> impl IntoView {
     let status = Memo::new(move |_| read(store, fid, |f| f.status));
     let closure = move || {
         read(store, fid, |f| {
-            f.closure
-                .closed_on
-                .map(|on| format!("Closed on {on} by {}.", f.closure.closed_by))
+            f.closure.closed_on.map(|on| match f.disposition {
+                Some(d) => format!(
+                    "Closed on {on} by {} without corrective action, as {}: {}",
+                    f.closure.closed_by,
+                    d.label().to_lowercase(),
+                    f.disposition_reason.trim()
+                ),
+                None => format!("Closed on {on} by {}.", f.closure.closed_by),
+            })
         })
         .flatten()
     };
+    // The steps this finding's grade and source allow; a withdrawal is
+    // offered once there is a dispute to withdraw.
+    let steps = Memo::new(move |_| {
+        read(store, fid, |f| {
+            let mut steps = workflow::steps(f);
+            if f.dispute.reason.trim().is_empty() {
+                steps.retain(|&to| to != Status::Withdrawn);
+            }
+            (f.status, steps)
+        })
+    });
     let may_reject = move || {
-        status.get().is_some_and(|s| {
-            s == ncr_core::model::Status::Rejected
-                || workflow::next_statuses(s).contains(&ncr_core::model::Status::Rejected)
+        steps.with(|s| {
+            s.as_ref().is_some_and(|(from, steps)| {
+                *from == Status::Rejected || steps.contains(&Status::Rejected)
+            })
         })
     };
+    let improvement = move || read(store, fid, |f| !f.grade.is_nonconformity()).unwrap_or(false);
+    let by_body = move || read(store, fid, |f| f.source.is_certification_body()).unwrap_or(false);
     let go = move |to| {
         let id = fid.get_value();
         match store.mutate(|d| d.change_status(&id, to, today())) {
@@ -100,7 +124,7 @@ fn LifecycleSection(finding: String) -> impl IntoView {
         }
     };
     // A checklist about another status than the current one would mislead.
-    Effect::new(move |previous: Option<Option<ncr_core::model::Status>>| {
+    Effect::new(move |previous: Option<Option<Status>>| {
         let now = status.get();
         if previous.is_some_and(|p| p != now) {
             errors.set(Vec::new());
@@ -116,15 +140,15 @@ fn LifecycleSection(finding: String) -> impl IntoView {
             <p>{closure}</p>
             <div class="steps" role="group" aria-label="Change status">
                 {move || {
-                    status
+                    steps
                         .get()
-                        .map(|s| {
-                            workflow::next_statuses(s)
-                                .iter()
-                                .map(|&to| {
+                        .map(|(from, steps)| {
+                            steps
+                                .into_iter()
+                                .map(|to| {
                                     view! {
                                         <button type="button" on:click=move |_| go(to)>
-                                            {step_label(to)}
+                                            {step_label(from, to)}
                                         </button>
                                     }
                                 })
@@ -146,6 +170,24 @@ fn LifecycleSection(finding: String) -> impl IntoView {
                 <SectionFields finding=fid.get_value() section=Section::Rejection />
             </Show>
         </section>
+        <Show when=improvement>
+            <section class="panel step" aria-labelledby="improvement-title">
+                <h3 id="improvement-title">"Follow-up"</h3>
+                <p class="help">
+                    "Observations and opportunities for improvement have no certification-body deadline. Set a date to look at this one again; or close it without corrective action as considered or not taken up, with the reason."
+                </p>
+                <SectionFields finding=fid.get_value() section=Section::Improvement />
+            </section>
+        </Show>
+        <Show when=by_body>
+            <section class="panel step" aria-labelledby="dispute-title">
+                <h3 id="dispute-title">"Dispute with the certification body"</h3>
+                <p class="help">
+                    "A certification body's finding is not rejected by the organisation: record why you dispute it and the body's answer. The finding stays open, its deadlines running, until the body withdraws it."
+                </p>
+                <SectionFields finding=fid.get_value() section=Section::Dispute />
+            </section>
+        </Show>
     }
 }
 

@@ -298,6 +298,39 @@ fn ReportFinding(finding: Finding) -> impl IntoView {
                             ),
                         )
                     })}
+                {f
+                    .disposition
+                    .map(|d| {
+                        text_block(
+                            "Closed without corrective action",
+                            format!("{}: {}", d.label(), or_dash(&f.disposition_reason)),
+                        )
+                    })}
+                {(!f.grade.is_nonconformity() && f.follow_up.is_some())
+                    .then(|| text_block("Follow up on", date(f.follow_up)))}
+                {(!f.rejection_reason.trim().is_empty())
+                    .then(|| text_block("Rejection reason", f.rejection_reason.clone()))}
+                {(!f.dispute.reason.trim().is_empty())
+                    .then(|| {
+                        text_block(
+                            "Dispute",
+                            format!(
+                                "{} (disputed on {})",
+                                f.dispute.reason.trim(),
+                                date(f.dispute.raised_on),
+                            ),
+                        )
+                    })}
+                {(!f.dispute.reason.trim().is_empty())
+                    .then(|| {
+                        text_block(
+                            "The body's answer",
+                            match f.dispute.outcome {
+                                Some(o) => format!("{}: {}", o.label(), or_dash(&f.dispute.answer)),
+                                None => or_dash(&f.dispute.answer),
+                            },
+                        )
+                    })}
             </dl>
             {if actions.is_empty() {
                 view! { <p class="muted">"No corrective actions recorded."</p> }.into_any()

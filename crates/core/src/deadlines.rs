@@ -72,10 +72,15 @@ impl std::fmt::Display for DueState {
     }
 }
 
-/// When the corrective action plan is due. `settings` are the register's:
-/// they apply only where the finding has not fixed its own
+/// When the corrective action plan is due; `None` for observations and
+/// opportunities for improvement, which no certification-body clock covers
+/// (their own deadline is the follow-up date a person sets). `settings` are
+/// the register's: they apply only where the finding has not fixed its own
 /// ([`Finding::clocks`]).
 pub fn plan_due(finding: &Finding, settings: &Settings) -> Option<NaiveDate> {
+    if !finding.grade.is_nonconformity() {
+        return None;
+    }
     let settings = finding.clocks.over(settings);
     add_days(finding.detected_on?, settings.plan_due_days)
 }
@@ -138,6 +143,16 @@ pub fn close_state(finding: &Finding, settings: &Settings, today: NaiveDate) -> 
     due_state(close_due(finding, settings), today)
 }
 
+/// The follow-up date of an observation or opportunity for improvement.
+/// A nonconformity's follow-up is its clocks, so this one is
+/// [`DueState::Done`] there.
+pub fn follow_up_state(finding: &Finding, today: NaiveDate) -> DueState {
+    if stopped(finding) || finding.grade.is_nonconformity() {
+        return DueState::Done;
+    }
+    due_state(finding.follow_up, today)
+}
+
 /// A corrective action's own due date; done and cancelled actions are never
 /// overdue.
 pub fn action_state(action: &CorrectiveAction, today: NaiveDate) -> DueState {
@@ -155,7 +170,7 @@ pub fn age_days(finding: &Finding, today: NaiveDate) -> Option<i64> {
 }
 
 fn stopped(finding: &Finding) -> bool {
-    finding.deleted || matches!(finding.status, Status::Closed | Status::Rejected)
+    finding.deleted || finding.status.is_finished()
 }
 
 fn add_days(date: NaiveDate, days: u32) -> Option<NaiveDate> {
@@ -236,10 +251,34 @@ mod tests {
         );
         assert_eq!(close_due(&finding(Grade::Observation, on), &s), None);
         assert_eq!(close_due(&finding(Grade::Opportunity, on), &s), None);
+        // No certification-body clock covers them: no plan is due either.
+        assert_eq!(plan_due(&finding(Grade::Opportunity, on), &s), None);
+        assert_eq!(plan_due(&finding(Grade::Observation, on), &s), None);
+    }
+
+    #[test]
+    fn an_improvement_runs_only_its_own_follow_up_date() {
+        let s = defaults();
+        let mut obs = finding(Grade::Observation, Some(d(2027, 1, 1)));
+        let late = d(2030, 1, 1);
+        assert_eq!(plan_state(&obs, &s, late), DueState::NoDate);
+        assert_eq!(follow_up_state(&obs, late), DueState::NoDate);
+        assert_eq!(crate::query::urgency(&obs, &s, late), DueState::NoDate);
+        obs.follow_up = Some(d(2027, 3, 1));
         assert_eq!(
-            plan_due(&finding(Grade::Opportunity, on), &s),
-            Some(d(2027, 1, 31))
+            follow_up_state(&obs, d(2027, 3, 4)),
+            DueState::Overdue { days: 3 }
         );
+        assert_eq!(
+            crate::query::urgency(&obs, &s, d(2027, 3, 4)),
+            DueState::Overdue { days: 3 }
+        );
+        obs.status = Status::Closed;
+        assert_eq!(follow_up_state(&obs, late), DueState::Done);
+        // A nonconformity's follow-up is its clocks: a stray date is ignored.
+        let mut minor = finding(Grade::Minor, Some(d(2027, 1, 1)));
+        minor.follow_up = Some(d(2027, 1, 2));
+        assert_eq!(follow_up_state(&minor, late), DueState::Done);
     }
 
     #[test]
@@ -325,7 +364,7 @@ mod tests {
     fn closed_rejected_and_deleted_findings_are_never_overdue() {
         let s = defaults();
         let late = d(2030, 1, 1);
-        for status in [Status::Closed, Status::Rejected] {
+        for status in [Status::Closed, Status::Rejected, Status::Withdrawn] {
             let mut f = finding(Grade::Major, Some(d(2027, 1, 1)));
             f.status = status;
             assert_eq!(close_state(&f, &s, late), DueState::Done);
@@ -358,7 +397,7 @@ mod tests {
         );
         let obs = finding(Grade::Observation, Some(d(2027, 1, 1)));
         assert_eq!(close_state(&obs, &s, d(2030, 1, 1)), DueState::NoDate);
-        assert!(plan_state(&obs, &s, d(2030, 1, 1)).is_overdue());
+        assert_eq!(plan_state(&obs, &s, d(2030, 1, 1)), DueState::NoDate);
     }
 
     #[test]

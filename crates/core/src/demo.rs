@@ -17,8 +17,8 @@ use chrono::{Days, NaiveDate};
 
 use super::document::{Clock, DocError, NewRegister, RegisterDoc};
 use super::model::{
-    ActionStatus, Audit, Auditor, CauseCategory, CorrectiveAction, Grade, ReviewResult,
-    SimilarVerdict, Source, Status,
+    ActionStatus, Audit, Auditor, CauseCategory, CorrectiveAction, DisputeOutcome, Grade,
+    ReviewResult, SimilarVerdict, Source, Status,
 };
 
 pub const DEMO_NAME: &str = "Demo: Northwind Logistics ISMS";
@@ -290,6 +290,7 @@ impl<F: FnMut() -> String> Demo<F> {
         let risk = self.stage2_risk_assessment(&stage2)?;
         self.stage2_documents(&stage2)?;
         self.stage2_awareness(&stage2)?;
+        self.stage2_clean_desk(&stage2)?;
         self.duplicate_of_leavers(&stage2)?;
         self.internal_audit_programme(&internal)?;
         self.internal_firewall_changes(&internal, &risk)?;
@@ -587,6 +588,44 @@ impl<F: FnMut() -> String> Demo<F> {
     }
 
     /// An observation the organisation decided to act on: action planned.
+    /// Disputed with the certification body, which withdrew it: the
+    /// organisation cannot reject a body's finding.
+    fn stage2_clean_desk(&mut self, audit: &str) -> Result<(), DocError> {
+        let id = self.finding(
+            168,
+            Spec {
+                title: "Customer documents left on desks in the Rotterdam office",
+                statement: "The clear desk rule (A.7.7) is not applied: documents with customer \
+                    data were left unattended on desks.",
+                evidence: "Photo taken at 12:40: two delivery manifests with customer names and \
+                    addresses on an empty desk.",
+                requirements: &["A.7.7"],
+                grade: Grade::Minor,
+                source: Source::Stage2,
+                cause: CauseCategory::Awareness,
+                audit,
+                area: "Office, Rotterdam depot",
+                owner: "Sanne de Vries",
+                raised_by: Some(CB_AUDITOR),
+            },
+        )?;
+        let raised = self.day(160)?;
+        self.edit(&id, 160, |f| {
+            f.dispute.reason = "The desk is the drivers' hand-over counter, staffed in shifts; \
+                the manifests are the drivers' copies, handed over at 12:45 as the duty roster \
+                shows."
+                .into();
+            f.dispute.raised_on = Some(raised);
+        })?;
+        self.edit(&id, 150, |f| {
+            f.dispute.answer = "Accepted: the counter is a staffed hand-over point and the \
+                manifests were in use. Finding withdrawn in the stage 2 report, revision 2."
+                .into();
+            f.dispute.outcome = Some(DisputeOutcome::Withdrawn);
+        })?;
+        self.status(&id, 150, Status::Withdrawn)
+    }
+
     fn stage2_awareness(&mut self, audit: &str) -> Result<(), DocError> {
         let id = self.finding(
             168,
@@ -1132,7 +1171,7 @@ impl<F: FnMut() -> String> Demo<F> {
 
     /// Recorded on site, owner not yet assigned.
     fn surveillance_visitors(&mut self, audit: &str) -> Result<(), DocError> {
-        self.finding(
+        let id = self.finding(
             12,
             Spec {
                 title: "Visitor badges not returned at the Rotterdam depot",
@@ -1151,6 +1190,7 @@ impl<F: FnMut() -> String> Demo<F> {
                 raised_by: Some(CB_AUDITOR),
             },
         )?;
-        Ok(())
+        let follow_up = self.day(-20)?;
+        self.edit(&id, 12, |f| f.follow_up = Some(follow_up))
     }
 }

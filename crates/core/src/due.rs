@@ -13,7 +13,7 @@ use std::fmt;
 use chrono::NaiveDate;
 
 use super::deadlines::{self, DueState};
-use super::model::{Finding, Settings, Status};
+use super::model::{Finding, Settings};
 use super::text::natural_cmp;
 
 /// Which deadline a [`DueItem`] is about.
@@ -25,6 +25,9 @@ pub enum Clock {
     Close,
     /// A corrective action's own due date.
     Action { id: String, description: String },
+    /// When an observation or opportunity for improvement is to be looked
+    /// at again.
+    FollowUp,
 }
 
 impl fmt::Display for Clock {
@@ -32,6 +35,7 @@ impl fmt::Display for Clock {
         match self {
             Clock::Plan => f.write_str("Action plan"),
             Clock::Close => f.write_str("Closing"),
+            Clock::FollowUp => f.write_str("Follow-up"),
             Clock::Action { description, .. } if description.trim().is_empty() => {
                 f.write_str("Corrective action")
             }
@@ -71,7 +75,7 @@ pub fn due_soon<'a>(
 ) -> Vec<DueRow<'a>> {
     let mut rows: Vec<DueRow<'a>> = findings
         .into_iter()
-        .filter(|f| !f.deleted && !matches!(f.status, Status::Closed | Status::Rejected))
+        .filter(|f| !f.deleted && !f.status.is_finished())
         .filter_map(|f| {
             let mut items: Vec<DueItem> = [
                 DueItem {
@@ -83,6 +87,11 @@ pub fn due_soon<'a>(
                     clock: Clock::Close,
                     due: deadlines::close_due(f, settings),
                     state: deadlines::close_state(f, settings, today),
+                },
+                DueItem {
+                    clock: Clock::FollowUp,
+                    due: f.follow_up,
+                    state: deadlines::follow_up_state(f, today),
                 },
             ]
             .into_iter()
@@ -128,7 +137,7 @@ fn more_urgent(a: DueState, b: DueState) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ActionStatus, CorrectiveAction, Grade};
+    use crate::model::{ActionStatus, CorrectiveAction, Grade, Status};
     use crate::query;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {

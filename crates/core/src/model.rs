@@ -126,7 +126,56 @@ keyed_enum!(
         Verifying => "verifying", "Verifying";
         Closed => "closed", "Closed";
         Rejected => "rejected", "Rejected";
+        Withdrawn => "withdrawn", "Withdrawn";
         Reopened => "reopened", "Reopened";
+    }
+);
+
+impl Status {
+    /// Nothing more is expected of the organisation: closed, rejected as
+    /// unfounded, or withdrawn by the certification body. No clock runs.
+    pub fn is_finished(self) -> bool {
+        matches!(self, Status::Closed | Status::Rejected | Status::Withdrawn)
+    }
+}
+
+impl Grade {
+    /// A nonconformity proper (clause 10.2 applies in full, with the
+    /// certification body's clocks). Observations and opportunities for
+    /// improvement are not: they have no plan or closing deadline and may be
+    /// closed without corrective action.
+    pub fn is_nonconformity(self) -> bool {
+        matches!(self, Grade::Major | Grade::Minor)
+    }
+}
+
+impl Source {
+    /// Raised by a certification body (ISO/IEC 17021-1 audits), whose
+    /// findings the organisation cannot reject: it disputes them with the
+    /// body, which upholds or withdraws them.
+    pub fn is_certification_body(self) -> bool {
+        matches!(
+            self,
+            Source::Stage1 | Source::Stage2 | Source::Surveillance | Source::Recertification
+        )
+    }
+}
+
+keyed_enum!(
+    /// How an observation or an opportunity for improvement was closed
+    /// without the corrective-action cycle (a closure through the cycle has
+    /// none).
+    Disposition {
+        Considered => "considered", "Considered";
+        NotTakenUp => "not_taken_up", "Not taken up";
+    }
+);
+
+keyed_enum!(
+    /// The certification body's answer to a dispute.
+    DisputeOutcome {
+        Upheld => "upheld", "Upheld by the body";
+        Withdrawn => "withdrawn", "Withdrawn by the body";
     }
 );
 
@@ -266,6 +315,22 @@ pub struct Closure {
     pub closed_by: String,
 }
 
+/// The organisation's dispute of a certification body's finding, and the
+/// body's answer. A finding under dispute stays open (its clocks run) until
+/// the body withdraws it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Dispute {
+    /// The organisation's grounds.
+    pub reason: String,
+    #[autosurgeon(with = "date_str")]
+    #[serde(with = "date_str")]
+    pub raised_on: Option<NaiveDate>,
+    /// What the body answered.
+    pub answer: String,
+    pub outcome: Option<DisputeOutcome>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Finding {
     /// UUID, also the finding's key in the document's `findings` map.
@@ -309,6 +374,22 @@ pub struct Finding {
     #[serde(default)]
     #[autosurgeon(missing = "Default::default")]
     pub clocks: Clocks,
+    /// For an observation or opportunity for improvement: when to look at
+    /// it again (its only deadline, set by a person).
+    #[autosurgeon(with = "date_str")]
+    #[serde(default, with = "date_str")]
+    pub follow_up: Option<NaiveDate>,
+    /// How an observation or opportunity for improvement was closed without
+    /// corrective action; `None` for every other closure.
+    #[serde(default)]
+    pub disposition: Option<Disposition>,
+    /// Why it was closed that way.
+    #[serde(default)]
+    #[autosurgeon(missing = "Default::default")]
+    pub disposition_reason: String,
+    #[serde(default)]
+    #[autosurgeon(missing = "Default::default")]
+    pub dispute: Dispute,
 }
 
 impl Finding {
@@ -340,6 +421,10 @@ impl Finding {
             deleted: false,
             origin: String::new(),
             clocks: Clocks::default(),
+            follow_up: None,
+            disposition: None,
+            disposition_reason: String::new(),
+            dispute: Dispute::default(),
         }
     }
 

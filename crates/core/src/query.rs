@@ -73,7 +73,7 @@ impl StatusFilter {
     pub fn accepts(self, status: Status) -> bool {
         match self {
             StatusFilter::Any => true,
-            StatusFilter::Active => !matches!(status, Status::Closed | Status::Rejected),
+            StatusFilter::Active => !status.is_finished(),
             StatusFilter::Is(wanted) => status == wanted,
         }
     }
@@ -259,13 +259,13 @@ impl Counts {
 /// organisation promised by a date is as late as a missed CB deadline).
 /// Closed, rejected and deleted findings are [`DueState::Done`].
 pub fn urgency(finding: &Finding, settings: &Settings, today: NaiveDate) -> DueState {
-    let stopped = finding.deleted || matches!(finding.status, Status::Closed | Status::Rejected);
-    if stopped {
+    if finding.deleted || finding.status.is_finished() {
         return DueState::Done;
     }
     let clocks = [
         deadlines::plan_state(finding, settings, today),
         deadlines::close_state(finding, settings, today),
+        deadlines::follow_up_state(finding, today),
     ];
     let actions = finding
         .actions

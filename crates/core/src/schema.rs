@@ -13,7 +13,8 @@
 use chrono::NaiveDate;
 
 use crate::model::{
-    ActionStatus, CauseCategory, Finding, Grade, ReviewResult, SimilarVerdict, Source, Status,
+    ActionStatus, CauseCategory, Disposition, DisputeOutcome, Finding, Grade, ReviewResult,
+    SimilarVerdict, Source, Status,
 };
 
 /// Long enough for pasted log excerpts as evidence, short enough that one
@@ -102,6 +103,11 @@ pub enum Section {
     Finding,
     /// Under the lifecycle's steps, while the finding may be rejected.
     Rejection,
+    /// An observation's or opportunity for improvement's own follow-up and
+    /// closure without corrective action.
+    Improvement,
+    /// A certification body's finding disputed with the body.
+    Dispute,
     Correction,
     /// Root-cause analysis, before the five whys.
     RootCauseMethod,
@@ -681,6 +687,88 @@ pub static FIELDS: &[Field] = &[
         text!(rejection_reason),
     )
     .on(Section::Rejection, 0),
+    field(
+        &["follow_up"],
+        "follow_up",
+        "Follow up on",
+        Kind::Date,
+        date!(follow_up),
+    )
+    .named("Follow-up date")
+    .on(Section::Improvement, 1)
+    .limits(Limits {
+        future: true,
+        after_detection: true,
+        ..NO_LIMITS
+    }),
+    field(
+        &["disposition"],
+        "disposition",
+        "Closed as",
+        Kind::Choice {
+            options: Disposition::OPTIONS,
+            optional: true,
+        },
+        optional_choice!(Disposition, disposition),
+    )
+    .editor(Editor::Select {
+        none: Some("Not closed without action"),
+    })
+    .on(Section::Improvement, 1),
+    field(
+        &["disposition_reason"],
+        "disposition_reason",
+        "Reason for closing without corrective action",
+        Kind::LongText,
+        text!(disposition_reason),
+    )
+    .named("Reason for the disposition")
+    .on(Section::Improvement, 2),
+    field(
+        &["dispute", "reason"],
+        "dispute_reason",
+        "Grounds of the dispute",
+        Kind::LongText,
+        text!(dispute.reason),
+    )
+    .named("Dispute reason")
+    .on(Section::Dispute, 0),
+    field(
+        &["dispute", "raised_on"],
+        "dispute_raised_on",
+        "Disputed on",
+        Kind::Date,
+        date!(dispute.raised_on),
+    )
+    .on(Section::Dispute, 1)
+    .limits(Limits {
+        after_detection: true,
+        ..NO_LIMITS
+    }),
+    field(
+        &["dispute", "outcome"],
+        "dispute_outcome",
+        "The body's decision",
+        Kind::Choice {
+            options: DisputeOutcome::OPTIONS,
+            optional: true,
+        },
+        optional_choice!(DisputeOutcome, dispute.outcome),
+    )
+    .editor(Editor::Select {
+        none: Some("No answer yet"),
+    })
+    .named("Dispute outcome")
+    .on(Section::Dispute, 1),
+    field(
+        &["dispute", "answer"],
+        "dispute_answer",
+        "The body's answer",
+        Kind::LongText,
+        text!(dispute.answer),
+    )
+    .named("The body's answer to the dispute")
+    .on(Section::Dispute, 2),
     field(
         &["correction", "description"],
         "correction",

@@ -39,21 +39,40 @@
 //! - **in progress**: as action planned (starting is a person's say-so);
 //! - **verifying**: every action done or cancelled, at least one done, each
 //!   done action with its done date;
-//! - **closed**: the correction (clause 10.2 a) described, and the
+//! - **closed**: the nature of the nonconformity kept (clause 10.2 f: the
+//!   statement, at least one requirement, the objective evidence); through
+//!   the cycle, also the correction (clause 10.2 a) described and the
 //!   effectiveness review recorded as effective with its reviewer and date;
+//!   without it (observations and opportunities for improvement), the
+//!   disposition and its reason, and no corrective action still open;
 //! - **rejected**: a reason the finding is unfounded;
+//! - **withdrawn**: a dispute with its reason, and the body's answer
+//!   recorded as withdrawn;
 //! - **reopened**: the effectiveness review recorded as not effective, with
 //!   its reviewer and date;
 //! - **open** (from rejected): nothing.
 //!
-//! # Grades
+//! # Grades and sources
 //!
-//! The same strict cycle applies to every grade. An observation or an
-//! opportunity for improvement that the organisation acts on goes through
-//! it like a nonconformity (the evidence is just as useful to the next
-//! audit); one it decides not to pursue is *rejected* with the reason. A
-//! lighter path would give those grades a second meaning of "closed" that
-//! dashboards and certification bodies could not tell apart.
+//! The table above is a nonconformity's (major or minor) raised by the
+//! organisation itself. [`steps`] adapts it to the finding:
+//!
+//! - **Observations and opportunities for improvement** are not
+//!   nonconformities: no certification-body clock runs on them, and the
+//!   organisation may close one without corrective action, from any status
+//!   before verifying, as *considered* or *not taken up* with its reason
+//!   (the [`Disposition`](crate::model::Disposition)); one it acts on goes
+//!   through the cycle like a nonconformity. A closure has its disposition
+//!   or none, so "closed" stays one status that reports can still split. A
+//!   finding closed with a disposition is reconsidered (back to open), not
+//!   reopened: no review found an action ineffective.
+//! - **Findings a certification body raised** (stage 1, stage 2,
+//!   surveillance, recertification) cannot be rejected by the organisation:
+//!   disagreeing is a dispute with the body, recorded with its reason and
+//!   the body's answer. The finding stays where it is, clocks running,
+//!   until the body withdraws it (*withdrawn*, from any status before
+//!   closing) or upholds it. A withdrawn finding can be reinstated (back to
+//!   open).
 //!
 //! # Errors
 //!
@@ -66,7 +85,9 @@
 use chrono::NaiveDate;
 use thiserror::Error;
 
-use super::model::{ActionStatus, CorrectiveAction, Finding, ReviewResult, Status};
+use super::model::{
+    ActionStatus, CorrectiveAction, Disposition, DisputeOutcome, Finding, ReviewResult, Status,
+};
 
 /// Why a status change (or a review) cannot be recorded. The `Display`
 /// strings are shown to users as they are.
@@ -115,6 +136,37 @@ pub enum TransitionError {
     ReviewDateMissing { to: Status },
     #[error("Cannot reject: give the reason the finding is unfounded.")]
     RejectionReasonMissing,
+    #[error(
+        "Cannot reject: a certification body raised this finding; record a dispute with the body instead, and its answer."
+    )]
+    RaisedByBody,
+    #[error("{}: record the nonconformity statement.", cannot(.to))]
+    StatementMissing { to: Status },
+    #[error("{}: add at least one requirement the finding concerns.", cannot(.to))]
+    RequirementMissing { to: Status },
+    #[error("{}: record the objective evidence.", cannot(.to))]
+    EvidenceMissing { to: Status },
+    #[error(
+        "Cannot close without corrective action: choose whether it was considered or not taken up."
+    )]
+    DispositionMissing,
+    #[error("Cannot close without corrective action: give the reason.")]
+    DispositionReasonMissing,
+    #[error(
+        "Cannot close without corrective action: every corrective action must be done or cancelled first."
+    )]
+    ActionsStillOpen,
+    #[error(
+        "Cannot close: \u{201c}Closed as\u{201d} says {}, but the corrective actions were carried out; clear it.",
+        quoted_label(.0)
+    )]
+    DispositionAfterActions(Disposition),
+    #[error("Cannot record the withdrawal: record the dispute's reason first.")]
+    DisputeReasonMissing,
+    #[error("Cannot record the withdrawal: record the body's answer.")]
+    DisputeAnswerMissing,
+    #[error("Cannot record the withdrawal: the body's answer is not recorded as a withdrawal.")]
+    DisputeNotWithdrawn,
     #[error("Cannot close: the name of the person closing the finding is missing.")]
     ClosedByMissing,
     #[error(
@@ -138,10 +190,40 @@ pub fn next_statuses(from: Status) -> &'static [Status] {
         Verifying => &[Closed, Reopened],
         Closed => &[Reopened],
         Rejected => &[Open],
+        Withdrawn => &[Open],
         Reopened => &[Analysed, ActionPlanned],
     }
 }
 
+/// Where `finding` may go, whatever its content: the lifecycle table
+/// adapted to its grade and source (see the module documentation), in the
+/// table's order with the added steps last.
+pub fn steps(finding: &Finding) -> Vec<Status> {
+    use Status::*;
+    let from = finding.status;
+    let by_body = finding.source.is_certification_body();
+    let improvement = !finding.grade.is_nonconformity();
+    if from == Closed && finding.disposition.is_some() {
+        return vec![Open];
+    }
+    let mut steps: Vec<Status> = next_statuses(from)
+        .iter()
+        .copied()
+        .filter(|&to| !(by_body && to == Rejected))
+        .collect();
+    if improvement
+        && matches!(
+            from,
+            Open | Analysed | ActionPlanned | InProgress | Reopened
+        )
+    {
+        steps.push(Closed);
+    }
+    if by_body && !from.is_finished() {
+        steps.push(Withdrawn);
+    }
+    steps
+}
 /// Whether `finding` may move to `to`; if not, every reason (never an empty
 /// list).
 pub fn check_transition(finding: &Finding, to: Status) -> Result<(), Vec<TransitionError>> {
@@ -152,7 +234,10 @@ pub fn check_transition(finding: &Finding, to: Status) -> Result<(), Vec<Transit
     if from == to {
         return Err(vec![TransitionError::AlreadyThere(to)]);
     }
-    if !next_statuses(from).contains(&to) {
+    if !steps(finding).contains(&to) {
+        if to == Status::Rejected && finding.source.is_certification_body() {
+            return Err(vec![TransitionError::RaisedByBody]);
+        }
         return Err(vec![TransitionError::NotAllowed { from, to }]);
     }
     let missing = requirements_for(finding, to);
@@ -185,7 +270,11 @@ pub fn transition(
         finding.closure.closed_on = Some(today);
         finding.closure.closed_by = by.trim().to_string();
     } else if finding.status == Status::Closed {
+        // The closure and its disposition described a state that no longer
+        // holds; the document's history keeps both.
         finding.closure = Default::default();
+        finding.disposition = None;
+        finding.disposition_reason.clear();
     }
     finding.status = to;
     Ok(())
@@ -249,6 +338,34 @@ fn requirements_for(finding: &Finding, to: Status) -> Vec<TransitionError> {
                 missing.push(E::RejectionReasonMissing);
             }
         }
+        Status::Withdrawn => {
+            let dispute = &finding.dispute;
+            if is_blank(&dispute.reason) {
+                missing.push(E::DisputeReasonMissing);
+            }
+            if is_blank(&dispute.answer) {
+                missing.push(E::DisputeAnswerMissing);
+            }
+            if dispute.outcome != Some(DisputeOutcome::Withdrawn) {
+                missing.push(E::DisputeNotWithdrawn);
+            }
+        }
+        Status::Closed if finding.status != Status::Verifying => {
+            nature_kept(finding, to, &mut missing);
+            if finding.disposition.is_none() {
+                missing.push(E::DispositionMissing);
+            }
+            if is_blank(&finding.disposition_reason) {
+                missing.push(E::DispositionReasonMissing);
+            }
+            if finding
+                .actions
+                .values()
+                .any(|a| matches!(a.status, ActionStatus::Planned | ActionStatus::InProgress))
+            {
+                missing.push(E::ActionsStillOpen);
+            }
+        }
         Status::Reopened => {
             if finding.review.result != Some(ReviewResult::NotEffective) {
                 missing.push(E::ReviewNotIneffective { to });
@@ -261,6 +378,9 @@ fn requirements_for(finding: &Finding, to: Status) -> Vec<TransitionError> {
         | Status::Verifying
         | Status::Closed => {
             let stage = |s: Status| rank(to) >= rank(s);
+            if stage(Status::Closed) {
+                nature_kept(finding, to, &mut missing);
+            }
             if is_blank(&finding.root_cause.statement) {
                 missing.push(E::RootCauseMissing { to });
             }
@@ -284,6 +404,9 @@ fn requirements_for(finding: &Finding, to: Status) -> Vec<TransitionError> {
                     missing.push(E::ReviewNotEffective { to });
                 }
                 review_signed(finding, to, &mut missing);
+                if let Some(disposition) = finding.disposition {
+                    missing.push(E::DispositionAfterActions(disposition));
+                }
             }
         }
     }
@@ -293,7 +416,7 @@ fn requirements_for(finding: &Finding, to: Status) -> Vec<TransitionError> {
 /// Position along the main path, for cumulative guards.
 fn rank(status: Status) -> u8 {
     match status {
-        Status::Open | Status::Rejected | Status::Reopened => 0,
+        Status::Open | Status::Rejected | Status::Withdrawn | Status::Reopened => 0,
         Status::Analysed => 1,
         Status::ActionPlanned => 2,
         Status::InProgress => 3,
@@ -355,6 +478,20 @@ fn actions_finished(finding: &Finding, to: Status, missing: &mut Vec<TransitionE
     }
 }
 
+/// Clause 10.2 f: what the nonconformity was must outlive its closure.
+fn nature_kept(finding: &Finding, to: Status, missing: &mut Vec<TransitionError>) {
+    use TransitionError as E;
+    if is_blank(&finding.statement) {
+        missing.push(E::StatementMissing { to });
+    }
+    if finding.requirement_list().is_empty() {
+        missing.push(E::RequirementMissing { to });
+    }
+    if is_blank(&finding.evidence) {
+        missing.push(E::EvidenceMissing { to });
+    }
+}
+
 fn review_signed(finding: &Finding, to: Status, missing: &mut Vec<TransitionError>) {
     if is_blank(&finding.review.reviewer) {
         missing.push(TransitionError::ReviewerMissing { to });
@@ -378,8 +515,13 @@ fn cannot(to: &Status) -> &'static str {
         Status::Verifying => "Cannot verify",
         Status::Closed => "Cannot close",
         Status::Rejected => "Cannot reject",
+        Status::Withdrawn => "Cannot record the withdrawal",
         Status::Reopened => "Cannot reopen",
     }
+}
+
+fn quoted_label(disposition: &Disposition) -> String {
+    format!("\u{201c}{}\u{201d}", disposition.label())
 }
 
 fn quoted(status: &Status) -> String {
@@ -410,7 +552,7 @@ fn action_name(description: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Grade, Status::*};
+    use crate::model::{Disposition, Grade, Source, Status::*};
     use std::collections::BTreeSet;
 
     /// The lifecycle restated independently of `next_statuses`, so a change
@@ -423,6 +565,7 @@ mod tests {
         (Verifying, &[Closed, Reopened]),
         (Closed, &[Reopened]),
         (Rejected, &[Open]),
+        (Withdrawn, &[Open]),
         (Reopened, &[Analysed, ActionPlanned]),
     ];
 
@@ -451,6 +594,9 @@ mod tests {
     /// A finding meeting every guard of `to`, sitting in `from`.
     fn ready_for(to: Status, from: Status) -> Finding {
         let mut f = blank(from);
+        f.statement = "Leavers keep their accounts for weeks.".into();
+        f.requirements.insert("A.5.18".into(), true);
+        f.evidence = "3 of 12 leavers sampled still had access.".into();
         f.root_cause.statement = "No owner was assigned to access reviews.".into();
         f.rejection_reason = "The evidence was from another site.".into();
         f.correction.description = "Revoked the leaver's accounts.".into();
@@ -494,9 +640,8 @@ mod tests {
         if finding.deleted {
             return Vec::new();
         }
-        next_statuses(finding.status)
-            .iter()
-            .copied()
+        steps(finding)
+            .into_iter()
             .filter(|&to| check_transition(finding, to).is_ok())
             .collect()
     }
@@ -538,7 +683,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!((allowed, refused), (12, 52));
+        assert_eq!((allowed, refused), (13, 68));
     }
 
     #[test]
@@ -616,6 +761,9 @@ mod tests {
         assert_eq!(
             messages(check_transition(&blank(Verifying), Closed)),
             [
+                "Cannot close: record the nonconformity statement.",
+                "Cannot close: add at least one requirement the finding concerns.",
+                "Cannot close: record the objective evidence.",
                 "Cannot close: record the root-cause statement first.",
                 "Cannot close: add at least one corrective action with an owner and a due date.",
                 "Cannot close: record the correction made to contain the nonconformity.",
@@ -844,6 +992,9 @@ mod tests {
         let mut f = blank(Open);
         let day = d(2027, 1, 10);
         let step = |f: &mut Finding, to| transition(f, to, "Ines", day);
+        f.statement = "Leavers keep their accounts.".into();
+        f.requirements.insert("A.5.18".into(), true);
+        f.evidence = "HR leaver list against the directory export.".into();
         f.root_cause.statement = "Leavers are not reported to IT.".into();
         step(&mut f, Analysed).expect("analysed");
         f.actions
@@ -878,5 +1029,183 @@ mod tests {
         f.correction.description = "Disabled the accounts found.".into();
         step(&mut f, Closed).expect("closed");
         assert_eq!(f.closure.closed_by, "Ines");
+    }
+
+    /// An opportunity for improvement whose nature is recorded (what
+    /// closing asks of every finding) and nothing else.
+    fn improvement(status: Status) -> Finding {
+        let mut f = ready_for(Closed, status);
+        f.grade = Grade::Opportunity;
+        f.actions.clear();
+        f.root_cause.statement.clear();
+        f.correction.description.clear();
+        f.review = Default::default();
+        f
+    }
+
+    #[test]
+    fn closing_keeps_the_nature_of_the_nonconformity() {
+        for (clear, message) in [
+            (
+                (|f: &mut Finding| f.statement = " ".into()) as fn(&mut Finding),
+                "Cannot close: record the nonconformity statement.",
+            ),
+            (
+                |f| f.requirements.clear(),
+                "Cannot close: add at least one requirement the finding concerns.",
+            ),
+            (
+                // A requirement switched off by an edit is no requirement.
+                |f| {
+                    f.requirements.insert("A.5.18".into(), false);
+                },
+                "Cannot close: add at least one requirement the finding concerns.",
+            ),
+            (
+                |f| f.evidence.clear(),
+                "Cannot close: record the objective evidence.",
+            ),
+        ] {
+            let mut f = ready_for(Closed, Verifying);
+            clear(&mut f);
+            assert_eq!(messages(check_transition(&f, Closed)), [message]);
+            let mut f = improvement(Open);
+            f.disposition = Some(Disposition::Considered);
+            f.disposition_reason = "Noted for next year's plan.".into();
+            clear(&mut f);
+            assert_eq!(messages(check_transition(&f, Closed)), [message]);
+        }
+    }
+
+    #[test]
+    fn an_improvement_closes_without_corrective_action_with_its_disposition() {
+        let today = d(2027, 4, 2);
+        let mut f = improvement(Open);
+        assert_eq!(steps(&f), [Analysed, Rejected, Closed]);
+        assert_eq!(
+            messages(check_transition(&f, Closed)),
+            [
+                "Cannot close without corrective action: choose whether it was considered or not taken up.",
+                "Cannot close without corrective action: give the reason.",
+            ]
+        );
+        f.disposition = Some(Disposition::NotTakenUp);
+        f.disposition_reason = "The risk owner accepts the risk.".into();
+        f.actions
+            .insert("a".into(), action("Try a pilot", ActionStatus::InProgress));
+        assert_eq!(
+            check_transition(&f, Closed),
+            Err(vec![TransitionError::ActionsStillOpen])
+        );
+        f.actions.get_mut("a").expect("just added").status = ActionStatus::Cancelled;
+        for from in [Open, Analysed, ActionPlanned, InProgress, Reopened] {
+            f.status = from;
+            assert_eq!(check_transition(&f, Closed), Ok(()), "from {from}");
+        }
+        f.status = Open;
+        transition(&mut f, Closed, "Ines Moreau", today).expect("allowed");
+        assert_eq!(f.closure.closed_on, Some(today));
+        // Reconsidered, not reopened: no review found an action ineffective.
+        assert_eq!(steps(&f), [Open]);
+        assert_eq!(
+            check_transition(&f, Reopened),
+            Err(vec![TransitionError::NotAllowed {
+                from: Closed,
+                to: Reopened
+            }])
+        );
+        transition(&mut f, Open, "Ines Moreau", today).expect("allowed");
+        assert_eq!((f.disposition, f.closure.closed_on), (None, None));
+        assert!(f.disposition_reason.is_empty());
+    }
+
+    #[test]
+    fn a_nonconformity_is_never_closed_without_corrective_action() {
+        for grade in [Grade::Major, Grade::Minor] {
+            let mut f = improvement(Open);
+            f.grade = grade;
+            f.disposition = Some(Disposition::NotTakenUp);
+            f.disposition_reason = "We disagree.".into();
+            assert!(!steps(&f).contains(&Closed), "{grade}");
+            assert_eq!(
+                check_transition(&f, Closed),
+                Err(vec![TransitionError::NotAllowed {
+                    from: Open,
+                    to: Closed
+                }])
+            );
+        }
+    }
+
+    #[test]
+    fn an_improvement_acted_on_closes_through_the_cycle_without_a_disposition() {
+        let mut f = ready_for(Closed, Verifying);
+        f.grade = Grade::Observation;
+        assert_eq!(check_transition(&f, Closed), Ok(()));
+        f.disposition = Some(Disposition::Considered);
+        assert_eq!(
+            messages(check_transition(&f, Closed)),
+            ["Cannot close: \u{201c}Closed as\u{201d} says \u{201c}Considered\u{201d}, but the corrective actions were carried out; clear it."]
+        );
+    }
+
+    #[test]
+    fn a_certification_bodys_finding_is_disputed_not_rejected() {
+        let today = d(2027, 4, 2);
+        for source in [
+            Source::Stage1,
+            Source::Stage2,
+            Source::Surveillance,
+            Source::Recertification,
+        ] {
+            let mut f = blank(Open);
+            f.source = source;
+            f.rejection_reason = "Unfounded".into();
+            assert_eq!(steps(&f), [Analysed, Withdrawn], "{source}");
+            assert_eq!(
+                messages(check_transition(&f, Rejected)),
+                ["Cannot reject: a certification body raised this finding; record a dispute with the body instead, and its answer."]
+            );
+            assert_eq!(
+                messages(check_transition(&f, Withdrawn)),
+                [
+                    "Cannot record the withdrawal: record the dispute's reason first.",
+                    "Cannot record the withdrawal: record the body's answer.",
+                    "Cannot record the withdrawal: the body's answer is not recorded as a withdrawal.",
+                ]
+            );
+            f.dispute.reason =
+                "The sampled laptop belongs to a contractor outside the scope.".into();
+            f.dispute.answer = "Agreed after review of the scope statement.".into();
+            f.dispute.outcome = Some(DisputeOutcome::Upheld);
+            assert_eq!(
+                check_transition(&f, Withdrawn),
+                Err(vec![TransitionError::DisputeNotWithdrawn])
+            );
+            f.dispute.outcome = Some(DisputeOutcome::Withdrawn);
+            for from in [
+                Open,
+                Analysed,
+                ActionPlanned,
+                InProgress,
+                Verifying,
+                Reopened,
+            ] {
+                f.status = from;
+                assert_eq!(check_transition(&f, Withdrawn), Ok(()), "{from}");
+            }
+            f.status = Open;
+            transition(&mut f, Withdrawn, "Ines Moreau", today).expect("allowed");
+            assert_eq!(
+                steps(&f),
+                [Open],
+                "reinstated, if the body changes its mind"
+            );
+            f.status = Closed;
+            assert!(!steps(&f).contains(&Withdrawn), "closed is closed");
+        }
+        // The organisation's own findings are still rejected, never withdrawn.
+        let f = blank(Open);
+        assert_eq!(steps(&f), [Analysed, Rejected]);
     }
 }

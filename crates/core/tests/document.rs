@@ -357,6 +357,9 @@ fn a_major_finding_walks_from_open_to_closed_and_each_step_is_in_the_history() {
         .add_finding("m".into(), today(), |f| {
             f.title = "No backup restore tests".into();
             f.grade = Grade::Major;
+            f.statement = "Backups are never restored to prove they work.".into();
+            f.requirements.insert("A.8.13".into(), true);
+            f.evidence = "No restore test record for 2026.".into();
         })
         .unwrap();
     let refused = doc.change_status(&id, Status::Closed, today()).unwrap_err();

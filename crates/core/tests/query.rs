@@ -648,10 +648,18 @@ fn demo_findings_tell_their_lifecycle() {
     }
     for f in with(Status::Rejected) {
         assert!(!f.rejection_reason.is_empty());
+        assert!(!f.source.is_certification_body(), "{}", f.reference);
     }
-    let analysed_or_later = doc
-        .live_findings()
-        .filter(|f| !matches!(f.status, Status::Open | Status::Rejected));
+    for f in with(Status::Withdrawn) {
+        assert!(f.source.is_certification_body(), "{}", f.reference);
+        assert!(!f.dispute.reason.is_empty() && !f.dispute.answer.is_empty());
+    }
+    let analysed_or_later = doc.live_findings().filter(|f| {
+        !matches!(
+            f.status,
+            Status::Open | Status::Rejected | Status::Withdrawn
+        )
+    });
     for f in analysed_or_later {
         assert!(!f.root_cause.statement.is_empty(), "{}", f.reference);
     }
@@ -767,13 +775,19 @@ fn query_filters_on_the_demo() {
         status: StatusFilter::Active,
         ..Query::default()
     });
-    assert!(active
-        .iter()
-        .all(|f| !matches!(f.status, Status::Closed | Status::Rejected)));
+    assert!(active.iter().all(|f| !matches!(
+        f.status,
+        Status::Closed | Status::Rejected | Status::Withdrawn
+    )));
     let live = doc.live_findings().count();
     let closed_or_rejected = doc
         .live_findings()
-        .filter(|f| matches!(f.status, Status::Closed | Status::Rejected))
+        .filter(|f| {
+            matches!(
+                f.status,
+                Status::Closed | Status::Rejected | Status::Withdrawn
+            )
+        })
         .count();
     assert_eq!(active.len(), live - closed_or_rejected);
     let counts = Counts::of(all.iter().copied(), &Query::default(), &active);

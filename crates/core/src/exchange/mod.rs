@@ -157,6 +157,10 @@ fn text(s: &str) -> Cell {
     Cell::Text(s.to_owned())
 }
 
+fn label_or_blank(label: Option<&str>) -> Cell {
+    Cell::Text(label.unwrap_or_default().to_owned())
+}
+
 /// The findings sheet, left to right.
 pub fn finding_columns() -> Vec<Column<Finding>> {
     vec![
@@ -261,6 +265,11 @@ pub fn finding_columns() -> Vec<Column<Finding>> {
             value: |f, c| Cell::Date(deadlines::close_due(f, &c.settings)),
         },
         Column {
+            header: "Follow up on",
+            width: 12.0,
+            value: |f, _| Cell::Date(f.follow_up),
+        },
+        Column {
             header: "Actions",
             width: 50.0,
             value: |f, _| Cell::Text(actions_summary(f)),
@@ -306,6 +315,41 @@ pub fn finding_columns() -> Vec<Column<Finding>> {
             header: "Closed by",
             width: 18.0,
             value: |f, _| text(&f.closure.closed_by),
+        },
+        Column {
+            header: "Closed as",
+            width: 14.0,
+            value: |f, _| label_or_blank(f.disposition.map(|d| d.label())),
+        },
+        Column {
+            header: "Reason for closing without action",
+            width: 40.0,
+            value: |f, _| text(&f.disposition_reason),
+        },
+        Column {
+            header: "Rejection reason",
+            width: 40.0,
+            value: |f, _| text(&f.rejection_reason),
+        },
+        Column {
+            header: "Dispute reason",
+            width: 40.0,
+            value: |f, _| text(&f.dispute.reason),
+        },
+        Column {
+            header: "Disputed on",
+            width: 12.0,
+            value: |f, _| Cell::Date(f.dispute.raised_on),
+        },
+        Column {
+            header: "Body's answer",
+            width: 40.0,
+            value: |f, _| text(&f.dispute.answer),
+        },
+        Column {
+            header: "Dispute outcome",
+            width: 20.0,
+            value: |f, _| label_or_blank(f.dispute.outcome.map(|o| o.label())),
         },
         Column {
             header: "Id",
