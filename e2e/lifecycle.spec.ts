@@ -241,7 +241,7 @@ test("a finding past its close-due date shows as overdue and in the Due soon vie
   // Deadlines are fixed when a finding is recorded: a 120-day limit for
   // majors applies to majors recorded from now on, and the page says so.
   await page.getByRole("link", { name: "Back to register" }).click();
-  await page.getByText("Deadline settings").click();
+  await page.getByText("Settings: deadlines and patterns").click();
   const majors = page.getByLabel("Majors close within (days)");
   await expect(majors).toHaveValue("90");
   await majors.fill("120");

@@ -11,7 +11,7 @@ use crate::ui::widgets::grade_badge;
 use ncr_core::deadlines::{DueState, DUE_SOON_DAYS};
 use ncr_core::due;
 use ncr_core::model::{Grade, Settings};
-use ncr_core::validate::MAX_CLOCK_DAYS as MAX_DAYS;
+use ncr_core::validate::{MAX_CLOCK_DAYS as MAX_DAYS, MAX_PATTERN_MINORS};
 
 /// What one row of the list shows.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -169,6 +169,9 @@ fn DueSoonList(register: String) -> impl IntoView {
     }
 }
 
+/// Day counts accepted by the clock settings.
+const DAYS: (u32, u32, &str) = (0, MAX_DAYS, " of days");
+
 /// The certification-body clocks of the register.
 #[component]
 pub fn ClockSettings() -> impl IntoView {
@@ -177,16 +180,21 @@ pub fn ClockSettings() -> impl IntoView {
     let saved = RwSignal::new(None::<String>);
     let field = move |id: &'static str,
                       label: &'static str,
+                      (min, max, unit): (u32, u32, &'static str),
                       get: fn(&Settings) -> u32,
                       set: fn(&mut Settings, u32)| {
         let error = RwSignal::new(None::<String>);
         let error_id = format!("{id}-error");
         let change = move |ev: leptos::ev::Event| {
             let text = event_target_value(&ev);
-            let days = text.trim().parse::<u32>().ok().filter(|d| *d <= MAX_DAYS);
+            let days = text
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|d| (min..=max).contains(d));
             let Some(days) = days else {
                 error.set(Some(format!(
-                    "{label}: give a whole number of days from 0 to {MAX_DAYS}."
+                    "{label}: give a whole number{unit} from {min} to {max}."
                 )));
                 return;
             };
@@ -215,8 +223,8 @@ pub fn ClockSettings() -> impl IntoView {
                 <input
                     id=id
                     type="number"
-                    min="0"
-                    max=MAX_DAYS.to_string()
+                    min=min.to_string()
+                    max=max.to_string()
                     step="1"
                     inputmode="numeric"
                     aria-describedby=error_id.clone()
@@ -231,7 +239,7 @@ pub fn ClockSettings() -> impl IntoView {
     };
     view! {
         <details class="clock-settings">
-            <summary>"Deadline settings"</summary>
+            <summary>"Settings: deadlines and patterns"</summary>
             <p class="help">
                 "Certification-body clocks, counted in days from the date a finding was detected. Each finding keeps the clocks it was recorded under: a change here applies to findings recorded afterwards."
             </p>
@@ -239,20 +247,35 @@ pub fn ClockSettings() -> impl IntoView {
                 {field(
                     "s-plan-days",
                     "Plan due (days)",
+                    DAYS,
                     |s| s.plan_due_days,
                     |s, d| s.plan_due_days = d,
                 )}
                 {field(
                     "s-major-days",
                     "Majors close within (days)",
+                    DAYS,
                     |s| s.major_close_days,
                     |s, d| s.major_close_days = d,
                 )}
                 {field(
                     "s-minor-days",
                     "Minors close within (days)",
+                    DAYS,
                     |s| s.minor_close_days,
                     |s, d| s.minor_close_days = d,
+                )}
+            </div>
+            <p class="help">
+                "Several minor nonconformities against one requirement or Annex A theme can show a systemic failure, which a certification body grades as a major. The dashboard and each finding point these out from this many minors."
+            </p>
+            <div class="row">
+                {field(
+                    "s-pattern-minors",
+                    "Minors that make a pattern",
+                    (2, MAX_PATTERN_MINORS, ""),
+                    |s| s.pattern_minors,
+                    |s, n| s.pattern_minors = n,
                 )}
             </div>
             <p class="help" role="status">

@@ -8,6 +8,7 @@ use crate::ui::form::{read, SectionFields};
 use crate::ui::history::HistoryPanel;
 use crate::ui::integrity::AttentionPanel;
 use crate::ui::lifecycle::LifecyclePanels;
+use crate::ui::patterns::PatternPanel;
 use crate::ui::picker::RequirementPicker;
 use crate::ui::route::Route;
 use crate::ui::state::{today, use_store};
@@ -63,43 +64,87 @@ fn FindingDetail(finding: String) -> impl IntoView {
             format!("{r} {t}")
         }
     };
-    let clocks = move || {
+    // The facts above the form, as (term, description); an observation or
+    // an opportunity for improvement shows its follow-up date, not clocks
+    // it does not have.
+    let facts = move || {
         store
             .with_finding(&fid.get_value(), |d| {
                 let f = d.finding(&fid.get_value())?;
                 let settings = d.settings();
                 let t = today();
-                let plan = deadlines::plan_due(f, &settings);
-                let close = deadlines::close_due(f, &settings);
-                let own = f.clocks.over(&settings);
-                let close_days = match f.grade {
-                    Grade::Major => Some(own.major_close_days),
-                    Grade::Minor => Some(own.minor_close_days),
-                    Grade::Observation | Grade::Opportunity => None,
+                let date = |d: Option<chrono::NaiveDate>| {
+                    d.map(|d| d.to_string()).unwrap_or_else(|| "—".into())
                 };
-                let basis = format!(
-                    "Plan {} days{} from detection, {}",
-                    own.plan_due_days,
-                    close_days
-                        .map(|d| format!(", close {d} days"))
-                        .unwrap_or_default(),
-                    if f.clocks.is_fixed() {
-                        "as the register's settings stood when it was recorded"
-                    } else {
-                        "following the register's settings"
-                    },
-                );
-                Some((
-                    f.status.label(),
-                    plan.map(|p| p.to_string()).unwrap_or_else(|| "—".into()),
-                    deadlines::plan_state(f, &settings, t).to_string(),
-                    close.map(|p| p.to_string()).unwrap_or_else(|| "—".into()),
-                    deadlines::close_state(f, &settings, t).to_string(),
+                let mut facts: Vec<(&'static str, String)> =
+                    vec![("Status", f.status.label().into())];
+                if f.grade.is_nonconformity() {
+                    let own = f.clocks.over(&settings);
+                    let close_days = match f.grade {
+                        Grade::Major => own.major_close_days,
+                        _ => own.minor_close_days,
+                    };
+                    facts.push((
+                        "Plan due",
+                        format!(
+                            "{} · {}",
+                            date(deadlines::plan_due(f, &settings)),
+                            deadlines::plan_state(f, &settings, t),
+                        ),
+                    ));
+                    facts.push((
+                        "Close due",
+                        format!(
+                            "{} · {}",
+                            date(deadlines::close_due(f, &settings)),
+                            deadlines::close_state(f, &settings, t),
+                        ),
+                    ));
+                    facts.push((
+                        "Deadlines",
+                        format!(
+                            "Plan {} days, close {close_days} days from detection, {}",
+                            own.plan_due_days,
+                            if f.clocks.is_fixed() {
+                                "as the register's settings stood when it was recorded"
+                            } else {
+                                "following the register's settings"
+                            },
+                        ),
+                    ));
+                } else {
+                    facts.push((
+                        "Follow up on",
+                        match f.follow_up {
+                            Some(_) => {
+                                format!(
+                                    "{} · {}",
+                                    date(f.follow_up),
+                                    deadlines::follow_up_state(f, t),
+                                )
+                            }
+                            None => "No date set".into(),
+                        },
+                    ));
+                    facts.push((
+                        "Deadlines",
+                        format!(
+                            "None from the certification body: {} is not a nonconformity",
+                            if f.grade == Grade::Observation {
+                                "an observation"
+                            } else {
+                                "an opportunity for improvement"
+                            },
+                        ),
+                    ));
+                }
+                facts.push((
+                    "Age",
                     deadlines::age_days(f, t)
                         .map(|a| format!("{a} days"))
                         .unwrap_or_else(|| "—".into()),
-                    basis,
-                ))
+                ));
+                Some(facts)
             })
             .flatten()
     };
@@ -107,34 +152,26 @@ fn FindingDetail(finding: String) -> impl IntoView {
         <article class="finding" aria-labelledby="finding-title">
             <h2 id="finding-title">{heading}</h2>
             {move || {
-                clocks()
-                    .map(|(status, plan, plan_state, close, close_state, age, basis)| {
+                facts()
+                    .map(|facts| {
                         view! {
                             <dl class="facts">
-                                <div>
-                                    <dt>"Status"</dt>
-                                    <dd>{status}</dd>
-                                </div>
-                                <div>
-                                    <dt>"Plan due"</dt>
-                                    <dd>{plan} " · " {plan_state}</dd>
-                                </div>
-                                <div>
-                                    <dt>"Close due"</dt>
-                                    <dd>{close} " · " {close_state}</dd>
-                                </div>
-                                <div>
-                                    <dt>"Age"</dt>
-                                    <dd>{age}</dd>
-                                </div>
-                                <div>
-                                    <dt>"Deadlines"</dt>
-                                    <dd>{basis}</dd>
-                                </div>
+                                {facts
+                                    .into_iter()
+                                    .map(|(term, description)| {
+                                        view! {
+                                            <div>
+                                                <dt>{term}</dt>
+                                                <dd>{description}</dd>
+                                            </div>
+                                        }
+                                    })
+                                    .collect_view()}
                             </dl>
                         }
                     })
             }}
+            <PatternPanel finding=fid.get_value() />
             <AttentionPanel finding=fid.get_value() />
             <ConflictPanel finding=fid.get_value() />
             <FindingForm finding=fid.get_value() />

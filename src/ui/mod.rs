@@ -12,6 +12,7 @@ mod history;
 mod home;
 mod integrity;
 mod lifecycle;
+mod patterns;
 mod picker;
 mod register;
 mod report;

@@ -8,6 +8,7 @@ use crate::ui::device::ExportReminder;
 use crate::ui::due::ClockSettings;
 use crate::ui::exchange::ExchangeToolbar;
 use crate::ui::integrity::UnreadablePanel;
+use crate::ui::patterns::RegisterPatterns;
 use crate::ui::route::Route;
 use crate::ui::state::{new_id, today, use_store};
 use crate::ui::widgets::{enum_options, grade_badge, EnumSelect, SelectField};
@@ -175,6 +176,7 @@ fn RegisterView(register: String) -> impl IntoView {
             <ExportReminder />
             <UnreadablePanel />
             <ClockSettings />
+            <RegisterPatterns />
             <form class="filters" role="search" on:submit=|ev| ev.prevent_default()>
                 <div class="field grow">
                     <label for="q-text">"Search"</label>

@@ -287,6 +287,7 @@ mod tests {
             plan_due_days: 10,
             major_close_days: 60,
             minor_close_days: 0,
+            ..Settings::default()
         };
         let on = Some(d(2027, 3, 1));
         assert_eq!(
@@ -323,6 +324,7 @@ mod tests {
             plan_due_days: u32::MAX,
             major_close_days: u32::MAX,
             minor_close_days: u32::MAX,
+            ..Settings::default()
         };
         let f = finding(Grade::Minor, Some(d(2027, 1, 1)));
         assert_eq!(plan_due(&f, &huge), None);

@@ -11,6 +11,7 @@ pub mod due;
 pub mod exchange;
 pub mod fields;
 pub mod model;
+pub mod patterns;
 pub mod query;
 pub mod schema;
 pub mod session;

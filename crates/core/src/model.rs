@@ -469,6 +469,17 @@ pub struct Settings {
     pub major_close_days: u32,
     /// A minor must be closed by the next surveillance audit: this many days.
     pub minor_close_days: u32,
+    /// How many minor nonconformities against one requirement or theme
+    /// the register calls a systemic pattern ([`crate::patterns`]).
+    #[serde(default = "default_pattern_minors")]
+    #[autosurgeon(missing = "default_pattern_minors")]
+    pub pattern_minors: u32,
+}
+
+/// Three, the number certification bodies usually start to read as one
+/// systemic failure.
+pub fn default_pattern_minors() -> u32 {
+    3
 }
 
 impl Settings {
@@ -505,6 +516,7 @@ impl Clocks {
             plan_due_days: self.plan_due_days.unwrap_or(settings.plan_due_days),
             major_close_days: self.major_close_days.unwrap_or(settings.major_close_days),
             minor_close_days: self.minor_close_days.unwrap_or(settings.minor_close_days),
+            ..*settings
         }
     }
 
@@ -522,6 +534,7 @@ impl Default for Settings {
             plan_due_days: 30,
             major_close_days: 90,
             minor_close_days: 180,
+            pattern_minors: default_pattern_minors(),
         }
     }
 }

@@ -193,8 +193,20 @@ pub fn settings(s: &Settings) -> Result<(), ValidationErrors> {
     for (name, days) in clock_days(s) {
         check_days(&mut e, name, days);
     }
+    if !(2..=MAX_PATTERN_MINORS).contains(&s.pattern_minors) {
+        e.push(
+            "Minors that make a pattern",
+            format!(
+                "is {}; give a whole number from 2 to {MAX_PATTERN_MINORS}",
+                s.pattern_minors
+            ),
+        );
+    }
     e.into_result()
 }
+
+/// Beyond this many, a pattern would never be seen in a real register.
+pub const MAX_PATTERN_MINORS: u32 = 50;
 
 fn clock_days(s: &Settings) -> [(&'static str, u32); 3] {
     [

@@ -30,6 +30,7 @@ fn shorter() -> Settings {
         plan_due_days: 10,
         major_close_days: 20,
         minor_close_days: 40,
+        ..Settings::default()
     }
 }
 

@@ -56,3 +56,112 @@ impl RegisterDoc {
         Ok(status)
     }
 }
+
+impl RegisterDoc {
+    /// Raises the major nonconformity a systemic pattern amounts to
+    /// ([`crate::patterns`]): one finding citing the pattern's requirements,
+    /// its statement saying why, its evidence listing the findings, linked
+    /// as similar both ways (clause 10.2 b) 3)). All or nothing.
+    ///
+    /// Refused when the findings no longer form that pattern (another
+    /// auditor's merge changed them) or a major already answers it.
+    pub fn raise_systemic_major(
+        &mut self,
+        id: String,
+        shape: &crate::patterns::Shape,
+        today: NaiveDate,
+    ) -> Result<String, DocError> {
+        use crate::model::{Grade, SimilarVerdict, Source};
+        let patterns = crate::patterns::find(self.findings(), &self.settings());
+        let pattern = patterns
+            .into_iter()
+            .find(|p| &p.shape == shape)
+            .ok_or_else(|| {
+                DocError::Refused(
+                    "These findings no longer form that pattern; nothing was raised.".into(),
+                )
+            })?;
+        if let Some(major) = pattern.answered_by.first() {
+            let reference = self
+                .finding(major)
+                .map(|f| f.reference.clone())
+                .unwrap_or_default();
+            return Err(DocError::Refused(format!(
+                "{reference} already links these findings as a major nonconformity; nothing was raised."
+            )));
+        }
+        let findings = self.findings();
+        let members: Vec<&crate::model::Finding> = pattern
+            .findings
+            .iter()
+            .filter_map(|id| findings.get(id))
+            .collect();
+        let common = |get: fn(&crate::model::Finding) -> String| {
+            let first = members.first().map(|f| get(f)).unwrap_or_default();
+            if members.iter().all(|f| get(f) == first) {
+                first
+            } else {
+                String::new()
+            }
+        };
+        let audit = common(|f| f.audit.clone());
+        let area = common(|f| f.area.trim().to_owned());
+        // The organisation escalating a certification body's minors records
+        // that it found the pattern itself; internal auditors escalate
+        // their own.
+        let sources: std::collections::BTreeSet<Source> =
+            members.iter().map(|f| f.source).collect();
+        let source = match sources.into_iter().collect::<Vec<_>>()[..] {
+            [only] if !only.is_certification_body() => only,
+            _ => Source::SelfIdentified,
+        };
+        let causes: std::collections::BTreeSet<_> = members.iter().map(|f| f.cause).collect();
+        let cause = match causes.into_iter().collect::<Vec<_>>()[..] {
+            [only] => only,
+            _ => None,
+        };
+        let title = match shape {
+            crate::patterns::Shape::Requirement(r) => {
+                format!("Systemic failure: repeated nonconformities against {r}")
+            }
+            crate::patterns::Shape::Theme(t) => {
+                format!("Systemic failure: {} controls", t.label().to_lowercase())
+            }
+            crate::patterns::Shape::Recurrence(r) => {
+                format!("Systemic failure: nonconformity against {r} keeps coming back")
+            }
+        };
+        let statement = pattern.describe(findings);
+        let evidence = members
+            .iter()
+            .map(|f| format!("{} {}", f.reference, f.title.trim()))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let requirements = pattern.requirements(findings);
+        let member_ids = pattern.findings.clone();
+        self.atomically(|doc| {
+            let major = doc.add_finding(id, today, |f| {
+                f.grade = Grade::Major;
+                f.title = title;
+                f.statement = statement;
+                f.evidence = evidence;
+                f.source = source;
+                f.audit = audit;
+                f.area = area;
+                f.cause = cause;
+                for r in requirements {
+                    f.requirements.insert(r, true);
+                }
+                for m in &member_ids {
+                    f.similar.insert(m.clone(), SimilarVerdict::Linked);
+                }
+            })?;
+            for m in &member_ids {
+                doc.update_finding(m, today, |f| {
+                    f.similar.insert(major.clone(), SimilarVerdict::Linked);
+                })?;
+            }
+            Ok(major)
+        })
+    }
+}
