@@ -36,6 +36,12 @@ async function newFinding(page: Page, title: string, grade = "Major") {
   await expect(page.getByRole("heading", { level: 2, name: /^NC-\d{4}-[A-Z]+-\d{3}/ })).toBeVisible();
   await page.getByLabel("Title", { exact: true }).fill(title);
   await page.getByLabel("Grade").selectOption({ label: grade });
+  // What closing keeps of every finding (clause 10.2 f).
+  await page.getByLabel("Statement", { exact: true }).fill("Access rights of leavers are not removed.");
+  await page.getByLabel("Evidence").fill("14 leavers still active in the ERP.");
+  const requirement = page.getByLabel("Requirement", { exact: true });
+  await requirement.fill("access rights");
+  await page.getByRole("button", { name: "A.5.18 Access rights" }).click();
   await expectStatus(page, "Open");
 }
 
