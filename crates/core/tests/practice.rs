@@ -258,3 +258,50 @@ fn a_register_from_before_these_fields_opens_with_their_defaults() {
     assert!(old.marks(&id).is_empty(), "{:?}", old.marks(&id));
     assert_eq!(old.settings().pattern_minors, 3);
 }
+
+#[test]
+fn merged_edits_that_disagree_with_the_grade_or_source_are_pointed_out() {
+    let mut doc = common::acme_register();
+    let id = doc
+        .add_finding("obs".into(), today(), |f| {
+            f.title = "Visitor badges".into();
+            f.grade = Grade::Observation;
+            f.statement = "Badges may not be returned.".into();
+            f.evidence = "Two badges found in the lounge.".into();
+            f.requirements.insert("A.7.2".into(), true);
+        })
+        .unwrap();
+    let mut theirs = colleague(&doc);
+    // Here it is closed as considered; there, meanwhile, regraded minor.
+    doc.update_finding(&id, today(), |f| {
+        f.disposition = Some(Disposition::Considered);
+        f.disposition_reason = "Covered by the new badge readers.".into();
+    })
+    .unwrap();
+    doc.change_status(&id, Status::Closed, today()).unwrap();
+    theirs
+        .update_finding(&id, today(), |f| f.grade = Grade::Minor)
+        .unwrap();
+    assert!(doc.attention(&id).is_empty());
+    doc.merge_bytes(&theirs.save()).unwrap();
+    let notes = doc.attention(&id);
+    assert_eq!(
+        notes,
+        ["Closed without corrective action, but graded minor: a nonconformity is closed only through its corrective actions. Reconsider it, or correct the grade."]
+    );
+    // Reconsidering clears it: the finding is open again, its disposition gone.
+    doc.change_status(&id, Status::Open, today()).unwrap();
+    assert!(doc.attention(&id).is_empty());
+
+    // Rejected here while there the source became a certification body's.
+    let id = minor(&mut doc, "cb", "A.5.18", Source::InternalAudit);
+    let mut theirs = colleague(&doc);
+    doc.update_finding(&id, today(), |f| f.rejection_reason = "Duplicate".into())
+        .unwrap();
+    doc.change_status(&id, Status::Rejected, today()).unwrap();
+    theirs
+        .update_finding(&id, today(), |f| f.source = Source::Surveillance)
+        .unwrap();
+    doc.merge_bytes(&theirs.save()).unwrap();
+    assert!(doc.attention(&id)[0].starts_with("Rejected, but a certification body raised it"));
+}

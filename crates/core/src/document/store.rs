@@ -587,6 +587,27 @@ impl RegisterDoc {
                 }
             }
         }
+        // Concurrent edits of the grade or source and of the status can
+        // each pass the lifecycle's guards and still disagree once merged.
+        let by_body = f.source.is_certification_body();
+        match f.status {
+            crate::model::Status::Rejected if by_body => out.push(
+                "Rejected, but a certification body raised it: such a finding is disputed with the body, not rejected. Reconsider it and record the dispute.".into(),
+            ),
+            crate::model::Status::Withdrawn if !by_body => out.push(format!(
+                "Withdrawn, but its source is \u{201c}{}\u{201d}: only a certification body withdraws a finding. Reinstate it, or correct the source.",
+                f.source.label()
+            )),
+            crate::model::Status::Closed
+                if f.disposition.is_some() && f.grade.is_nonconformity() =>
+            {
+                out.push(format!(
+                    "Closed without corrective action, but graded {}: a nonconformity is closed only through its corrective actions. Reconsider it, or correct the grade.",
+                    f.grade.label().to_lowercase()
+                ))
+            }
+            _ => {}
+        }
         if !f.deleted {
             let others: Vec<&Finding> = self
                 .live_findings()
