@@ -176,6 +176,10 @@ pub enum TransitionError {
     ReviewNotDue(Status),
     #[error("Cannot record the effectiveness review: give the reviewer's name.")]
     ReviewerNameMissing,
+    #[error(
+        "Cannot record an effectiveness review: the finding was closed without corrective action, so there is none to review; reconsider it first."
+    )]
+    NothingToReview,
 }
 
 /// The lifecycle table: where a finding in `from` may go, whatever its
@@ -299,6 +303,9 @@ pub fn apply_review_result(
     }
     if !matches!(finding.status, Status::Verifying | Status::Closed) {
         return Err(vec![TransitionError::ReviewNotDue(finding.status)]);
+    }
+    if finding.disposition.is_some() {
+        return Err(vec![TransitionError::NothingToReview]);
     }
     if is_blank(reviewer) {
         return Err(vec![TransitionError::ReviewerNameMissing]);
@@ -1113,6 +1120,10 @@ mod tests {
                 from: Closed,
                 to: Reopened
             }])
+        );
+        assert_eq!(
+            apply_review_result(&mut f, ReviewResult::NotEffective, "Ines", today),
+            Err(vec![TransitionError::NothingToReview])
         );
         transition(&mut f, Open, "Ines Moreau", today).expect("allowed");
         assert_eq!((f.disposition, f.closure.closed_on), (None, None));
