@@ -363,6 +363,29 @@ test("spreadsheet exports download as XLSX and CSV", async ({ page }) => {
   expect(bytes.subarray(3).toString("utf8")).toMatch(/^Reference,Title,Grade,Status,Requirements,/);
 });
 
+test("the JSON export holds every live finding in the documented format", async ({ page }) => {
+  await page.goto("./");
+  await setProfile(page);
+  await openDemo(page);
+  const links = page.locator("table tbody tr").getByRole("link");
+  const shown = (await links.allTextContents()).map((t) => t.trim());
+  const file = await download(page, "Export to JSON");
+  expect(file.name).toMatch(/^demo-northwind-logistics-isms--jane-doe--\d{4}-\d{2}-\d{2}\.json$/);
+  const out = JSON.parse(readFileSync(file.path, "utf8"));
+  expect(out.format).toBe("nc-register-export");
+  expect(out.version).toBe(1);
+  expect(out.exported_by).toBe("Jane Doe");
+  expect(out.register.name).toBe("Demo: Northwind Logistics ISMS");
+  expect(out.findings.map((f: { reference: string }) => f.reference).sort()).toEqual([...shown].sort());
+  // Codes, not labels; ISO dates; the dispute and its outcome.
+  const withdrawn = out.findings.find((f: { status: string }) => f.status === "withdrawn");
+  expect(withdrawn.source).toBe("stage2");
+  expect(withdrawn.dispute.outcome).toBe("withdrawn");
+  expect(withdrawn.detected_on).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  const audits = new Set(out.audits.map((a: { id: string }) => a.id));
+  for (const f of out.findings) if (f.audit !== null) expect(audits.has(f.audit)).toBe(true);
+});
+
 test("the printable report shows the register and prints without controls", async ({ page }) => {
   const w = await watch(page);
   await page.goto("./");

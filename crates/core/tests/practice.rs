@@ -68,7 +68,7 @@ fn three_minors_on_one_control_raise_one_linked_major_that_answers_the_pattern()
         assert!(f.evidence.contains(&m.reference));
     }
     let found = patterns::find(doc.findings(), &doc.settings());
-    assert_eq!(found[0].answered_by, [major.clone()]);
+    assert_eq!(found[0].answered_by, std::slice::from_ref(&major));
 
     // A second major for the same pattern is refused, and nothing changes.
     let before = doc.save();

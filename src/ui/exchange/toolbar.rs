@@ -9,7 +9,7 @@ use crate::platform::files;
 use crate::ui::route::Route;
 use crate::ui::state::{today, use_store};
 use ncr_core::exchange::csv as csv_exchange;
-use ncr_core::exchange::{self, xlsx};
+use ncr_core::exchange::{self, json, xlsx};
 
 /// Export and import buttons for the register screen's header.
 #[component]
@@ -35,6 +35,17 @@ pub fn ExchangeToolbar(register: String) -> impl IntoView {
             .with_doc_untracked(|d| csv_exchange::export_findings(d).map_err(|e| e.to_string()))
             .unwrap_or_else(|| Err("no register is open".into()));
         offer(bytes, "csv", exchange::CSV_MIME);
+    };
+    let export_json = move |_| {
+        let by = store
+            .profile
+            .get_untracked()
+            .map(|p| p.name)
+            .unwrap_or_default();
+        let bytes = store
+            .with_doc_untracked(|d| json::export_register(d, &by, chrono::Utc::now()))
+            .ok_or_else(|| "no register is open".to_owned());
+        offer(bytes, "json", json::JSON_MIME);
     };
     let import = move |ev: leptos::ev::Event| {
         if let Some(file) = picked_file(&ev) {
@@ -70,6 +81,13 @@ pub fn ExchangeToolbar(register: String) -> impl IntoView {
             </button>
             <button type="button" on:click=export_csv>
                 "Export to CSV"
+            </button>
+            <button
+                type="button"
+                on:click=export_json
+                title="The register's current state in a documented format, for other tools and scripts"
+            >
+                "Export to JSON"
             </button>
             <a href=move || Route::Report(rid.get_value()).href()>"Printable report"</a>
         </div>

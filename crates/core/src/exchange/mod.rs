@@ -26,6 +26,7 @@
 //! [`RegisterDoc::save`]: crate::document::RegisterDoc::save
 
 pub mod csv;
+pub mod json;
 pub mod xlsx;
 
 use chrono::NaiveDate;
