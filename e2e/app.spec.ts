@@ -22,6 +22,16 @@ test("renders the page shell and a first screen", async ({ page }) => {
   expect(w.errors, "console errors").toEqual([]);
 });
 
+test("the page says what it is while the app loads, and the note goes once it mounts", async ({ page, request }) => {
+  // What a first visit shows before any wasm has arrived.
+  const html = await (await request.get("./")).text();
+  expect(html).toContain("Loading the register");
+  expect(html).toMatch(/<meta\s+name="description"\s+content="An offline-first register of ISO\/IEC 27001 nonconformities/);
+  await openApp(page);
+  await expect(page.getByText("Loading the register")).toHaveCount(0);
+  await expect(page.locator("#app-loading")).toHaveCount(0);
+});
+
 test("loads only from its own origin and subpath, without errors", async ({ page, baseURL }) => {
   const w = await watch(page);
   await openApp(page);

@@ -410,6 +410,8 @@ test("installable: the manifest, its icons and its scope are the app's own", asy
     display: "kStandalone",
     startUrl: base,
     scope: base,
+    // A stable identity, so a later change of start_url is the same app.
+    id: base,
     themeColor: "rgba(11,92,173,1)",
   });
   const icons = manifest!.icons ?? [];

@@ -23,5 +23,12 @@ pub fn start() {
     if web_sys::window().is_none() {
         return;
     }
+    // The static "Loading" note of index.html has done its job.
+    if let Some(loading) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("app-loading"))
+    {
+        loading.remove();
+    }
     leptos::mount::mount_to_body(App);
 }
