@@ -410,7 +410,10 @@ test("installable: the manifest, its icons and its scope are the app's own", asy
     display: "kStandalone",
     startUrl: base,
     scope: base,
-    // A stable identity, so a later change of start_url is the same app.
+    // The app's identity is its start URL, so copies at two paths of one
+    // origin install as two apps. The manifest gives no "id" on purpose: a
+    // relative one resolves against the origin alone ("./" became "/"),
+    // and the path the app is served from is not known when it is built.
     id: base,
     themeColor: "rgba(11,92,173,1)",
   });
