@@ -104,9 +104,7 @@ fn DashboardView(register: String) -> impl IntoView {
                 </button>
             </div>
             {move || {
-                figures
-                    .get()
-                    .map(|dash| view! { <Figures register=rid.get_value() dash=dash /> })
+                figures.get().map(|dash| view! { <Figures register=rid.get_value() dash=dash /> })
             }}
         </section>
     }
@@ -267,8 +265,7 @@ fn GradeStatus(register: String, dash: Dashboard) -> impl IntoView {
                         </tr>
                     </thead>
                     <tbody>
-                        {body}
-                        <tr>
+                        {body} <tr>
                             <th scope="row">"All grades"</th>
                             {totals}
                             <td>{cell_link(&register, &dash.open, "all grades, open".into())}</td>

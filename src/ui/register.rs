@@ -229,13 +229,17 @@ fn RegisterView(register: String, query: Query) -> impl IntoView {
                     >
                         "Not closed or rejected"
                     </option>
-                    {enum_options::<Status>(
+                    {enum_options::<
+                        Status,
+                    >(
                         Some(
-                            (move || query
-                                .with(|q| match q.status {
-                                    StatusFilter::Is(s) => Some(s),
-                                    _ => None,
-                                }))
+                            (move || {
+                                query
+                                    .with(|q| match q.status {
+                                        StatusFilter::Is(s) => Some(s),
+                                        _ => None,
+                                    })
+                            })
                                 .into(),
                         ),
                     )}
@@ -257,7 +261,10 @@ fn RegisterView(register: String, query: Query) -> impl IntoView {
                     <option value="" selected=move || query.with(|q| q.audit.is_none())>
                         "All audits"
                     </option>
-                    {move || listed_options(options.get().2, move || query.with(|q| q.audit.clone()))}
+                    {move || listed_options(
+                        options.get().2,
+                        move || query.with(|q| q.audit.clone()),
+                    )}
                 </SelectField>
                 <SelectField
                     id="q-requirement"
@@ -274,7 +281,9 @@ fn RegisterView(register: String, query: Query) -> impl IntoView {
                 >
                     <option
                         value=""
-                        selected=move || query.with(|q| q.requirement.is_none() && q.theme.is_none())
+                        selected=move || {
+                            query.with(|q| q.requirement.is_none() && q.theme.is_none())
+                        }
                     >
                         "All requirements"
                     </option>
@@ -296,8 +305,6 @@ fn RegisterView(register: String, query: Query) -> impl IntoView {
                     </optgroup>
                     <optgroup label="Cited in this register">
                         {move || {
-                            // A clause from a dashboard link ("9") is offered
-                            // even when no finding cites it by that very key.
                             let mut cited = options.get().1;
                             if let Some(r) = query.with_untracked(|q| q.requirement.clone()) {
                                 if !r.is_empty() && !cited.contains(&r) {
@@ -309,6 +316,8 @@ fn RegisterView(register: String, query: Query) -> impl IntoView {
                                 .map(|r| {
                                     let label = crate::ui::picker::describe(&r);
                                     let value = r.clone();
+                                    // A clause from a dashboard link ("9") is offered
+                                    // even when no finding cites it by that very key.
                                     view! {
                                         <option
                                             value=r
@@ -405,6 +414,9 @@ fn listed_options(
         .collect_view()
 }
 
+/// Removes one filter from a query.
+type Unset = fn(&mut Query);
+
 /// The filters only a dashboard link sets (a clock, an age, a month), each
 /// named with a button to remove it: the table says what it is showing.
 #[component]
@@ -415,7 +427,7 @@ fn MoreFilters(query: RwSignal<Query>, page: RwSignal<usize>) -> impl IntoView {
             DueFilter::Overdue => "overdue",
             DueFilter::DueSoon => "due soon",
         };
-        let mut chips: Vec<(String, fn(&mut Query))> = Vec::new();
+        let mut chips: Vec<(String, Unset)> = Vec::new();
         if let Some(d) = q.plan_due {
             chips.push((format!("Action plan {}", due(d)), |q| q.plan_due = None));
         }
