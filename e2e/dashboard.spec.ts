@@ -6,7 +6,7 @@ import { expect, expectClean, openDemo, setProfile, test, watch } from "./fixtur
 // (pinned natively by `demo_dashboard_figures` in crates/core/tests/query.rs).
 
 test("the demo's dashboard leads to exactly the findings behind a figure, and back", async ({ page }) => {
-  const w = watch(page);
+  const w = await watch(page);
   await page.goto("./");
   await setProfile(page);
   await openDemo(page, "dashboard");

@@ -5,6 +5,8 @@
 
 use leptos::prelude::*;
 
+use crate::ui::device::ExportReminder;
+use crate::ui::integrity::UnreadablePanel;
 use crate::ui::route::Route;
 use crate::ui::state::{new_id, today, use_store};
 use ncr_core::dashboard::{self, Cell, Dashboard, OPEN_STATUSES};
@@ -103,6 +105,9 @@ fn DashboardView(register: String) -> impl IntoView {
                     "New finding"
                 </button>
             </div>
+            // What needs doing before anything else, as on the table.
+            <ExportReminder />
+            <UnreadablePanel />
             {move || {
                 figures.get().map(|dash| view! { <Figures register=rid.get_value() dash=dash /> })
             }}

@@ -189,7 +189,6 @@ fn RegisterView(register: String, query: Query) -> impl IntoView {
                         id="q-text"
                         type="search"
                         placeholder="Reference, title, statement or evidence"
-                        value=query.with_untracked(|q| q.text.clone())
                         prop:value=move || query.with(|q| q.text.clone())
                         on:input=move |ev| {
                             let v = event_target_value(&ev);
