@@ -22,3 +22,21 @@ export async function showDashboard(page: Page): Promise<{ shown: number; comput
     return { shown: performance.now() - t0, compute: w.ncrDashboardMs ?? NaN };
   });
 }
+
+/// The way back, measured the same way: from the "Findings" link until the
+/// table's first row is painted. For comparison: both screens share what
+/// every register screen mounts (the export reminder, unreadable items).
+export async function showTable(page: Page): Promise<number> {
+  const link = page.getByRole("navigation", { name: "Register views" }).getByRole("link", { name: "Findings" });
+  return link.evaluate(async (el) => {
+    const there = () => document.querySelector("table tbody tr") !== null && document.querySelector("caption")?.textContent === "Findings";
+    const t0 = performance.now();
+    (el as HTMLAnchorElement).click();
+    await new Promise<void>((done) => {
+      const look = () => (there() ? done() : requestAnimationFrame(look));
+      look();
+    });
+    await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+    return performance.now() - t0;
+  });
+}

@@ -650,7 +650,7 @@ pub fn urgency(finding: &Finding, settings: &Settings, today: NaiveDate) -> DueS
 }
 
 /// Higher is more urgent; within a state, more days late or fewer days left.
-fn urgency_rank(state: DueState) -> (u8, i64) {
+pub(crate) fn urgency_rank(state: DueState) -> (u8, i64) {
     match state {
         DueState::Overdue { days } => (4, i64::from(days)),
         DueState::DueSoon { days } => (3, -i64::from(days)),
@@ -955,6 +955,31 @@ fn under(key: &str, pattern: &str) -> bool {
     };
     head.eq_ignore_ascii_case(pattern)
         && (key.len() == pattern.len() || key.as_bytes().get(pattern.len()) == Some(&b'.'))
+}
+
+/// What each of a finding's requirement keys cites, read as [`cites`] and
+/// [`cites_theme`] read it: the key's id up to its first dot (`"9"` for
+/// `9.2.1`, empty for a blank key) and its Annex A theme. One pass for the
+/// dashboard, which asks about every clause and theme at once.
+pub(crate) fn cited<'a>(
+    f: &'a Finding,
+    memo: &mut Memo<'a>,
+    mut each: impl FnMut(&'a str, Option<Theme>),
+) {
+    for (key, on) in &f.requirements {
+        if !*on {
+            continue;
+        }
+        let resolved = memo.resolve(key);
+        let id = if key.trim().is_empty() {
+            ""
+        } else if is_canonical_shape(key) {
+            key.as_str()
+        } else {
+            resolved.id
+        };
+        each(id.split('.').next().unwrap_or(""), resolved.theme);
+    }
 }
 
 pub(crate) fn cites_theme<'a>(f: &'a Finding, theme: Theme, memo: &mut Memo<'a>) -> bool {
