@@ -164,7 +164,7 @@ fn Figures(register: String, dash: Dashboard) -> impl IntoView {
 
 const BAR_W: f64 = 220.0;
 const ROW_H: f64 = 26.0;
-const LABEL_W: f64 = 170.0;
+const LABEL_W: f64 = 215.0;
 
 /// A horizontal bar chart: one labelled bar per value, its number written
 /// beside it.
