@@ -1,4 +1,4 @@
-import { expect, expectClean, createRegister, saved, setProfile, test, watch, type Page } from "./fixtures";
+import { expect, expectClean, createRegister, saved, setProfile, test, toFindings, watch, type Page } from "./fixtures";
 
 // Issue 7: this browser as a place to keep registers. Persistent storage is
 // asked for and its state shown as the browser reports it; the registers'
@@ -94,6 +94,7 @@ test("unexported work older than the set number of days is reminded until export
   await expect(reminder).toHaveCount(0);
 
   // New work starts the count again.
+  await toFindings(page);
   await page.getByRole("row", { name: /Supplier access not reviewed/ }).getByRole("link").click();
   await page.getByLabel("Owner").fill("Procurement");
   await page.getByLabel("Area").focus();

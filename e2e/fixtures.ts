@@ -83,17 +83,29 @@ export async function setProfile(page: Page, name = "Jane Doe", initials = "JD")
   await expect(page.getByRole("heading", { name: "Create register" })).toBeVisible();
 }
 
-export async function createRegister(page: Page, name = "ACME ISMS 2026") {
+export async function createRegister(page: Page, name = "ACME ISMS 2026", to: Screen = "findings") {
   await page.getByLabel("Register name").fill(name);
   await page.getByLabel("Organisation").fill("ACME Ltd");
   await page.getByLabel("Scope").fill("Head office and data centre");
   await page.getByRole("button", { name: "Create register" }).click();
   await expect(page.getByRole("heading", { level: 2, name })).toBeVisible();
+  if (to === "findings") await toFindings(page);
 }
 
-export async function openDemo(page: Page) {
+/// Which of a register's two screens a helper leaves the page on: a new or
+/// opened register shows its dashboard; most journeys continue in the table.
+export type Screen = "findings" | "dashboard";
+
+export async function openDemo(page: Page, to: Screen = "findings") {
   await page.getByRole("button", { name: "Open demo register" }).click();
   await expect(page.getByRole("heading", { level: 2, name: /Northwind/ })).toBeVisible();
+  if (to === "findings") await toFindings(page);
+}
+
+/// From the dashboard to the register's table, by the "Findings" link.
+export async function toFindings(page: Page) {
+  await page.getByRole("navigation", { name: "Register views" }).getByRole("link", { name: "Findings" }).click();
+  await expect(page.getByText(/^Showing \d+ of \d+ findings$/)).toBeVisible();
 }
 
 /// Waits until every edit is stored (the status line in the header).

@@ -67,7 +67,8 @@ test("three minors on one control are a pattern, and the major raised for them l
     }
     await back(page);
   }
-  // The register names the pattern too, with links to its findings.
+  // The dashboard names the pattern too, with links to its findings.
+  await page.getByRole("link", { name: "Dashboard", exact: true }).click();
   const patterns = page.getByRole("region", { name: "Systemic patterns" });
   await expect(patterns).toContainText("Repeated minors: A.5.18 Access rights");
   const listed = patterns.getByRole("list", { name: "Findings in this pattern" });
@@ -89,6 +90,7 @@ test("three minors on one control are a pattern, and the major raised for them l
   await page.reload();
   await expect(heading).toBeVisible();
   await back(page);
+  await page.getByRole("link", { name: "Dashboard", exact: true }).click();
   await expect(patterns).toContainText(`Answered by the major nonconformity ${major}.`);
   await expect(patterns.getByRole("button", { name: "Raise a major nonconformity linking them" })).toHaveCount(0);
   await patterns.getByRole("link", { name: minors[1], exact: true }).click();

@@ -1,5 +1,5 @@
 import { writeFileSync } from "node:fs";
-import { expect, expectClean, createRegister, openDemo, saved, setProfile, test, watch } from "./fixtures";
+import { expect, expectClean, createRegister, openDemo, saved, setProfile, test, toFindings, watch } from "./fixtures";
 
 // Issue 4: record and browse findings. Every test starts from a fresh
 // browser profile (Playwright gives each test a new context), served from
@@ -209,6 +209,7 @@ test("text typed just before leaving the screen is kept, and leaving never break
   await saved(page);
   await page.reload();
   await page.getByRole("link", { name: "ACME ISMS 2026" }).click();
+  await toFindings(page);
   await expect(page.getByRole("row", { name: /Clear desk policy not enforced/ })).toContainText("Facilities");
   expectClean(w);
 });

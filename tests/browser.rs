@@ -117,9 +117,20 @@ fn routes_round_trip() {
         Route::Finding("abc".into(), "def".into()),
         Route::DueSoon("abc".into()),
         Route::Report("abc".into()),
+        Route::findings("abc"),
+        // A table link holding text that would break a naive address.
+        Route::Findings(
+            "abc".into(),
+            ncr_core::query::Query {
+                text: "a&b=c?/#d %".into(),
+                grade: Some(ncr_core::model::Grade::Minor),
+                ..Default::default()
+            },
+        ),
     ] {
         assert_eq!(Route::parse(&r.href()), r);
     }
+    assert_eq!(Route::findings("abc").href(), "#/r/abc/findings");
     assert_eq!(Route::parse(""), Route::Home);
     assert_eq!(Route::parse("#/nonsense/x"), Route::Home);
 }

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::platform::tabs;
+use crate::ui::dashboard::DashboardScreen;
 use crate::ui::device::{Device, NetworkStatus, UpdateBanner};
 use crate::ui::due::DueSoonScreen;
 use crate::ui::exchange::{Exchange, ExchangePanels, OpenRegisterFile};
@@ -77,7 +78,8 @@ pub fn App() -> impl IntoView {
                     }
                         .into_any()
                 }
-                Route::Register(r) => view! { <RegisterScreen register=r /> }.into_any(),
+                Route::Register(r) => view! { <DashboardScreen register=r /> }.into_any(),
+                Route::Findings(r, q) => view! { <RegisterScreen register=r query=q /> }.into_any(),
                 Route::Finding(r, f) => view! { <FindingScreen register=r finding=f /> }.into_any(),
                 Route::DueSoon(r) => view! { <DueSoonScreen register=r /> }.into_any(),
                 Route::Report(r) => view! { <ReportScreen register=r /> }.into_any(),

@@ -31,7 +31,7 @@ pub fn DueSoonScreen(register: String) -> impl IntoView {
     let open = Memo::new(move |_| store.with_register(|d| d.id() == rid.get_value()) == Some(true));
     view! {
         <nav class="crumbs" aria-label="Breadcrumb">
-            <a href=move || Route::Register(rid.get_value()).href()>"Back to register"</a>
+            <a href=move || Route::findings(rid.get_value()).href()>"Back to register"</a>
         </nav>
         <Show
             when=move || open.get()

@@ -27,7 +27,7 @@ pub fn FindingScreen(register: String, finding: String) -> impl IntoView {
         store.with_finding(&fid.get_value(), |d| d.finding(&fid.get_value()).is_some())
             == Some(true)
     });
-    let back = Route::Register(register.clone()).href();
+    let back = Route::findings(register.clone()).href();
     view! {
         <nav class="crumbs" aria-label="Breadcrumb">
             <a href=back>"Back to register"</a>

@@ -3,6 +3,7 @@
 
 mod app;
 mod conflicts;
+mod dashboard;
 mod device;
 mod due;
 mod exchange;

@@ -1,14 +1,16 @@
 //! The register screen: the table of findings with search, filters, sorting
 //! and paging. The query runs in the core (`core::query`); only the visible
-//! page is rendered, so 10,000 findings stay smooth.
+//! page is rendered, so 10,000 findings stay smooth. The query starts from
+//! the route (a dashboard figure's link, a reload) and is written back to
+//! the address as it changes, so the filters shown are the ones in the link.
 
 use leptos::prelude::*;
 
+use crate::ui::dashboard::{RegisterNav, Screen};
 use crate::ui::device::ExportReminder;
 use crate::ui::due::ClockSettings;
 use crate::ui::exchange::ExchangeToolbar;
 use crate::ui::integrity::UnreadablePanel;
-use crate::ui::patterns::RegisterPatterns;
 use crate::ui::route::Route;
 use crate::ui::state::{new_id, today, use_store};
 use crate::ui::widgets::{enum_options, grade_badge, EnumSelect, SelectField};
@@ -16,6 +18,7 @@ use ncr_core::catalogue::Theme;
 use ncr_core::deadlines::{self, DueState};
 use ncr_core::model::{Grade, Status};
 use ncr_core::query::{self, Counts, DueFilter, Query, SortKey, StatusFilter};
+use ncr_core::text::normalise;
 
 const PAGE: usize = 50;
 
@@ -43,16 +46,18 @@ struct TableView {
 }
 
 #[component]
-pub fn RegisterScreen(register: String) -> impl IntoView {
+pub fn RegisterScreen(register: String, query: Query) -> impl IntoView {
     let store = use_store();
     let rid = StoredValue::new(register);
+    let start = StoredValue::new(query);
     // A memo: only opening another register may rebuild the view (and
     // reset its search and filters).
     let open = Memo::new(move |_| store.with_register(|d| d.id() == rid.get_value()) == Some(true));
     view! {
         {move || {
             if open.get() {
-                view! { <RegisterView register=rid.get_value() /> }.into_any()
+                view! { <RegisterView register=rid.get_value() query=start.get_value() /> }
+                    .into_any()
             } else {
                 view! { <p role="status">"Opening register…"</p> }.into_any()
             }
@@ -61,13 +66,13 @@ pub fn RegisterScreen(register: String) -> impl IntoView {
 }
 
 #[component]
-fn RegisterView(register: String) -> impl IntoView {
+fn RegisterView(register: String, query: Query) -> impl IntoView {
     let store = use_store();
     let rid = StoredValue::new(register);
-    let query = RwSignal::new(Query {
-        status: StatusFilter::Any,
-        ..Query::default()
-    });
+    let query = RwSignal::new(query);
+    // The address follows the filters (replacing its entry: Back leaves
+    // the table rather than undoing filters one keystroke at a time).
+    Effect::new(move |_| Route::Findings(rid.get_value(), query.get()).replace());
     let page = RwSignal::new(0usize);
     let title = move || {
         store
@@ -165,6 +170,7 @@ fn RegisterView(register: String) -> impl IntoView {
                     <h2 id="register-title">{title}</h2>
                     <p class="muted">{organisation}</p>
                 </div>
+                <RegisterNav register=rid.get_value() current=Screen::Findings />
                 <ExchangeToolbar register=rid.get_value() />
                 <a class="due-link" href=move || Route::DueSoon(rid.get_value()).href()>
                     "Due soon"
@@ -176,7 +182,6 @@ fn RegisterView(register: String) -> impl IntoView {
             <ExportReminder />
             <UnreadablePanel />
             <ClockSettings />
-            <RegisterPatterns />
             <form class="filters" role="search" on:submit=|ev| ev.prevent_default()>
                 <div class="field grow">
                     <label for="q-text">"Search"</label>
@@ -195,6 +200,7 @@ fn RegisterView(register: String) -> impl IntoView {
                     id="q-grade"
                     label="Grade"
                     none="All grades"
+                    selected=move || query.with(|q| q.grade)
                     on_change=move |g| set_query(Box::new(move |q| q.grade = g))
                 />
                 <SelectField
@@ -213,14 +219,35 @@ fn RegisterView(register: String) -> impl IntoView {
                         set_query(Box::new(move |q| q.status = s));
                     }
                 >
-                    <option value="">"All statuses"</option>
-                    <option value="active">"Not closed or rejected"</option>
-                    {enum_options::<Status>(None)}
+                    <option value="" selected=move || query.with(|q| q.status == StatusFilter::Any)>
+                        "All statuses"
+                    </option>
+                    <option
+                        value="active"
+                        selected=move || query.with(|q| q.status == StatusFilter::Active)
+                    >
+                        "Not closed or rejected"
+                    </option>
+                    {enum_options::<
+                        Status,
+                    >(
+                        Some(
+                            (move || {
+                                query
+                                    .with(|q| match q.status {
+                                        StatusFilter::Is(s) => Some(s),
+                                        _ => None,
+                                    })
+                            })
+                                .into(),
+                        ),
+                    )}
                 </SelectField>
                 <EnumSelect
                     id="q-source"
                     label="Source"
                     none="All sources"
+                    selected=move || query.with(|q| q.source)
                     on_change=move |s| set_query(Box::new(move |q| q.source = s))
                 />
                 <SelectField
@@ -230,8 +257,13 @@ fn RegisterView(register: String) -> impl IntoView {
                         set_query(Box::new(move |q| q.audit = (!v.is_empty()).then_some(v)))
                     }
                 >
-                    <option value="">"All audits"</option>
-                    {move || listed_options(options.get().2)}
+                    <option value="" selected=move || query.with(|q| q.audit.is_none())>
+                        "All audits"
+                    </option>
+                    {move || listed_options(
+                        options.get().2,
+                        move || query.with(|q| q.audit.clone()),
+                    )}
                 </SelectField>
                 <SelectField
                     id="q-requirement"
@@ -246,27 +278,55 @@ fn RegisterView(register: String) -> impl IntoView {
                         )
                     }
                 >
-                    <option value="">"All requirements"</option>
+                    <option
+                        value=""
+                        selected=move || {
+                            query.with(|q| q.requirement.is_none() && q.theme.is_none())
+                        }
+                    >
+                        "All requirements"
+                    </option>
                     <optgroup label="Annex A themes">
                         {Theme::ALL
                             .iter()
-                            .map(|t| {
+                            .map(|&t| {
                                 let label = format!("{} controls ({})", t.label(), t.section());
                                 view! {
-                                    <option value=format!("theme:{}", t.label())>{label}</option>
+                                    <option
+                                        value=format!("theme:{}", t.label())
+                                        selected=move || query.with(|q| q.theme == Some(t))
+                                    >
+                                        {label}
+                                    </option>
                                 }
                             })
                             .collect_view()}
                     </optgroup>
                     <optgroup label="Cited in this register">
                         {move || {
-                            options
-                                .get()
-                                .1
+                            let mut cited = options.get().1;
+                            if let Some(r) = query.with_untracked(|q| q.requirement.clone()) {
+                                if !r.is_empty() && !cited.contains(&r) {
+                                    cited.insert(0, r);
+                                }
+                            }
+                            cited
                                 .into_iter()
                                 .map(|r| {
                                     let label = crate::ui::picker::describe(&r);
-                                    view! { <option value=r>{label}</option> }
+                                    let value = r.clone();
+                                    // A clause from a dashboard link ("9") is offered
+                                    // even when no finding cites it by that very key.
+                                    view! {
+                                        <option
+                                            value=r
+                                            selected=move || {
+                                                query.with(|q| q.requirement.as_deref() == Some(&value))
+                                            }
+                                        >
+                                            {label}
+                                        </option>
+                                    }
                                 })
                                 .collect_view()
                         }}
@@ -279,8 +339,15 @@ fn RegisterView(register: String) -> impl IntoView {
                         set_query(Box::new(move |q| q.owner = (!v.is_empty()).then_some(v)))
                     }
                 >
-                    <option value="">"All owners"</option>
-                    {move || listed_options(options.get().0)}
+                    <option value="" selected=move || query.with(|q| q.owner.is_none())>
+                        "All owners"
+                    </option>
+                    {move || {
+                        listed_options(
+                            options.get().0,
+                            move || query.with(|q| q.owner.as_deref().map(normalise)),
+                        )
+                    }}
                 </SelectField>
                 <SelectField
                     id="q-due"
@@ -294,11 +361,24 @@ fn RegisterView(register: String) -> impl IntoView {
                         set_query(Box::new(move |q| q.due = d));
                     }
                 >
-                    <option value="">"Any due date"</option>
-                    <option value="overdue">"Overdue"</option>
-                    <option value="soon">"Due soon"</option>
+                    <option value="" selected=move || query.with(|q| q.due.is_none())>
+                        "Any due date"
+                    </option>
+                    <option
+                        value="overdue"
+                        selected=move || query.with(|q| q.due == Some(DueFilter::Overdue))
+                    >
+                        "Overdue"
+                    </option>
+                    <option
+                        value="soon"
+                        selected=move || query.with(|q| q.due == Some(DueFilter::DueSoon))
+                    >
+                        "Due soon"
+                    </option>
                 </SelectField>
             </form>
+            <MoreFilters query=query page=page />
             <p class="counts" role="status" aria-live="polite">
                 {move || {
                     let c = table.with(|t| t.counts.clone());
@@ -312,12 +392,108 @@ fn RegisterView(register: String) -> impl IntoView {
 }
 
 /// Options found in the register, as (value, text): audits are chosen by
-/// id but read by title.
-fn listed_options(values: Vec<(String, String)>) -> impl IntoView {
+/// id but read by title. `chosen` is the query's value; an owner is
+/// compared folded, as the filter matches it.
+fn listed_options(
+    values: Vec<(String, String)>,
+    chosen: impl Fn() -> Option<String> + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     values
         .into_iter()
-        .map(|(value, text)| view! { <option value=value>{text}</option> })
+        .map(|(value, text)| {
+            let this = value.clone();
+            let selected =
+                move || chosen().is_some_and(|c| c == this || normalise(&c) == normalise(&this));
+            view! {
+                <option value=value selected=selected>
+                    {text}
+                </option>
+            }
+        })
         .collect_view()
+}
+
+/// Removes one filter from a query.
+type Unset = fn(&mut Query);
+
+/// The filters only a dashboard link sets (a clock, an age, a month), each
+/// named with a button to remove it: the table says what it is showing.
+#[component]
+fn MoreFilters(query: RwSignal<Query>, page: RwSignal<usize>) -> impl IntoView {
+    let chips = move || {
+        let q = query.get();
+        let due = |d: DueFilter| match d {
+            DueFilter::Overdue => "overdue",
+            DueFilter::DueSoon => "due soon",
+        };
+        let mut chips: Vec<(String, Unset)> = Vec::new();
+        if let Some(d) = q.plan_due {
+            chips.push((format!("Action plan {}", due(d)), |q| q.plan_due = None));
+        }
+        if let Some(d) = q.close_due {
+            chips.push((format!("Closing {}", due(d)), |q| q.close_due = None));
+        }
+        if let Some(d) = q.action_due {
+            chips.push((format!("Corrective action {}", due(d)), |q| {
+                q.action_due = None
+            }));
+        }
+        if let Some(d) = q.follow_up_due {
+            chips.push((format!("Follow-up {}", due(d)), |q| q.follow_up_due = None));
+        }
+        if let Some(a) = q.age {
+            chips.push((format!("Detected: {}", a.label().to_lowercase()), |q| {
+                q.age = None
+            }));
+        }
+        if let Some(m) = q.opened {
+            chips.push((format!("Detected in {}", m.code()), |q| q.opened = None));
+        }
+        if let Some(m) = q.closed {
+            chips.push((format!("Closed in {}", m.code()), |q| q.closed = None));
+        }
+        if let Some(c) = q.cause {
+            chips.push((format!("Cause: {}", c.label()), |q| q.cause = None));
+        }
+        if let Some(a) = q.area.clone() {
+            chips.push((format!("Area: {a}"), |q| q.area = None));
+        }
+        if q.include_deleted {
+            chips.push(("Deleted findings included".to_owned(), |q| {
+                q.include_deleted = false
+            }));
+        }
+        chips
+    };
+    view! {
+        <Show when=move || !chips().is_empty()>
+            <ul class="filter-chips" aria-label="Also filtered by">
+                {move || {
+                    chips()
+                        .into_iter()
+                        .map(|(text, clear)| {
+                            let name = format!("Remove filter: {text}");
+                            view! {
+                                <li>
+                                    {text}
+                                    <button
+                                        type="button"
+                                        aria-label=name
+                                        on:click=move |_| {
+                                            query.update(clear);
+                                            page.set(0);
+                                        }
+                                    >
+                                        "×"
+                                    </button>
+                                </li>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </ul>
+        </Show>
+    }
 }
 
 #[component]

@@ -73,7 +73,7 @@ pub fn ReportScreen(register: String) -> impl IntoView {
     };
     view! {
         <nav class="crumbs report-controls" aria-label="Breadcrumb">
-            <a href=move || Route::Register(rid.get_value()).href()>"Back to register"</a>
+            <a href=move || Route::findings(rid.get_value()).href()>"Back to register"</a>
             <button type="button" on:click=print>
                 "Print or save as PDF"
             </button>

@@ -4,6 +4,7 @@
 //! tests with plain `cargo test`.
 
 pub mod catalogue;
+pub mod dashboard;
 pub mod deadlines;
 pub mod demo;
 pub mod document;

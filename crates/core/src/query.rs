@@ -89,6 +89,71 @@ pub enum DueFilter {
     DueSoon,
 }
 
+impl DueFilter {
+    pub fn accepts(self, state: DueState) -> bool {
+        match self {
+            DueFilter::Overdue => state.is_overdue(),
+            DueFilter::DueSoon => matches!(state, DueState::DueSoon { .. }),
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            DueFilter::Overdue => "overdue",
+            DueFilter::DueSoon => "soon",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<DueFilter> {
+        match code {
+            "overdue" => Some(DueFilter::Overdue),
+            "soon" => Some(DueFilter::DueSoon),
+            _ => None,
+        }
+    }
+}
+
+/// Which deadline a due figure is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DueClock {
+    /// The most urgent of all ([`urgency`]).
+    Any,
+    Plan,
+    Close,
+    /// The corrective actions' own due dates, the most urgent one.
+    Actions,
+    /// An observation's or opportunity for improvement's follow-up date.
+    FollowUp,
+}
+
+/// How `clock` stands for `f` on `today`.
+pub fn clock_state(
+    f: &Finding,
+    clock: DueClock,
+    settings: &Settings,
+    today: NaiveDate,
+) -> DueState {
+    if f.deleted {
+        return DueState::Done;
+    }
+    match clock {
+        DueClock::Any => urgency(f, settings, today),
+        DueClock::Plan => deadlines::plan_state(f, settings, today),
+        DueClock::Close => deadlines::close_state(f, settings, today),
+        DueClock::FollowUp => deadlines::follow_up_state(f, today),
+        DueClock::Actions => {
+            if f.status.is_finished() {
+                return DueState::Done;
+            }
+            f.actions
+                .values()
+                .map(|a| deadlines::action_state(a, today))
+                .max_by(|a, b| urgency_rank(*a).cmp(&urgency_rank(*b)))
+                .unwrap_or(DueState::NoDate)
+        }
+    }
+}
+
 /// The column the table is sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum SortKey {
@@ -111,6 +176,25 @@ pub enum SortKey {
 }
 
 impl SortKey {
+    /// The key in a URL.
+    pub fn code(self) -> &'static str {
+        match self {
+            SortKey::Reference => "reference",
+            SortKey::Title => "title",
+            SortKey::Grade => "grade",
+            SortKey::Status => "status",
+            SortKey::Requirement => "requirement",
+            SortKey::Owner => "owner",
+            SortKey::Due => "due",
+            SortKey::Age => "age",
+            SortKey::Detected => "detected",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<SortKey> {
+        SortKey::ALL.iter().copied().find(|k| k.code() == code)
+    }
+
     pub const ALL: &'static [SortKey] = &[
         SortKey::Reference,
         SortKey::Title,
@@ -159,8 +243,303 @@ pub struct Query {
     pub area: Option<String>,
     pub include_deleted: bool,
     pub due: Option<DueFilter>,
+    /// The plan clock alone ([`deadlines::plan_state`]).
+    pub plan_due: Option<DueFilter>,
+    /// The closing clock alone ([`deadlines::close_state`]).
+    pub close_due: Option<DueFilter>,
+    /// The corrective actions' own due dates: overdue when one is,
+    /// due soon when none is overdue and one falls due soon.
+    pub action_due: Option<DueFilter>,
+    /// An observation's or opportunity for improvement's follow-up date
+    /// ([`deadlines::follow_up_state`]).
+    pub follow_up_due: Option<DueFilter>,
+    /// Days since detection, in the dashboard's ageing buckets.
+    pub age: Option<AgeBucket>,
+    /// Detected in this calendar month.
+    pub opened: Option<Month>,
+    /// Closed (`closure.closed_on`) in this calendar month.
+    pub closed: Option<Month>,
     pub sort: SortKey,
     pub descending: bool,
+}
+
+/// How long ago a finding was detected, as the dashboard groups it. A
+/// detection date after today (a typo, a clock ahead) counts as the
+/// youngest bucket rather than vanishing from the ageing chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AgeBucket {
+    UpTo30,
+    UpTo90,
+    UpTo180,
+    UpTo365,
+    Older,
+    /// No detection date.
+    Unknown,
+}
+
+impl AgeBucket {
+    pub const ALL: &'static [AgeBucket] = &[
+        AgeBucket::UpTo30,
+        AgeBucket::UpTo90,
+        AgeBucket::UpTo180,
+        AgeBucket::UpTo365,
+        AgeBucket::Older,
+        AgeBucket::Unknown,
+    ];
+
+    pub fn of(finding: &Finding, today: NaiveDate) -> AgeBucket {
+        match deadlines::age_days(finding, today) {
+            None => AgeBucket::Unknown,
+            Some(..=30) => AgeBucket::UpTo30,
+            Some(31..=90) => AgeBucket::UpTo90,
+            Some(91..=180) => AgeBucket::UpTo180,
+            Some(181..=365) => AgeBucket::UpTo365,
+            Some(_) => AgeBucket::Older,
+        }
+    }
+
+    /// The key in a URL.
+    pub fn code(self) -> &'static str {
+        match self {
+            AgeBucket::UpTo30 => "0-30",
+            AgeBucket::UpTo90 => "31-90",
+            AgeBucket::UpTo180 => "91-180",
+            AgeBucket::UpTo365 => "181-365",
+            AgeBucket::Older => "366-",
+            AgeBucket::Unknown => "unknown",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<AgeBucket> {
+        AgeBucket::ALL.iter().copied().find(|b| b.code() == code)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AgeBucket::UpTo30 => "0–30 days",
+            AgeBucket::UpTo90 => "31–90 days",
+            AgeBucket::UpTo180 => "91–180 days",
+            AgeBucket::UpTo365 => "181–365 days",
+            AgeBucket::Older => "Over a year",
+            AgeBucket::Unknown => "No detection date",
+        }
+    }
+}
+
+/// A calendar month (`2026-03`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Month {
+    pub year: i32,
+    /// 1–12.
+    pub month: u32,
+}
+
+impl Month {
+    pub fn of(date: NaiveDate) -> Month {
+        Month {
+            year: date.year(),
+            month: date.month(),
+        }
+    }
+
+    pub fn contains(self, date: Option<NaiveDate>) -> bool {
+        date.is_some_and(|d| Month::of(d) == self)
+    }
+
+    /// The month before this one.
+    pub fn previous(self) -> Month {
+        if self.month <= 1 {
+            Month {
+                year: self.year - 1,
+                month: 12,
+            }
+        } else {
+            Month {
+                year: self.year,
+                month: self.month - 1,
+            }
+        }
+    }
+
+    /// `YYYY-MM`, the key in a URL and the chart's label.
+    pub fn code(self) -> String {
+        format!("{:04}-{:02}", self.year, self.month)
+    }
+
+    pub fn from_code(code: &str) -> Option<Month> {
+        let (year, month) = code.rsplit_once('-')?;
+        let year: i32 = year.parse().ok()?;
+        let month: u32 = month.parse().ok()?;
+        // Only months chrono can hold, so `of(first day)` round-trips.
+        NaiveDate::from_ymd_opt(year, month, 1)?;
+        Some(Month { year, month })
+    }
+}
+
+impl Query {
+    /// The query as a URL's query string (`grade=minor&status=active`),
+    /// without the `?`: what a dashboard cell links to and what the table
+    /// keeps in its address so a reload shows the same findings. Defaults
+    /// are left out; every value is percent-encoded byte by byte, so any
+    /// text survives (see [`Query::from_params`]).
+    pub fn to_params(&self) -> String {
+        let mut out: Vec<(&str, String)> = Vec::new();
+        let mut put = |key: &'static str, value: &str| out.push((key, value.to_owned()));
+        if !self.text.is_empty() {
+            put("q", &self.text);
+        }
+        if let Some(g) = self.grade {
+            put("grade", g.code());
+        }
+        match self.status {
+            StatusFilter::Any => {}
+            StatusFilter::Active => put("status", "active"),
+            StatusFilter::Is(s) => put("status", s.code()),
+        }
+        if let Some(s) = self.source {
+            put("source", s.code());
+        }
+        if let Some(c) = self.cause {
+            put("cause", c.code());
+        }
+        // `Some("")` ("no audit", "no owner" …) is kept as an empty value,
+        // distinct from the key being absent.
+        for (key, value) in [
+            ("audit", &self.audit),
+            ("requirement", &self.requirement),
+            ("owner", &self.owner),
+            ("area", &self.area),
+        ] {
+            if let Some(v) = value {
+                put(key, v);
+            }
+        }
+        if let Some(t) = self.theme {
+            put("theme", t.section());
+        }
+        if self.include_deleted {
+            put("deleted", "1");
+        }
+        for (key, value) in [
+            ("due", self.due),
+            ("plan", self.plan_due),
+            ("close", self.close_due),
+            ("actions", self.action_due),
+            ("follow-up", self.follow_up_due),
+        ] {
+            if let Some(d) = value {
+                put(key, d.code());
+            }
+        }
+        if let Some(a) = self.age {
+            put("age", a.code());
+        }
+        if let Some(m) = self.opened {
+            put("opened", &m.code());
+        }
+        if let Some(m) = self.closed {
+            put("closed", &m.code());
+        }
+        if self.sort != SortKey::default() {
+            put("sort", self.sort.code());
+        }
+        if self.descending {
+            put("desc", "1");
+        }
+        out.iter()
+            .map(|(k, v)| format!("{k}={}", percent_encode(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    /// Reads what [`Query::to_params`] wrote (a leading `?` is allowed).
+    /// Lenient, since a person may edit the address: an unknown key or a
+    /// value that names nothing is ignored rather than refused.
+    pub fn from_params(params: &str) -> Query {
+        let mut q = Query::default();
+        let params = params.strip_prefix('?').unwrap_or(params);
+        for pair in params.split('&').filter(|p| !p.is_empty()) {
+            let (key, raw) = pair.split_once('=').unwrap_or((pair, ""));
+            let value = percent_decode(raw);
+            let v = value.as_str();
+            match key {
+                "q" => q.text = value.clone(),
+                "grade" => q.grade = Grade::from_code(v),
+                "status" => {
+                    q.status = match v {
+                        "active" => StatusFilter::Active,
+                        other => Status::from_code(other)
+                            .map(StatusFilter::Is)
+                            .unwrap_or_default(),
+                    }
+                }
+                "source" => q.source = Source::from_code(v),
+                "cause" => q.cause = CauseCategory::from_code(v),
+                "audit" => q.audit = Some(value.clone()),
+                "requirement" => q.requirement = Some(value.clone()),
+                "owner" => q.owner = Some(value.clone()),
+                "area" => q.area = Some(value.clone()),
+                "theme" => {
+                    q.theme = Theme::ALL
+                        .iter()
+                        .copied()
+                        .find(|t| t.section().eq_ignore_ascii_case(v))
+                        .or_else(|| Theme::from_label(v))
+                }
+                "deleted" => q.include_deleted = v == "1",
+                "due" => q.due = DueFilter::from_code(v),
+                "plan" => q.plan_due = DueFilter::from_code(v),
+                "close" => q.close_due = DueFilter::from_code(v),
+                "actions" => q.action_due = DueFilter::from_code(v),
+                "follow-up" => q.follow_up_due = DueFilter::from_code(v),
+                "age" => q.age = AgeBucket::from_code(v),
+                "opened" => q.opened = Month::from_code(v),
+                "closed" => q.closed = Month::from_code(v),
+                "sort" => q.sort = SortKey::from_code(v).unwrap_or_default(),
+                "desc" => q.descending = v == "1",
+                _ => {}
+            }
+        }
+        q
+    }
+}
+
+/// Every byte but the URL-unreserved ones as `%XX`: the result holds no
+/// `&`, `=`, `#`, `?`, `/` or space, so it sits safely in a hash route.
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for &b in text.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The inverse of [`percent_encode`]; a malformed escape stays as typed
+/// and bytes that are not UTF-8 become U+FFFD.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        match (bytes.get(i), bytes.get(i + 1), bytes.get(i + 2)) {
+            (Some(b'%'), Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                let value = hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0);
+                out.push(u8::try_from(value).unwrap_or(b'?'));
+                i += 3;
+            }
+            (Some(&b), _, _) => {
+                out.push(b);
+                i += 1;
+            }
+            (None, _, _) => break,
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The findings `query` selects from `findings`, in its order.
@@ -279,7 +658,7 @@ pub fn urgency(finding: &Finding, settings: &Settings, today: NaiveDate) -> DueS
 }
 
 /// Higher is more urgent; within a state, more days late or fewer days left.
-fn urgency_rank(state: DueState) -> (u8, i64) {
+pub(crate) fn urgency_rank(state: DueState) -> (u8, i64) {
     match state {
         DueState::Overdue { days } => (4, i64::from(days)),
         DueState::DueSoon { days } => (3, -i64::from(days)),
@@ -360,7 +739,7 @@ fn distinct<'a>(values: impl Iterator<Item = &'a str>) -> Vec<String> {
 /// register cites a few dozen distinct keys across thousands of findings,
 /// and a catalogue look-up costs far more than a hash of a short key.
 #[derive(Default)]
-struct Memo<'a> {
+pub(crate) struct Memo<'a> {
     resolved: HashMap<&'a str, Resolved<'a>, BuildHasherDefault<Fnv>>,
 }
 
@@ -431,6 +810,13 @@ struct Compiled<'q> {
     area: Option<&'q str>,
     include_deleted: bool,
     due: Option<DueFilter>,
+    plan_due: Option<DueFilter>,
+    close_due: Option<DueFilter>,
+    action_due: Option<DueFilter>,
+    follow_up_due: Option<DueFilter>,
+    age: Option<AgeBucket>,
+    opened: Option<Month>,
+    closed: Option<Month>,
 }
 
 impl<'q> Compiled<'q> {
@@ -454,6 +840,13 @@ impl<'q> Compiled<'q> {
             area: q.area.as_deref(),
             include_deleted: q.include_deleted,
             due: q.due,
+            plan_due: q.plan_due,
+            close_due: q.close_due,
+            action_due: q.action_due,
+            follow_up_due: q.follow_up_due,
+            age: q.age,
+            opened: q.opened,
+            closed: q.closed,
         }
     }
 
@@ -493,13 +886,23 @@ impl<'q> Compiled<'q> {
                 return false;
             }
         }
-        if let Some(due) = self.due {
-            let state = urgency(f, settings, today);
-            let wanted = match due {
-                DueFilter::Overdue => state.is_overdue(),
-                DueFilter::DueSoon => matches!(state, DueState::DueSoon { .. }),
-            };
-            if !wanted {
+        if self.opened.is_some_and(|m| !m.contains(f.detected_on))
+            || self
+                .closed
+                .is_some_and(|m| !m.contains(f.closure.closed_on))
+            || self.age.is_some_and(|b| b != AgeBucket::of(f, today))
+        {
+            return false;
+        }
+        let clocks = [
+            (self.due, DueClock::Any),
+            (self.plan_due, DueClock::Plan),
+            (self.close_due, DueClock::Close),
+            (self.action_due, DueClock::Actions),
+            (self.follow_up_due, DueClock::FollowUp),
+        ];
+        for (filter, clock) in clocks {
+            if filter.is_some_and(|d| !d.accepts(clock_state(f, clock, settings, today))) {
                 return false;
             }
         }
@@ -515,7 +918,7 @@ impl<'q> Compiled<'q> {
 /// The catalogue's own id for a reference in any accepted spelling;
 /// otherwise the text trimmed (and without a trailing dot, as typed halfway
 /// through `9.2.`).
-fn canonical_requirement(text: &str) -> String {
+pub(crate) fn canonical_requirement(text: &str) -> String {
     let text = text.trim();
     match catalogue::find(text) {
         Some(entry) => entry.id.to_owned(),
@@ -523,7 +926,7 @@ fn canonical_requirement(text: &str) -> String {
     }
 }
 
-fn cites<'a>(f: &'a Finding, pattern: &str, memo: &mut Memo<'a>) -> bool {
+pub(crate) fn cites<'a>(f: &'a Finding, pattern: &str, memo: &mut Memo<'a>) -> bool {
     let mut keys = f
         .requirements
         .iter()
@@ -565,7 +968,32 @@ fn under(key: &str, pattern: &str) -> bool {
         && (key.len() == pattern.len() || key.as_bytes().get(pattern.len()) == Some(&b'.'))
 }
 
-fn cites_theme<'a>(f: &'a Finding, theme: Theme, memo: &mut Memo<'a>) -> bool {
+/// What each of a finding's requirement keys cites, read as [`cites`] and
+/// [`cites_theme`] read it: the key's id up to its first dot (`"9"` for
+/// `9.2.1`, empty for a blank key) and its Annex A theme. One pass for the
+/// dashboard, which asks about every clause and theme at once.
+pub(crate) fn cited<'a>(
+    f: &'a Finding,
+    memo: &mut Memo<'a>,
+    mut each: impl FnMut(&'a str, Option<Theme>),
+) {
+    for (key, on) in &f.requirements {
+        if !*on {
+            continue;
+        }
+        let resolved = memo.resolve(key);
+        let id = if key.trim().is_empty() {
+            ""
+        } else if is_canonical_shape(key) {
+            key.as_str()
+        } else {
+            resolved.id
+        };
+        each(id.split('.').next().unwrap_or(""), resolved.theme);
+    }
+}
+
+pub(crate) fn cites_theme<'a>(f: &'a Finding, theme: Theme, memo: &mut Memo<'a>) -> bool {
     f.requirements
         .iter()
         .filter(|(_, on)| **on)
@@ -714,6 +1142,115 @@ mod tests {
             keys,
             ["4.1", "9.3", "10.2", "A.5.15", "A.8.8", "GDPR art. 32"]
         );
+    }
+
+    #[test]
+    fn params_read_what_people_type() {
+        let q = Query::from_params(
+            "?grade=minor&theme=A.5&status=active&q=caf%C3%A9%20%26%20bar&owner=",
+        );
+        assert_eq!(q.grade, Some(Grade::Minor));
+        assert_eq!(q.theme, Some(Theme::Organizational));
+        assert_eq!(q.status, StatusFilter::Active);
+        assert_eq!(q.text, "café & bar");
+        assert_eq!(
+            q.owner.as_deref(),
+            Some(""),
+            "an empty value is \"no owner\""
+        );
+        assert_eq!(
+            q.to_params(),
+            "q=caf%C3%A9%20%26%20bar&grade=minor&status=active&owner=&theme=A.5"
+        );
+        assert_eq!(
+            Query::from_params("grade=critical&bogus=1&opened=2026-13"),
+            Query::default()
+        );
+        assert_eq!(Query::default().to_params(), "");
+    }
+
+    fn arb_query() -> impl proptest::strategy::Strategy<Value = Query> {
+        use proptest::option::of;
+        use proptest::prelude::*;
+        let pick = |n: usize| 0..n;
+        (
+            (
+                ".*",
+                of(pick(Grade::ALL.len())),
+                of(pick(Status::ALL.len() + 1)),
+                of(pick(Source::ALL.len())),
+                of(pick(CauseCategory::ALL.len())),
+                of(".*"),
+                of(".*"),
+                of(pick(Theme::ALL.len())),
+                of(".*"),
+                of(".*"),
+            ),
+            (
+                any::<bool>(),
+                [
+                    of(any::<bool>()),
+                    of(any::<bool>()),
+                    of(any::<bool>()),
+                    of(any::<bool>()),
+                    of(any::<bool>()),
+                ],
+                of(pick(AgeBucket::ALL.len())),
+                of((-9999i32..9999, 1u32..=12)),
+                of((1i32..3000, 1u32..=12)),
+                pick(SortKey::ALL.len()),
+                any::<bool>(),
+            ),
+        )
+            .prop_map(|(a, b)| {
+                let due = |d: Option<bool>| {
+                    d.map(|o| {
+                        if o {
+                            DueFilter::Overdue
+                        } else {
+                            DueFilter::DueSoon
+                        }
+                    })
+                };
+                let month = |m: Option<(i32, u32)>| m.map(|(year, month)| Month { year, month });
+                Query {
+                    text: a.0,
+                    grade: a.1.map(|i| Grade::ALL[i]),
+                    status: match a.2 {
+                        None => StatusFilter::Any,
+                        Some(0) => StatusFilter::Active,
+                        Some(i) => StatusFilter::Is(Status::ALL[i - 1]),
+                    },
+                    source: a.3.map(|i| Source::ALL[i]),
+                    cause: a.4.map(|i| CauseCategory::ALL[i]),
+                    audit: a.5,
+                    requirement: a.6,
+                    theme: a.7.map(|i| Theme::ALL[i]),
+                    owner: a.8,
+                    area: a.9,
+                    include_deleted: b.0,
+                    due: due(b.1[0]),
+                    plan_due: due(b.1[1]),
+                    close_due: due(b.1[2]),
+                    action_due: due(b.1[3]),
+                    follow_up_due: due(b.1[4]),
+                    age: b.2.map(|i| AgeBucket::ALL[i]),
+                    opened: month(b.3),
+                    closed: month(b.4),
+                    sort: SortKey::ALL[b.5],
+                    descending: b.6,
+                }
+            })
+    }
+
+    proptest::proptest! {
+        /// A table's address loses nothing: any query, any text.
+        #[test]
+        fn params_round_trip(q in arb_query()) {
+            let params = q.to_params();
+            proptest::prop_assert!(!params.contains(['#', '?', '/', ' ']), "{}", params);
+            proptest::prop_assert_eq!(Query::from_params(&params), q);
+        }
     }
 
     #[test]

@@ -86,7 +86,9 @@ impl Exchange {
             store.open_register(&info.id).await;
             if store.with_doc_untracked(RegisterDoc::id).as_deref() == Some(info.id.as_str()) {
                 self.merge_open(store, &file, bytes);
-                Route::Register(info.id).go();
+                // The table rather than the dashboard: after a file
+                // arrives, the findings it brought are what one checks.
+                Route::findings(info.id).go();
                 return;
             }
         }
@@ -115,7 +117,7 @@ impl Exchange {
                     conflicts: Vec::new(),
                     register: id.clone(),
                 }));
-                Route::Register(id).go();
+                Route::findings(id).go();
             }
             Err(e) => store.error(e),
         }
