@@ -88,7 +88,9 @@ pub fn HistoryPanel(finding: String) -> impl IntoView {
                         }
                         Ok(list) => {
                             view! {
-                                <p class="help" id="history-time-help">{DEVICE_TIME_HELP}</p>
+                                <p class="help" id="history-time-help">
+                                    {DEVICE_TIME_HELP}
+                                </p>
                                 <table class="history-table" aria-describedby="history-time-help">
                                     <caption>
                                         "Changes to this finding, latest first: each change above the ones it builds on"
