@@ -53,6 +53,10 @@ test("the deadlines export as a calendar with one event per running deadline", a
   for (const line of text.split("\r\n")) expect(Buffer.byteLength(line, "utf8")).toBeLessThanOrEqual(75);
   const events = parseCalendar(text);
   expect(new Set(events.map((e) => e.uid)).size).toBe(events.length);
+  // The demo has deadlines of every kind.
+  for (const kind of [".plan@", ".close@", ".action-", ".review@"]) {
+    expect(events.filter((e) => e.uid.includes(kind)).length, kind).toBeGreaterThan(0);
+  }
 
   const base = page.url().split("#")[0];
   const byUid = new Map(events.map((e) => [e.uid, e]));
