@@ -130,42 +130,50 @@ impl RegisterDoc {
     }
 }
 
-/// `picked` (indexes into `metas`) in an order where no change comes before
-/// a change it depends on, directly or through changes outside `picked`;
-/// among changes free to go next, the earliest recorded time first, then
-/// actor and hash, which makes the order a function of the change graph
-/// alone.
+/// `picked` (indexes into `metas`) in an order where no change
+/// comes before a change it depends on, directly or through changes outside
+/// `picked`; among changes free to go next, the earliest recorded time
+/// first, then actor and hash, which makes the order a function of the
+/// change graph alone.
 ///
 /// The dependencies between picked changes are found in one pass over the
-/// whole graph, carrying for every change the set of picked changes below
-/// it as a bit set (`words` 64-bit words each): linear in the number of
-/// changes, so a finding's history stays a scan of metadata, as before.
+/// graph, carrying for every change the set of picked changes below it as a
+/// bit set (`words` 64-bit words each): linear in the number of changes, so
+/// a finding's history stays a scan of metadata, as before.
 fn causal_order(metas: &[automerge::ChangeMetadata<'_>], picked: &[usize]) -> Vec<usize> {
     let n = picked.len();
     if n <= 1 {
         return picked.to_vec();
     }
     let words = n.div_ceil(64);
-    let index: HashMap<ChangeHash, usize> =
-        metas.iter().enumerate().map(|(i, m)| (m.hash, i)).collect();
     let mut bit_of = vec![usize::MAX; metas.len()];
     for (bit, &i) in picked.iter().enumerate() {
         bit_of[i] = bit;
     }
-    // `below[i]`: the picked changes `i` depends on, transitively.
+    // Automerge lists changes in the order it applied them, and it applies
+    // a change only once its dependencies are there. In that order nothing
+    // before the first picked change can have a picked change below it, so
+    // the pass starts there. A listing out of that order (never seen) is
+    // put in order first.
+    let first = picked.iter().copied().min().unwrap_or(0);
     let mut below = vec![0u64; metas.len() * words];
-    for i in dependencies_first(metas, &index) {
-        for dep in &metas[i].deps {
-            let Some(&d) = index.get(dep) else {
-                continue;
-            };
-            for w in 0..words {
-                below[i * words + w] |= below[d * words + w];
-            }
-            if bit_of[d] != usize::MAX {
-                below[i * words + bit_of[d] / 64] |= 1u64 << (bit_of[d] % 64);
-            }
-        }
+    let index: HashIndex = metas[first..]
+        .iter()
+        .enumerate()
+        .map(|(k, m)| (m.hash, first + k))
+        .collect();
+    if !fill_below(
+        metas,
+        &index,
+        first..metas.len(),
+        &bit_of,
+        words,
+        &mut below,
+    ) {
+        below.fill(0);
+        let index: HashIndex = metas.iter().enumerate().map(|(i, m)| (m.hash, i)).collect();
+        let order = dependencies_first(metas, &index);
+        fill_below(metas, &index, order, &bit_of, words, &mut below);
     }
     // Kahn's algorithm over the picked changes.
     let mut waiting: Vec<usize> = Vec::with_capacity(n);
@@ -199,21 +207,64 @@ fn causal_order(metas: &[automerge::ChangeMetadata<'_>], picked: &[usize]) -> Ve
     order
 }
 
-/// Every change's index, each after the changes it depends on. Automerge
-/// lists changes in the order it applied them, and it applies a change only
-/// once its dependencies are there, so that order is almost always the
-/// answer; it is checked, and sorted out by Kahn's algorithm if not.
-fn dependencies_first(
-    metas: &[automerge::ChangeMetadata<'_>],
-    index: &HashMap<ChangeHash, usize>,
-) -> Vec<usize> {
-    let in_order = metas
-        .iter()
-        .enumerate()
-        .all(|(i, m)| m.deps.iter().all(|d| index.get(d).is_none_or(|&d| d < i)));
-    if in_order {
-        return (0..metas.len()).collect();
+/// Change hashes are uniformly distributed already: their first eight bytes
+/// make the map's hash, which saves hashing every change's 32 bytes again.
+#[derive(Default)]
+struct PrefixHasher(u64);
+
+impl std::hash::Hasher for PrefixHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for (i, b) in bytes.iter().take(8).enumerate() {
+            self.0 ^= u64::from(*b) << (8 * i);
+        }
     }
+
+    fn write_usize(&mut self, _: usize) {
+        // The array's length, the same for every hash.
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type HashIndex = HashMap<ChangeHash, usize, std::hash::BuildHasherDefault<PrefixHasher>>;
+
+/// Fills `below` visiting changes in `order`, which must list every
+/// dependency (found in `index`) before its dependants; `false`, with
+/// `below` half filled, as soon as it does not.
+fn fill_below(
+    metas: &[automerge::ChangeMetadata<'_>],
+    index: &HashIndex,
+    order: impl IntoIterator<Item = usize>,
+    bit_of: &[usize],
+    words: usize,
+    below: &mut [u64],
+) -> bool {
+    let mut done = vec![false; metas.len()];
+    for i in order {
+        for dep in &metas[i].deps {
+            let Some(&d) = index.get(dep) else {
+                continue;
+            };
+            if !done[d] {
+                return false;
+            }
+            for w in 0..words {
+                below[i * words + w] |= below[d * words + w];
+            }
+            if bit_of[d] != usize::MAX {
+                below[i * words + bit_of[d] / 64] |= 1u64 << (bit_of[d] % 64);
+            }
+        }
+        done[i] = true;
+    }
+    true
+}
+
+/// Every change's index, each after the changes it depends on (Kahn's
+/// algorithm), for a listing that is not in that order already.
+fn dependencies_first(metas: &[automerge::ChangeMetadata<'_>], index: &HashIndex) -> Vec<usize> {
     let mut waiting: Vec<usize> = metas
         .iter()
         .map(|m| m.deps.iter().filter(|d| index.contains_key(*d)).count())
@@ -271,5 +322,85 @@ fn relative_path(
             Some(Vec::new())
         }
         None => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use automerge::{ActorId, ChangeMetadata};
+
+    use super::*;
+
+    fn change(n: u8, actor: u8, timestamp: i64, deps: &[u8]) -> ChangeMetadata<'static> {
+        ChangeMetadata {
+            actor: Cow::Owned(ActorId::from([actor; 16])),
+            author: None,
+            seq: 1,
+            start_op: 1,
+            max_op: 1,
+            timestamp,
+            message: None,
+            deps: deps.iter().map(|d| ChangeHash([*d; 32])).collect(),
+            hash: ChangeHash([n; 32]),
+            extra: Cow::Borrowed(&[]),
+        }
+    }
+
+    /// Hashes of `order` (indexes into `metas`).
+    fn hashes(metas: &[ChangeMetadata<'_>], order: &[usize]) -> Vec<u8> {
+        order.iter().map(|&i| metas[i].hash.0[0]).collect()
+    }
+
+    /// 1 ← 2 ← 3 ← 4 and 1 ← 5, with times running backwards; only 1, 2, 4
+    /// and 5 are picked, so 4's dependency on 2 runs through 3.
+    fn graph() -> Vec<ChangeMetadata<'static>> {
+        vec![
+            change(1, 1, 500, &[]),
+            change(2, 2, 400, &[1]),
+            change(3, 3, 300, &[2]),
+            change(4, 2, 100, &[3]),
+            change(5, 3, 200, &[1]),
+        ]
+    }
+
+    #[test]
+    fn dependencies_come_first_even_through_changes_not_picked() {
+        let metas = graph();
+        let picked: Vec<usize> = vec![0, 1, 3, 4];
+        assert_eq!(
+            hashes(&metas, &causal_order(&metas, &picked)),
+            [1, 5, 2, 4],
+            "5 (time 200) is free before 2 (time 400); 4 waits for 2"
+        );
+    }
+
+    #[test]
+    fn a_listing_out_of_dependency_order_gives_the_same_answer() {
+        let metas = graph();
+        let expected = hashes(&metas, &causal_order(&metas, &[0, 1, 3, 4]));
+        // Dependants listed before their dependencies: the fallback sorts.
+        let mut reversed = graph();
+        reversed.reverse();
+        let picked: Vec<usize> = vec![4, 3, 1, 0];
+        assert_eq!(
+            hashes(&reversed, &causal_order(&reversed, &picked)),
+            expected
+        );
+    }
+
+    #[test]
+    fn equal_times_fall_back_to_actor_then_hash() {
+        let metas = vec![
+            change(9, 1, 0, &[]),
+            change(7, 3, 50, &[9]),
+            change(8, 2, 50, &[9]),
+            change(6, 2, 50, &[9]),
+        ];
+        assert_eq!(
+            hashes(&metas, &causal_order(&metas, &[0, 1, 2, 3])),
+            [9, 6, 8, 7]
+        );
     }
 }
