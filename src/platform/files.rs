@@ -32,6 +32,13 @@ pub fn download(bytes: &[u8], filename: &str, mime: &str) -> Result<(), String> 
     Ok(())
 }
 
+/// The page's address without its `#…` route: where the app itself lives,
+/// on whatever host and path it is served from.
+pub fn page_address() -> Option<String> {
+    let href = web_sys::window()?.location().href().ok()?;
+    Some(href.split('#').next().unwrap_or_default().to_owned())
+}
+
 /// Reads a file the user picked or dropped.
 pub async fn read(file: &web_sys::File) -> Result<Vec<u8>, String> {
     let buffer = JsFuture::from(file.array_buffer())

@@ -1,15 +1,19 @@
 //! The "Due soon" view across the register (`#/r/<id>/due`): findings with a
 //! clock overdue or due within 14 days, most urgent first, each clock named
 //! (see `core::due`). Also the register's certification-body clocks as a
-//! small settings form, shown on the register screen.
+//! small settings form, shown on the register screen. And the export of
+//! every running deadline as a calendar file (`core::exchange::ics`).
 
 use leptos::prelude::*;
 
+use crate::platform::{clock, files};
+use crate::ui::exchange::export_name;
 use crate::ui::route::Route;
 use crate::ui::state::{today, use_store};
 use crate::ui::widgets::grade_badge;
 use ncr_core::deadlines::{DueState, DUE_SOON_DAYS};
 use ncr_core::due;
+use ncr_core::exchange::ics;
 use ncr_core::model::{Grade, Settings};
 use ncr_core::validate::{MAX_CLOCK_DAYS as MAX_DAYS, MAX_PATTERN_MINORS};
 
@@ -92,6 +96,7 @@ fn DueSoonList(register: String) -> impl IntoView {
             <p class="counts" role="status">
                 {summary}
             </p>
+            <CalendarExport />
             <Show
                 when=move || !rows.with(Vec::is_empty)
                 fallback=|| {
@@ -166,6 +171,36 @@ fn DueSoonList(register: String) -> impl IntoView {
                 </div>
             </Show>
         </section>
+    }
+}
+
+/// Every running deadline of the open findings, not only the pressing ones,
+/// as a calendar file with a link back to each finding.
+#[component]
+fn CalendarExport() -> impl IntoView {
+    let store = use_store();
+    let export = move |_| {
+        let base = files::page_address().unwrap_or_default();
+        let bytes = store
+            .with_doc_untracked(|d| ics::export_deadlines(d, &base, clock::system_clock()))
+            .ok_or_else(|| "no register is open".to_owned());
+        let result = bytes.and_then(|b| {
+            files::download(&b, &export_name(store, ics::ICS_EXTENSION), ics::ICS_MIME)
+        });
+        if let Err(e) = result {
+            store.error(format!("The export failed: {e}"));
+        }
+    };
+    view! {
+        <p class="calendar-export">
+            <button type="button" on:click=export aria-describedby="calendar-export-help">
+                "Export deadlines (.ics)"
+            </button>
+            " "
+            <span id="calendar-export-help" class="help">
+                "Every running deadline of the open findings (action plans, closing, corrective actions, effectiveness reviews) as all-day events for your own calendar, each with a link back to its finding. Importing a newer file updates the same events."
+            </span>
+        </p>
     }
 }
 

@@ -2,6 +2,11 @@
 //! document's own changes (`RegisterDoc::history`), so it survives export and
 //! merge and names auditors, not actor ids.
 //!
+//! Entries come in causal order (a change never before one it builds on),
+//! and each shows the time its author's device recorded: that device's
+//! clock, which may be wrong, so the column says so and the order does not
+//! follow it.
+//!
 //! Reading the history diffs every change of the finding, which costs more
 //! than anything else on the page; it is computed only while the panel is
 //! open.
@@ -13,6 +18,9 @@ use crate::ui::state::use_store;
 use ncr_core::document::{FieldChange, HistoryEntry, RegisterDoc};
 use ncr_core::model::Finding;
 use ncr_core::schema::{self, Kind, Wild};
+
+/// Why the time column is not the order: device clocks can be wrong.
+const DEVICE_TIME_HELP: &str = "Times are those the author's device recorded; a device's clock can be wrong, so the list follows which change built on which, not the times.";
 
 /// Longer values are cut in the list; the form shows them whole.
 const SHOWN_CHARS: usize = 160;
@@ -48,7 +56,9 @@ pub fn HistoryPanel(finding: String) -> impl IntoView {
                             .enumerate()
                             .map(|(n, e)| entry_view(n, e, finding, d))
                             .collect();
-                        // Newest first: the latest step is what people come for.
+                        // Latest first: the latest step is what people come
+                        // for. The reverse of a causal order is one too: a
+                        // change still never shows below one it built on.
                         shown.reverse();
                         shown
                     })
@@ -78,11 +88,16 @@ pub fn HistoryPanel(finding: String) -> impl IntoView {
                         }
                         Ok(list) => {
                             view! {
-                                <table class="history-table">
-                                    <caption>"Changes to this finding, newest first"</caption>
+                                <p class="help" id="history-time-help">
+                                    {DEVICE_TIME_HELP}
+                                </p>
+                                <table class="history-table" aria-describedby="history-time-help">
+                                    <caption>
+                                        "Changes to this finding, latest first: each change above the ones it builds on"
+                                    </caption>
                                     <thead>
                                         <tr>
-                                            <th scope="col">"When"</th>
+                                            <th scope="col">"Recorded on the author's device"</th>
                                             <th scope="col">"Who"</th>
                                             <th scope="col">"What"</th>
                                             <th scope="col">"Changes"</th>
@@ -132,7 +147,7 @@ fn entry_view(
 ) -> EntryView {
     let at = DateTime::from_timestamp_millis(e.at).map(|t| t.with_timezone(&Local));
     EntryView {
-        key: format!("{n}-{}", e.at),
+        key: format!("{n}-{}", e.hash),
         when: at
             .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
             .unwrap_or_else(|| "Unknown time".into()),

@@ -126,7 +126,7 @@ fn picked_file(ev: &leptos::ev::Event) -> Option<web_sys::File> {
 }
 
 /// The file name an export gets: register, auditor and date.
-fn export_name(store: Store, extension: &str) -> String {
+pub(crate) fn export_name(store: Store, extension: &str) -> String {
     let register = store
         .with_doc_untracked(|d| d.info().map(|i| i.name))
         .flatten()

@@ -11,6 +11,9 @@
 //!   the same column list ([`finding_columns`], [`action_columns`]) so the
 //!   CSV and the workbook never disagree; and findings read from a CSV with
 //!   a column-mapping step ([`csv::CsvTable`], [`csv::suggest_mapping`]).
+//! - **Calendars** ([`ics`], `.ics`, RFC 5545): the running deadlines of the
+//!   open findings, one all-day event each with a link back to the finding,
+//!   for the auditor's own calendar. Export only.
 //!
 //! # Formula injection
 //!
@@ -26,6 +29,7 @@
 //! [`RegisterDoc::save`]: crate::document::RegisterDoc::save
 
 pub mod csv;
+pub mod ics;
 pub mod json;
 pub mod xlsx;
 
