@@ -198,7 +198,7 @@ fn CalendarExport() -> impl IntoView {
             </button>
             " "
             <span id="calendar-export-help" class="help">
-                "Every running deadline of the open findings (action plans, closing, corrective actions, effectiveness reviews) as all-day events for your own calendar, each with a link back to its finding. Importing a newer file updates the same events."
+                "Every running deadline of the open findings (action plans, closing, corrective actions, effectiveness reviews, follow-ups of observations) as all-day events for your own calendar, each with a link back to its finding. Importing a newer file updates the same events."
             </span>
         </p>
     }
