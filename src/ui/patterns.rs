@@ -103,6 +103,18 @@ fn PatternItem(pattern: Shown) -> impl IntoView {
     }
 }
 
+/// The patterns of `found`, each with its links and offer.
+#[component]
+fn PatternList(found: Memo<Vec<Shown>>) -> impl IntoView {
+    view! {
+        <ul class="pattern-list">
+            {move || {
+                found.get().into_iter().map(|p| view! { <PatternItem pattern=p /> }).collect_view()
+            }}
+        </ul>
+    }
+}
+
 /// The patterns one finding belongs to (nothing when it belongs to none).
 #[component]
 pub fn PatternPanel(finding: String) -> impl IntoView {
@@ -113,15 +125,7 @@ pub fn PatternPanel(finding: String) -> impl IntoView {
         <Show when=move || !found.with(Vec::is_empty)>
             <section class="panel patterns" aria-labelledby="pattern-title">
                 <h3 id="pattern-title">"Systemic pattern"</h3>
-                <ul class="pattern-list">
-                    {move || {
-                        found
-                            .get()
-                            .into_iter()
-                            .map(|p| view! { <PatternItem pattern=p /> })
-                            .collect_view()
-                    }}
-                </ul>
+                <PatternList found />
             </section>
         </Show>
     }
@@ -145,15 +149,7 @@ pub fn RegisterPatterns() -> impl IntoView {
                     }
                 }
             >
-                <ul class="pattern-list">
-                    {move || {
-                        found
-                            .get()
-                            .into_iter()
-                            .map(|p| view! { <PatternItem pattern=p /> })
-                            .collect_view()
-                    }}
-                </ul>
+                <PatternList found />
             </Show>
         </section>
     }

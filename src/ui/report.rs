@@ -248,9 +248,13 @@ fn ReportFinding(finding: Finding) -> impl IntoView {
             </div>
         }
     };
+    // Named by its heading, so each finding is a region a reader (and a
+    // screen reader's landmark list) can go to.
+    let heading_id = format!("report-finding-{}", f.id);
+    let labelled_by = heading_id.clone();
     view! {
-        <section class="report-finding">
-            <h4>{heading}</h4>
+        <section class="report-finding" aria-labelledby=labelled_by>
+            <h4 id=heading_id>{heading}</h4>
             <dl class="report-meta">
                 <div>
                     <dt>"Grade"</dt>

@@ -25,36 +25,70 @@ const FORBIDDEN: &[&str] = &[
     "idb",
 ];
 
+/// `--prune getrandom@<version>` for each version in the lock file: a bare
+/// name is ambiguous to `cargo tree` once two versions are locked (a
+/// dev-dependency brought a second one).
+fn getrandom_prunes() -> Vec<String> {
+    let lock = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.lock"))
+        .expect("the workspace's Cargo.lock");
+    let mut lines = lock.lines();
+    let mut prunes = Vec::new();
+    while let Some(line) = lines.next() {
+        if line == "name = \"getrandom\"" {
+            let version = lines
+                .next()
+                .and_then(|v| v.strip_prefix("version = \""))
+                .and_then(|v| v.strip_suffix('"'))
+                .expect("a version after the name");
+            prunes.extend(["--prune".to_owned(), format!("getrandom@{version}")]);
+        }
+    }
+    assert!(
+        !prunes.is_empty(),
+        "Automerge's getrandom is in the lock file"
+    );
+    prunes
+}
+
 /// Every package in `package`'s dependency tree for `target`.
 fn tree(package: &str, target: Option<&str>) -> Vec<String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut command = Command::new(cargo);
-    command
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["tree", "--locked", "-p", package])
-        .args([
-            "-e",
-            "normal,build,dev",
-            "--prefix",
-            "none",
-            "--format",
-            "{p}",
-        ])
-        .args(["--prune", "getrandom"]);
-    if let Some(target) = target {
-        command.args(["--target", target]);
+    let mut prunes = getrandom_prunes();
+    loop {
+        let mut command = Command::new(&cargo);
+        command
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["tree", "--locked", "-p", package])
+            .args([
+                "-e",
+                "normal,build,dev",
+                "--prefix",
+                "none",
+                "--format",
+                "{p}",
+            ])
+            .args(&prunes);
+        if let Some(target) = target {
+            command.args(["--target", target]);
+        }
+        let output = command.output().expect("run cargo tree");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        // A locked version outside this tree (for another platform) cannot
+        // be pruned from it: drop it and ask again.
+        let absent = prunes.iter().position(|p| {
+            stderr.contains(&format!("specification `{p}` did not match any packages"))
+        });
+        if let (false, Some(i)) = (output.status.success(), absent) {
+            prunes.drain(i - 1..=i);
+            continue;
+        }
+        assert!(output.status.success(), "cargo tree failed: {stderr}");
+        return String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|line| line.split_whitespace().next())
+            .map(str::to_owned)
+            .collect();
     }
-    let output = command.output().expect("run cargo tree");
-    assert!(
-        output.status.success(),
-        "cargo tree failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|line| line.split_whitespace().next())
-        .map(str::to_owned)
-        .collect()
 }
 
 fn forbidden_in(packages: &[String]) -> Vec<String> {

@@ -12,7 +12,7 @@ use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 
 use automerge::{ActorId, Automerge, ChangeHash};
-use ncr_core::document::{HistoryEntry, NewRegister, RegisterDoc};
+use ncr_core::document::{HistoryEntry, RegisterDoc};
 use ncr_core::model::Auditor;
 
 use common::today;
@@ -33,21 +33,7 @@ fn at(ms: i64) {
 
 /// "ACME ISMS 2026", created by Jane Doe (actor 1) on the device clock.
 fn register() -> RegisterDoc {
-    RegisterDoc::create(
-        ActorId::from([1u8; 16]),
-        &Auditor {
-            name: "Jane Doe".into(),
-            initials: "JD".into(),
-        },
-        NewRegister {
-            name: "ACME ISMS 2026".into(),
-            organisation: "ACME Ltd".into(),
-            scope: "Head office".into(),
-        },
-        "reg-1".into(),
-        device_clock,
-    )
-    .unwrap()
+    common::acme_register_on(device_clock)
 }
 
 fn peer(bytes: &[u8], actor: u8, name: &str, initials: &str) -> RegisterDoc {

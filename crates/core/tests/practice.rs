@@ -27,6 +27,18 @@ fn minor(doc: &mut RegisterDoc, id: &str, requirement: &str, source: Source) -> 
     .unwrap()
 }
 
+/// An observation with what closing keeps of every finding.
+fn observation(doc: &mut RegisterDoc) -> String {
+    doc.add_finding("obs".into(), today(), |f| {
+        f.title = "Visitor badges".into();
+        f.grade = Grade::Observation;
+        f.statement = "Badges may not be returned.".into();
+        f.evidence = "Two badges found in the lounge.".into();
+        f.requirements.insert("A.7.2".into(), true);
+    })
+    .unwrap()
+}
+
 fn colleague(doc: &RegisterDoc) -> RegisterDoc {
     let mut theirs = RegisterDoc::open(&doc.save(), ActorId::from([2u8; 16]), clock).unwrap();
     theirs
@@ -192,15 +204,7 @@ fn a_body_finding_is_disputed_and_withdrawn_and_both_copies_agree() {
 #[test]
 fn an_observation_closes_as_not_taken_up_and_the_record_says_so_everywhere() {
     let mut doc = common::acme_register();
-    let id = doc
-        .add_finding("obs".into(), today(), |f| {
-            f.title = "Visitor badges".into();
-            f.grade = Grade::Observation;
-            f.statement = "Badges may not be returned.".into();
-            f.evidence = "Two badges found in the lounge.".into();
-            f.requirements.insert("A.7.2".into(), true);
-        })
-        .unwrap();
+    let id = observation(&mut doc);
     let f = doc.finding(&id).unwrap();
     assert_eq!(ncr_core::deadlines::plan_due(f, &doc.settings()), None);
     let err = doc.change_status(&id, Status::Closed, today()).unwrap_err();
@@ -262,15 +266,7 @@ fn a_register_from_before_these_fields_opens_with_their_defaults() {
 #[test]
 fn merged_edits_that_disagree_with_the_grade_or_source_are_pointed_out() {
     let mut doc = common::acme_register();
-    let id = doc
-        .add_finding("obs".into(), today(), |f| {
-            f.title = "Visitor badges".into();
-            f.grade = Grade::Observation;
-            f.statement = "Badges may not be returned.".into();
-            f.evidence = "Two badges found in the lounge.".into();
-            f.requirements.insert("A.7.2".into(), true);
-        })
-        .unwrap();
+    let id = observation(&mut doc);
     let mut theirs = colleague(&doc);
     // Here it is closed as considered; there, meanwhile, regraded minor.
     doc.update_finding(&id, today(), |f| {

@@ -41,6 +41,11 @@ pub fn cases(default: u32) -> u32 {
 
 /// "ACME ISMS 2026" (id `reg-1`), created by Jane Doe (JD) as actor 1.
 pub fn acme_register() -> RegisterDoc {
+    acme_register_on(clock)
+}
+
+/// The same register, its changes stamped by `device_clock`.
+pub fn acme_register_on(device_clock: ncr_core::document::Clock) -> RegisterDoc {
     RegisterDoc::create(
         ActorId::from([1u8; 16]),
         &Auditor {
@@ -53,7 +58,7 @@ pub fn acme_register() -> RegisterDoc {
             scope: "Head office".into(),
         },
         "reg-1".into(),
-        clock,
+        device_clock,
     )
     .unwrap()
 }
