@@ -401,12 +401,10 @@ test("the printable report shows the register and prints without controls", asyn
   await expect(page.getByRole("table", { name: "Corrective actions" }).first()).toBeVisible();
   // Why a finding was rejected, and a certification body's finding disputed
   // and withdrawn, are part of the record handed over.
-  const rejected = page.getByRole("region").filter({ has: page.getByRole("heading", { level: 4, name: /Cloud TMS missing/ }) });
+  const rejected = page.getByRole("region", { name: /Cloud TMS missing from the supplier register$/ });
   await expect(rejected).toContainText("Rejection reason");
   await expect(rejected).toContainText("Unfounded: the TMS is in the supplier register");
-  const disputed = page
-    .getByRole("region")
-    .filter({ has: page.getByRole("heading", { level: 4, name: /Customer documents left on desks/ }) });
+  const disputed = page.getByRole("region", { name: /Customer documents left on desks in the Rotterdam office$/ });
   await expect(disputed).toContainText("The desk is the drivers' hand-over counter");
   await expect(disputed).toContainText("Withdrawn by the body: Accepted");
   const print = page.getByRole("button", { name: "Print or save as PDF" });
