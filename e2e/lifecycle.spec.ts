@@ -170,9 +170,12 @@ test("closing without an effective review is refused with the reason", async ({ 
   await expect(refusal.getByText("Cannot close: record who reviewed the effectiveness of the actions.", { exact: true })).toBeVisible();
   await expectStatus(page, "Verifying");
 
-  // Once the review is recorded as effective, the same step goes through.
-  await recordReview(page, "effective");
-  await step(page, "Close finding", "Closed");
+  // Once the review is recorded as effective, closing is offered right
+  // there, and it goes through.
+  const review = await recordReview(page, "effective");
+  await review.getByRole("button", { name: "Close the finding now" }).click();
+  await expectStatus(page, "Closed");
+  await expect(review.getByRole("button", { name: "Close the finding now" })).toHaveCount(0);
   expectClean(w);
 });
 

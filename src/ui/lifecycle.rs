@@ -494,6 +494,21 @@ fn ReviewSection(finding: String) -> impl IntoView {
         .unwrap_or_default()
     };
     let status = move || read(store, fid, |f| f.status.label()).unwrap_or_default();
+    // Closing stays a deliberate step, but the person who has just found
+    // the actions effective is offered it here rather than far above.
+    let ready_to_close = move || {
+        read(store, fid, |f| {
+            f.status == Status::Verifying && f.review.result == Some(ReviewResult::Effective)
+        })
+        .unwrap_or(false)
+    };
+    let close = move |_| {
+        let id = fid.get_value();
+        match store.mutate(|d| d.change_status(&id, Status::Closed, today())) {
+            Ok(()) => errors.set(Vec::new()),
+            Err(e) => errors.set(error_lines(&e)),
+        }
+    };
     let record = move |result: ReviewResult| {
         let id = fid.get_value();
         let Some((reviewer, on, notes)) = store
@@ -541,6 +556,14 @@ fn ReviewSection(finding: String) -> impl IntoView {
                     "Record review: not effective"
                 </button>
             </div>
+            <Show when=ready_to_close>
+                <p class="next-step">
+                    "The actions were found effective: closing the finding is the next step. "
+                    <button type="button" class="primary" on:click=close>
+                        "Close the finding now"
+                    </button>
+                </p>
+            </Show>
             <div class="step-errors" role="alert">
                 <ul>
                     {move || {
