@@ -21,6 +21,28 @@ pub enum Screen {
     Findings,
 }
 
+/// What both register screens offer at the top: the deadlines list and a
+/// new finding (which opens at once).
+#[component]
+pub fn RegisterActions(register: String) -> impl IntoView {
+    let store = use_store();
+    let rid = StoredValue::new(register);
+    let new_finding = move |_| {
+        let created = store.attempt(|d| d.add_finding(new_id(), today(), |_| {}));
+        if let Some(fid) = created {
+            Route::Finding(rid.get_value(), fid).go();
+        }
+    };
+    view! {
+        <a class="due-link" href=move || Route::DueSoon(rid.get_value()).href()>
+            "Due soon"
+        </a>
+        <button type="button" class="primary" on:click=new_finding>
+            "New finding"
+        </button>
+    }
+}
+
 /// The link pair between the dashboard and the table, the current one
 /// marked for assistive technology too.
 #[component]
@@ -85,12 +107,6 @@ fn DashboardView(register: String) -> impl IntoView {
         record_time(now_ms() - started);
         dash
     });
-    let new_finding = move |_| {
-        let created = store.attempt(|d| d.add_finding(new_id(), today(), |_| {}));
-        if let Some(fid) = created {
-            Route::Finding(rid.get_value(), fid).go();
-        }
-    };
     view! {
         <section aria-labelledby="register-title" class="register dashboard">
             <div class="register-head">
@@ -99,12 +115,7 @@ fn DashboardView(register: String) -> impl IntoView {
                     <p class="muted">"Dashboard"</p>
                 </div>
                 <RegisterNav register=rid.get_value() current=Screen::Dashboard />
-                <a class="due-link" href=move || Route::DueSoon(rid.get_value()).href()>
-                    "Due soon"
-                </a>
-                <button type="button" class="primary" on:click=new_finding>
-                    "New finding"
-                </button>
+                <RegisterActions register=rid.get_value() />
             </div>
             // What needs doing before anything else, as on the table.
             <ExportReminder />

@@ -6,13 +6,13 @@
 
 use leptos::prelude::*;
 
-use crate::ui::dashboard::{RegisterNav, Screen};
+use crate::ui::dashboard::{RegisterActions, RegisterNav, Screen};
 use crate::ui::device::ExportReminder;
 use crate::ui::due::ClockSettings;
 use crate::ui::exchange::ExchangeToolbar;
 use crate::ui::integrity::UnreadablePanel;
 use crate::ui::route::Route;
-use crate::ui::state::{new_id, today, use_store};
+use crate::ui::state::{today, use_store};
 use crate::ui::widgets::{enum_options, grade_badge, EnumSelect, SelectField};
 use ncr_core::catalogue::Theme;
 use ncr_core::deadlines::{self, DueState};
@@ -149,15 +149,6 @@ fn RegisterView(register: String, query: Query) -> impl IntoView {
             .unwrap_or_default()
     });
 
-    let new_finding = move |_| {
-        let id = new_id();
-        let today = today();
-        let created = store.attempt(|d| d.add_finding(id, today, |_| {}));
-        if let Some(fid) = created {
-            Route::Finding(rid.get_value(), fid).go();
-        }
-    };
-
     let set_query = move |edit: Box<dyn FnOnce(&mut Query)>| {
         query.update(|q| edit(q));
         page.set(0);
@@ -172,12 +163,7 @@ fn RegisterView(register: String, query: Query) -> impl IntoView {
                 </div>
                 <RegisterNav register=rid.get_value() current=Screen::Findings />
                 <ExchangeToolbar register=rid.get_value() />
-                <a class="due-link" href=move || Route::DueSoon(rid.get_value()).href()>
-                    "Due soon"
-                </a>
-                <button type="button" class="primary" on:click=new_finding>
-                    "New finding"
-                </button>
+                <RegisterActions register=rid.get_value() />
             </div>
             <ExportReminder />
             <UnreadablePanel />
