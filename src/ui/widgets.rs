@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
-use ncr_core::exchange::csv::Target;
+use ncr_core::exchange::import::Target;
 use ncr_core::model::{ActionStatus, CauseCategory, Grade, Source, Status};
 
 /// What a `<select>` needs of an enum. The core's enums already have these

@@ -628,7 +628,8 @@ pub static FIELDS: &[Field] = &[
     .import("Source"),
     field(&["audit"], "audit", "Audit", Kind::Audit, text!(audit))
         .editor(Editor::Custom)
-        .on(Section::Finding, 1),
+        .on(Section::Finding, 1)
+        .import("Audit"),
     field(&["area"], "area", "Area", Kind::Text, text!(area))
         .on(Section::Finding, 2)
         .import("Area"),
@@ -678,7 +679,8 @@ pub static FIELDS: &[Field] = &[
             optional: false,
         },
         choice!(Status, status),
-    ),
+    )
+    .import("Status"),
     field(
         &["rejection_reason"],
         "rejection_reason",
@@ -686,7 +688,8 @@ pub static FIELDS: &[Field] = &[
         Kind::LongText,
         text!(rejection_reason),
     )
-    .on(Section::Rejection, 0),
+    .on(Section::Rejection, 0)
+    .import("Rejection reason"),
     field(
         &["follow_up"],
         "follow_up",
@@ -700,7 +703,8 @@ pub static FIELDS: &[Field] = &[
         future: true,
         after_detection: true,
         ..NO_LIMITS
-    }),
+    })
+    .import("Follow up on"),
     field(
         &["disposition"],
         "disposition",
@@ -714,7 +718,8 @@ pub static FIELDS: &[Field] = &[
     .editor(Editor::Select {
         none: Some("Not closed without action"),
     })
-    .on(Section::Improvement, 1),
+    .on(Section::Improvement, 1)
+    .import("Closed as"),
     field(
         &["disposition_reason"],
         "disposition_reason",
@@ -723,7 +728,8 @@ pub static FIELDS: &[Field] = &[
         text!(disposition_reason),
     )
     .named("Reason for the disposition")
-    .on(Section::Improvement, 2),
+    .on(Section::Improvement, 2)
+    .import("Reason for closing without action"),
     field(
         &["dispute", "reason"],
         "dispute_reason",
@@ -732,7 +738,8 @@ pub static FIELDS: &[Field] = &[
         text!(dispute.reason),
     )
     .named("Dispute reason")
-    .on(Section::Dispute, 0),
+    .on(Section::Dispute, 0)
+    .import("Dispute reason"),
     field(
         &["dispute", "raised_on"],
         "dispute_raised_on",
@@ -744,7 +751,8 @@ pub static FIELDS: &[Field] = &[
     .limits(Limits {
         after_detection: true,
         ..NO_LIMITS
-    }),
+    })
+    .import("Disputed on"),
     field(
         &["dispute", "outcome"],
         "dispute_outcome",
@@ -759,7 +767,8 @@ pub static FIELDS: &[Field] = &[
         none: Some("No answer yet"),
     })
     .named("Dispute outcome")
-    .on(Section::Dispute, 1),
+    .on(Section::Dispute, 1)
+    .import("Dispute outcome"),
     field(
         &["dispute", "answer"],
         "dispute_answer",
@@ -768,7 +777,8 @@ pub static FIELDS: &[Field] = &[
         text!(dispute.answer),
     )
     .named("The body's answer to the dispute")
-    .on(Section::Dispute, 2),
+    .on(Section::Dispute, 2)
+    .import("Body's answer"),
     field(
         &["correction", "description"],
         "correction",
@@ -789,7 +799,8 @@ pub static FIELDS: &[Field] = &[
     .limits(Limits {
         after_detection: true,
         ..NO_LIMITS
-    }),
+    })
+    .import("Correction done on"),
     field(
         &["root_cause", "method"],
         "root_cause_method",
@@ -942,7 +953,8 @@ pub static FIELDS: &[Field] = &[
         future: true,
         after_detection: true,
         ..NO_LIMITS
-    }),
+    })
+    .import("Review due"),
     field(
         &["review", "reviewer"],
         "reviewer",
@@ -950,7 +962,8 @@ pub static FIELDS: &[Field] = &[
         Kind::Text,
         text!(review.reviewer),
     )
-    .on(Section::Review, 1),
+    .on(Section::Review, 1)
+    .import("Reviewer"),
     field(
         &["review", "reviewed_on"],
         "reviewed_on",
@@ -962,7 +975,8 @@ pub static FIELDS: &[Field] = &[
     .limits(Limits {
         after_detection: true,
         ..NO_LIMITS
-    }),
+    })
+    .import("Reviewed on"),
     // Recorded with the review, through the lifecycle.
     field(
         &["review", "result"],
@@ -974,7 +988,8 @@ pub static FIELDS: &[Field] = &[
         },
         optional_choice!(ReviewResult, review.result),
     )
-    .editor(Editor::None),
+    .editor(Editor::None)
+    .import("Review result"),
     field(
         &["review", "notes"],
         "review_notes",
@@ -982,7 +997,8 @@ pub static FIELDS: &[Field] = &[
         Kind::LongText,
         text!(review.notes),
     )
-    .on(Section::Review, 0),
+    .on(Section::Review, 0)
+    .import("Review notes"),
     field(
         &["isms_changes"],
         "isms_changes",
@@ -991,7 +1007,8 @@ pub static FIELDS: &[Field] = &[
         text!(isms_changes),
     )
     .named("ISMS changes")
-    .on(Section::Isms, 0),
+    .on(Section::Isms, 0)
+    .import("ISMS changes"),
     // The closure is written by the lifecycle's last step; it is off the
     // form, but a conflict over it is settled by typing like any date.
     field(
@@ -1004,14 +1021,16 @@ pub static FIELDS: &[Field] = &[
     .limits(Limits {
         after_detection: true,
         ..NO_LIMITS
-    }),
+    })
+    .import("Closed on"),
     field(
         &["closure", "closed_by"],
         "closed_by",
         "Closed by",
         Kind::Text,
         text!(closure.closed_by),
-    ),
+    )
+    .import("Closed by"),
     field(
         &["deleted"],
         "deleted",

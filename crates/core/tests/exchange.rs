@@ -19,8 +19,9 @@ use automerge::ActorId;
 use calamine::{open_workbook_from_rs, Data, DataType, Reader, Xlsx};
 use chrono::NaiveDate;
 use ncr_core::document::{NewRegister, RegisterDoc};
-use ncr_core::exchange::csv::{
-    export_findings, import_findings, parse_rows, read_table, suggest_mapping, Target,
+use ncr_core::exchange::csv::{export_findings, read_table};
+use ncr_core::exchange::import::{
+    import_findings, parse_rows, suggest_mapping, ImportOptions, Target,
 };
 use ncr_core::exchange::xlsx::{export_workbook, ACTIONS_SHEET, FINDINGS_SHEET};
 use ncr_core::exchange::{file_name, REGISTER_EXTENSION};
@@ -265,7 +266,7 @@ fn the_csv_reads_back_with_the_csv_crate() {
     // with a minus, so it is neutralised like any other.
     assert_eq!(
         &first[col("Actions")],
-        "'-1 leaver accounts: disable (Done, Service desk, due 2026-11-01)\nAssign an owner (In progress, CIO, due 2026-12-15)"
+        "'-1 leaver accounts: disable (Done, Service desk, due 2026-11-01, done 2026-11-02)\nAssign an owner (In progress, CIO, due 2026-12-15)"
     );
 
     // Formula-looking text is prefixed with an apostrophe, nothing else is.
@@ -292,8 +293,8 @@ fn an_exported_csv_imports_back_into_another_register() {
     let doc = sample();
     let bytes = export_findings(&doc).unwrap();
     let table = read_table(&bytes).unwrap();
-    let mapping = suggest_mapping(&table.headers);
-    let parsed = parse_rows(&table, &mapping, today());
+    let options = ImportOptions::suggest(&table);
+    let parsed = parse_rows(&table, &options, today());
     assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
     assert_eq!(parsed.findings.len(), 2);
     let mut other = RegisterDoc::create(
@@ -314,13 +315,15 @@ fn an_exported_csv_imports_back_into_another_register() {
     let ids = import_findings(
         &mut other,
         &parsed.findings,
+        "export.csv",
         || {
             n += 1;
             format!("new-{n}")
         },
         today(),
     )
-    .unwrap();
+    .unwrap()
+    .ids;
     let by_ref: BTreeMap<String, _> = ids
         .iter()
         .map(|id| other.finding(id).unwrap())
@@ -359,7 +362,9 @@ fn a_legacy_register_is_mapped_parsed_and_imported() {
     // The blank row is skipped.
     assert_eq!(table.rows.len(), 9);
 
+    let options = ImportOptions::suggest(&table);
     let mapping = suggest_mapping(&table.headers);
+    assert_eq!(options.mapping, mapping);
     let named: Vec<(&str, Option<Target>)> = table
         .headers
         .iter()
@@ -369,25 +374,28 @@ fn a_legacy_register_is_mapped_parsed_and_imported() {
     assert_eq!(
         named,
         vec![
-            ("NC No.", Some(Target::Reference)),
-            ("Date raised", Some(Target::DetectedOn)),
-            ("Audit", None),
-            ("Finding", Some(Target::Title)),
-            ("Description of nonconformity", Some(Target::Statement)),
-            ("Objective evidence", Some(Target::Evidence)),
-            ("ISO 27001 clause", Some(Target::Requirements)),
-            ("Category", Some(Target::Grade)),
-            ("Department", Some(Target::Area)),
-            ("Auditor", Some(Target::RaisedBy)),
-            ("Action owner", Some(Target::Owner)),
-            ("Immediate action", Some(Target::Correction)),
-            ("Root cause", Some(Target::RootCause)),
-            ("Status", None),
-            ("Target date", None),
+            ("NC No.", Some(Target::Field("reference"))),
+            ("Date raised", Some(Target::Field("detected_on"))),
+            ("Audit", Some(Target::Field("audit"))),
+            ("Finding", Some(Target::Field("title"))),
+            (
+                "Description of nonconformity",
+                Some(Target::Field("statement"))
+            ),
+            ("Objective evidence", Some(Target::Field("evidence"))),
+            ("ISO 27001 clause", Some(Target::Field("requirements"))),
+            ("Category", Some(Target::Field("grade"))),
+            ("Department", Some(Target::Field("area"))),
+            ("Auditor", Some(Target::Field("raised_by"))),
+            ("Action owner", Some(Target::Field("owner"))),
+            ("Immediate action", Some(Target::Field("correction"))),
+            ("Root cause", Some(Target::Field("root_cause"))),
+            ("Status", Some(Target::Field("status"))),
+            ("Target date", Some(Target::CloseDue)),
         ]
     );
 
-    let parsed = parse_rows(&table, &mapping, today());
+    let parsed = parse_rows(&table, &options, today());
     // Two rows are refused, each with its line in the file and the reason.
     let errors: Vec<String> = parsed.errors.iter().map(ToString::to_string).collect();
     assert_eq!(errors.len(), 2, "{errors:?}");
@@ -407,9 +415,10 @@ fn a_legacy_register_is_mapped_parsed_and_imported() {
 
     let mut doc = register();
     let mut n = 0;
-    let ids = import_findings(
+    let report = import_findings(
         &mut doc,
         &parsed.findings,
+        "legacy-register.csv",
         || {
             n += 1;
             format!("imp-{n}")
@@ -417,7 +426,11 @@ fn a_legacy_register_is_mapped_parsed_and_imported() {
         today(),
     )
     .unwrap();
-    assert_eq!(ids.len(), 7);
+    assert_eq!(report.ids.len(), 7);
+    assert_eq!(
+        report.audits_added,
+        vec!["Internal audit Q3 2026", "Management review 2026"]
+    );
     let by_ref: BTreeMap<String, _> = doc
         .live_findings()
         .map(|f| (f.reference.clone(), f))
@@ -439,10 +452,22 @@ fn a_legacy_register_is_mapped_parsed_and_imported() {
         access.root_cause.statement,
         "No owner for the quarterly review after the 2025 reorganisation"
     );
-    // The sheet's status is not imported: every finding starts open.
-    assert!(doc
-        .live_findings()
-        .all(|f| f.status == ncr_core::model::Status::Open));
+    // The sheet's status is kept, and its target date is the finding's
+    // closing deadline.
+    assert_eq!(
+        by_ref["IA-2026-02"].status,
+        ncr_core::model::Status::InProgress
+    );
+    assert_eq!(access.status, ncr_core::model::Status::Open);
+    assert_eq!(
+        ncr_core::deadlines::close_due(access, &doc.settings()),
+        Some(date(2026, 12, 31))
+    );
+    assert_eq!(doc.audits()[&access.audit].title, "Internal audit Q3 2026");
+    // The history says where they came from.
+    let history = doc.history(&access.id).unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].op, "import_findings");
 
     // Catalogue ids in any spelling, free text kept, several per cell.
     assert_eq!(by_ref["IA-2026-02"].requirement_list(), vec!["A.5.20"]);
@@ -478,8 +503,14 @@ fn a_legacy_register_is_mapped_parsed_and_imported() {
 fn a_row_dated_in_the_future_is_refused_like_in_the_form() {
     let csv = "Title,Date\r\nOne,2026-11-27\r\nTwo,2027-01-01\r\n";
     let table = read_table(csv.as_bytes()).unwrap();
-    let mapping = vec![Some(Target::Title), Some(Target::DetectedOn)];
-    let parsed = parse_rows(&table, &mapping, today());
+    let options = ImportOptions {
+        mapping: vec![
+            Some(Target::Field("title")),
+            Some(Target::Field("detected_on")),
+        ],
+        ..ImportOptions::default()
+    };
+    let parsed = parse_rows(&table, &options, today());
     assert_eq!(parsed.findings.len(), 1);
     assert_eq!(parsed.errors.len(), 1);
     assert_eq!(parsed.errors[0].line, 3);

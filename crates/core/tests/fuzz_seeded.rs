@@ -22,7 +22,8 @@ use std::sync::Once;
 
 use fuzzing::{actor, clock, mutate, small_seeds as seeds, today, Rng, Seeds, REGISTER_ID};
 use ncr_core::document::RegisterDoc;
-use ncr_core::exchange::csv::{export_findings, parse_rows, read_table, suggest_mapping};
+use ncr_core::exchange::csv::{export_findings, read_table};
+use ncr_core::exchange::import::{parse_rows, ImportOptions};
 use ncr_core::storage::{MemoryStorage, Persistence, INCREMENTAL, SNAPSHOT};
 
 thread_local! {
@@ -250,8 +251,8 @@ fn csv_reading_survives_mutated_files() {
     let bases: Vec<&[u8]> = vec![exported.as_slice(), &semicolons, b"a,b\n\"x\"\"\",2\r\n"];
     fuzz("csv", 0xc5f, &bases, |bytes| {
         if let Ok(table) = read_table(bytes) {
-            let mapping = suggest_mapping(&table.headers);
-            let _ = parse_rows(&table, &mapping, today());
+            let options = ImportOptions::suggest(&table);
+            let _ = parse_rows(&table, &options, today());
         }
     });
 }

@@ -10,7 +10,7 @@ use common::{clock, today};
 
 use automerge::{transaction::Transactable, ActorId, AutoCommit, ObjId, ObjType, ReadDoc, ROOT};
 use ncr_core::document::{DocError, ItemKind, NewRegister, RegisterDoc};
-use ncr_core::exchange::csv as csv_exchange;
+use ncr_core::exchange::import as csv_exchange;
 use ncr_core::model::{Auditor, CorrectiveAction, Grade, Status};
 use proptest::prelude::*;
 
@@ -358,6 +358,10 @@ fn a_csv_import_with_one_bad_row_imports_nothing() {
             title: title.into(),
             ..ncr_core::model::Finding::new(String::new(), String::new())
         },
+        audit: String::new(),
+        plan_due: None,
+        close_due: None,
+        similar: Vec::new(),
     };
     let rows = vec![
         row(2, "First"),
@@ -369,6 +373,7 @@ fn a_csv_import_with_one_bad_row_imports_nothing() {
     let err = csv_exchange::import_findings(
         &mut doc,
         &rows,
+        "rows.csv",
         || {
             n += 1;
             format!("csv-{n}")

@@ -15,8 +15,8 @@
 //! Refused files (damaged, not a register, newer format) show the document
 //! layer's sentence as an alert and change nothing.
 
-mod csv_import;
 mod register_file;
+mod spreadsheet;
 mod toolbar;
 
 use leptos::prelude::*;
@@ -26,10 +26,10 @@ use wasm_bindgen::JsCast;
 use crate::platform::files;
 use crate::ui::route::Route;
 use crate::ui::state::{today, use_store, Store};
-use csv_import::{CsvImport, CsvMapping};
 use ncr_core::exchange;
-use ncr_core::exchange::csv::Target;
+use ncr_core::exchange::import::ImportOptions;
 use register_file::{Foreign, ForeignChoice};
+use spreadsheet::{SheetImport, SpreadsheetMapping};
 
 pub use register_file::{export_register_file, OpenRegisterFile};
 pub use toolbar::ExchangeToolbar;
@@ -50,8 +50,13 @@ struct Summary {
 pub struct Exchange {
     foreign: RwSignal<Option<Foreign>>,
     summary: RwSignal<Option<Summary>>,
-    csv: RwSignal<Option<CsvImport>>,
-    mapping: RwSignal<Vec<Option<Target>>>,
+    /// A spreadsheet on its mapping step, the sheet chosen, what its
+    /// columns mean, and the import's progress (and whether it was stopped).
+    sheet_import: RwSignal<Option<SheetImport>>,
+    sheet: RwSignal<usize>,
+    options: RwSignal<ImportOptions>,
+    progress: RwSignal<Option<String>>,
+    cancelled: RwSignal<bool>,
     busy: RwSignal<bool>,
     dragging: RwSignal<bool>,
 }
@@ -61,8 +66,11 @@ impl Exchange {
         provide_context(Exchange {
             foreign: RwSignal::new(None),
             summary: RwSignal::new(None),
-            csv: RwSignal::new(None),
-            mapping: RwSignal::new(Vec::new()),
+            sheet_import: RwSignal::new(None),
+            sheet: RwSignal::new(0),
+            options: RwSignal::new(ImportOptions::default()),
+            progress: RwSignal::new(None),
+            cancelled: RwSignal::new(false),
             busy: RwSignal::new(false),
             dragging: RwSignal::new(false),
         });
@@ -71,7 +79,9 @@ impl Exchange {
     fn clear(&self) {
         self.foreign.set(None);
         self.summary.set(None);
-        self.csv.set(None);
+        self.sheet_import.set(None);
+        self.cancelled.set(true);
+        self.progress.set(None);
     }
 
     /// Reads a picked or dropped file and routes it.
@@ -193,7 +203,9 @@ pub fn ExchangePanels() -> impl IntoView {
             <div class="import-summary" role="status" aria-live="polite">
                 {move || exchange.summary.get().map(|s| view! { <SummaryView summary=s /> })}
             </div>
-            {move || exchange.csv.get().map(|c| view! { <CsvMapping import=c /> })}
+            {move || {
+                exchange.sheet_import.get().map(|i| view! { <SpreadsheetMapping import=i /> })
+            }}
         </div>
     }
 }

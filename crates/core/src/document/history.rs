@@ -80,7 +80,7 @@ impl RegisterDoc {
                 meta.message
                     .as_deref()
                     .and_then(ChangeNote::parse)
-                    .is_some_and(|note| note.finding.as_deref() == Some(finding_id))
+                    .is_some_and(|note| note.concerns(finding_id))
             })
             .map(|(i, _)| i)
             .collect();

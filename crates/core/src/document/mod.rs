@@ -6,6 +6,7 @@ mod conflicts;
 mod error;
 pub mod genesis;
 mod history;
+mod import;
 mod lifecycle;
 mod read;
 mod store;
@@ -15,6 +16,7 @@ mod write;
 pub use conflicts::{ConflictValue, FieldConflict};
 pub use error::DocError;
 pub use history::{FieldChange, HistoryEntry};
+pub use import::{ImportBatch, IMPORT_OP, IMPORT_SLICE};
 pub use read::{ItemKind, Mark, Unreadable};
 pub use store::{
     person_of, session_actor, CacheState, ChangeNote, Changes, Clock, DuplicateReference,

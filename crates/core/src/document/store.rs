@@ -59,11 +59,24 @@ pub struct ChangeNote {
     /// The finding the change is about, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finding: Option<String>,
+    /// The findings a bulk change wrote (an import), when there are several:
+    /// one change per finding would make a large import slow to write and
+    /// every copy of the register larger.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<String>,
+    /// Where the change's content came from, e.g. the file an import read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 impl ChangeNote {
     pub fn parse(message: &str) -> Option<ChangeNote> {
         serde_json::from_str(message).ok()
+    }
+
+    /// Whether the change wrote `finding_id`.
+    pub fn concerns(&self, finding_id: &str) -> bool {
+        self.finding.as_deref() == Some(finding_id) || self.findings.iter().any(|f| f == finding_id)
     }
 }
 
@@ -1315,11 +1328,23 @@ impl RegisterDoc {
         let note = ChangeNote {
             op: op.to_owned(),
             finding: finding.map(str::to_owned),
+            findings: Vec::new(),
+            source: None,
         };
+        self.commit_noted(note, f)
+    }
+
+    /// Runs one change carrying `note` (see [`ChangeNote`]).
+    pub(crate) fn commit_noted(
+        &mut self,
+        note: ChangeNote,
+        f: impl FnOnce(&mut Transaction<'_>) -> Result<(), DocError>,
+    ) -> Result<(), DocError> {
+        let about_register = note.finding.is_none() && note.findings.is_empty();
         let message =
             serde_json::to_string(&note).map_err(|e| DocError::Internal(e.to_string()))?;
         let time = (self.clock)();
-        if finding.is_none() {
+        if about_register {
             self.changes.register = true;
         }
         self.doc
@@ -1333,6 +1358,13 @@ impl RegisterDoc {
             )
             .map(|_| ())
             .map_err(|failure| failure.error)
+    }
+
+    /// Caches a finding just written whole by this copy (nothing to re-read:
+    /// what was reconciled is what the document now holds).
+    pub(crate) fn remember_written(&mut self, f: Finding) {
+        self.changes.findings.insert(f.id.clone());
+        self.findings.insert(f.id.clone(), f);
     }
 
     /// Re-reads one finding from the document into the cache: never fails
@@ -1443,7 +1475,9 @@ pub struct CacheState {
     pub unreadable: BTreeMap<String, Vec<Unreadable>>,
 }
 
-fn to_object(f: &Finding) -> Result<serde_json::Map<String, serde_json::Value>, DocError> {
+pub(crate) fn to_object(
+    f: &Finding,
+) -> Result<serde_json::Map<String, serde_json::Value>, DocError> {
     match serde_json::to_value(f) {
         Ok(serde_json::Value::Object(map)) => Ok(map),
         _ => Err(DocError::Internal(
@@ -1452,7 +1486,7 @@ fn to_object(f: &Finding) -> Result<serde_json::Map<String, serde_json::Value>, 
     }
 }
 
-fn tx_map(tx: &mut Transaction<'_>, key: &str) -> Result<ObjId, DocError> {
+pub(crate) fn tx_map(tx: &mut Transaction<'_>, key: &str) -> Result<ObjId, DocError> {
     match tx.get(ROOT, key)? {
         Some((Value::Object(ObjType::Map), id)) => Ok(id),
         _ => Err(DocError::NotARegister),

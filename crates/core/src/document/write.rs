@@ -29,6 +29,35 @@ fn scalar(v: &Json) -> ScalarValue {
     }
 }
 
+/// `value` as a tree Automerge writes in one batch
+/// ([`Transactable::batch_create_object`]): the same document shape as
+/// [`put_json`] writes, scalars as in [`scalar`].
+pub(crate) fn hydrate_value(value: &Json) -> automerge::hydrate::Value {
+    use automerge::hydrate::Value as H;
+    match value {
+        Json::Object(map) => {
+            let entries: std::collections::HashMap<&str, H> = map
+                .iter()
+                .map(|(k, v)| (k.as_str(), hydrate_value(v)))
+                .collect();
+            H::from(entries)
+        }
+        Json::Array(items) => H::from(
+            items
+                .iter()
+                .map(|v| match v {
+                    // As `put_json`: the model has no lists of objects.
+                    Json::Object(_) | Json::Array(_) => {
+                        H::Scalar(ScalarValue::Str(v.to_string().into()))
+                    }
+                    _ => H::Scalar(scalar(v)),
+                })
+                .collect::<Vec<_>>(),
+        ),
+        _ => H::Scalar(scalar(value)),
+    }
+}
+
 /// Writes `value` at `key` of the map `obj`, creating objects as needed.
 fn put_json<T: Transactable>(
     tx: &mut T,

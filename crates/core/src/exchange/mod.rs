@@ -30,6 +30,7 @@
 
 pub mod csv;
 pub mod ics;
+pub mod import;
 pub mod json;
 pub mod xlsx;
 
@@ -98,13 +99,29 @@ pub fn looks_like_formula(text: &str) -> bool {
     )
 }
 
+/// Whether [`neutralise`] prefixes `text`: formula-looking text, and text
+/// that already starts with apostrophes before formula-looking text (so
+/// that taking one apostrophe off on import gives back exactly what was
+/// written: `'=x` is written `''=x`).
+fn needs_apostrophe(text: &str) -> bool {
+    looks_like_formula(text) || text.strip_prefix('\'').is_some_and(needs_apostrophe)
+}
+
 /// Text as a CSV cell may carry it: formula-looking text gets a leading
 /// apostrophe (see the module documentation); everything else is unchanged.
 pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
-    if looks_like_formula(text) {
+    if needs_apostrophe(text) {
         std::borrow::Cow::Owned(format!("'{text}"))
     } else {
         std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// Undoes [`neutralise`]: an apostrophe it would have added comes off.
+pub fn unneutralise(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if needs_apostrophe(rest) => rest,
+        _ => text,
     }
 }
 
@@ -140,6 +157,8 @@ pub struct Column<T> {
 pub struct ExportContext {
     pub settings: Settings,
     pub audits: std::collections::BTreeMap<String, Audit>,
+    /// Live findings' references by id, for links between findings.
+    pub references: std::collections::HashMap<String, String>,
 }
 
 impl ExportContext {
@@ -147,7 +166,15 @@ impl ExportContext {
         ExportContext {
             settings: doc.settings(),
             audits: doc.audits(),
+            references: doc
+                .live_findings()
+                .map(|f| (f.id.clone(), f.reference.clone()))
+                .collect(),
         }
+    }
+
+    fn reference_of(&self, id: &str) -> Option<String> {
+        self.references.get(id).cloned()
     }
 
     fn audit_title(&self, key: &str) -> String {
@@ -255,9 +282,19 @@ pub fn finding_columns() -> Vec<Column<Finding>> {
             value: |f, _| text(&f.root_cause.method),
         },
         Column {
+            header: "Five whys",
+            width: 40.0,
+            value: |f, _| Cell::Text(import::whys_text(f)),
+        },
+        Column {
             header: "Root cause",
             width: 40.0,
             value: |f, _| text(&f.root_cause.statement),
+        },
+        Column {
+            header: "Similar findings",
+            width: 24.0,
+            value: |f, c| Cell::Text(import::similar_text(f, |id| c.reference_of(id))),
         },
         Column {
             header: "Plan due",
@@ -305,6 +342,11 @@ pub fn finding_columns() -> Vec<Column<Finding>> {
                         .unwrap_or_default(),
                 )
             },
+        },
+        Column {
+            header: "Review notes",
+            width: 40.0,
+            value: |f, _| text(&f.review.notes),
         },
         Column {
             header: "ISMS changes",
@@ -364,21 +406,13 @@ pub fn finding_columns() -> Vec<Column<Finding>> {
     ]
 }
 
-/// The finding's actions on one line each, for the findings sheet (the
-/// actions sheet has them field by field).
+/// The finding's actions, one item each (an item's further lines
+/// indented), in the form the import reads back: the actions sheet has them
+/// field by field.
 fn actions_summary(f: &Finding) -> String {
     sorted_actions(f)
-        .iter()
-        .map(|a| {
-            let mut parts = vec![a.status.label().to_owned()];
-            if !a.owner.is_empty() {
-                parts.push(a.owner.clone());
-            }
-            if let Some(d) = a.due {
-                parts.push(format!("due {}", d.format("%Y-%m-%d")));
-            }
-            format!("{} ({})", a.description, parts.join(", "))
-        })
+        .into_iter()
+        .map(import::action_line)
         .collect::<Vec<_>>()
         .join("\n")
 }
