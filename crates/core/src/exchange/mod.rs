@@ -10,7 +10,8 @@
 //! - **Spreadsheets** ([`csv`], [`xlsx`]): one row per finding, written from
 //!   the same column list ([`finding_columns`], [`action_columns`]) so the
 //!   CSV and the workbook never disagree; and findings read from a CSV with
-//!   a column-mapping step ([`csv::CsvTable`], [`csv::suggest_mapping`]).
+//!   a column-mapping step ([`csv::CsvTable`], [`csv::suggest_mapping`]),
+//!   or from a workbook's sheet read into the same table ([`xlsx_read`]).
 //! - **Calendars** ([`ics`], `.ics`, RFC 5545): the running deadlines of the
 //!   open findings, one all-day event each with a link back to the finding,
 //!   for the auditor's own calendar. Export only.
@@ -33,6 +34,7 @@ pub mod ics;
 pub mod import;
 pub mod json;
 pub mod xlsx;
+pub mod xlsx_read;
 
 use chrono::NaiveDate;
 
