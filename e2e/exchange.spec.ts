@@ -331,7 +331,7 @@ test("findings are imported from a CSV through a column mapping", async ({ page 
   await expect(mapping).toBeVisible();
   await expect(mapping.getByLabel("NC No.", { exact: true })).toHaveValue("reference");
   await expect(mapping.getByLabel("Category", { exact: true })).toHaveValue("grade");
-  await expect(mapping.getByLabel("Status", { exact: true })).toHaveValue("");
+  await expect(mapping.getByLabel("Status", { exact: true })).toHaveValue("status");
   await expect(mapping).toContainText("2 rows will be skipped");
   await expect(mapping).toContainText("Line 8: Date raised:");
   await expect(mapping).toContainText("Line 9: Category: \u201cSevere\u201d is not a grade");

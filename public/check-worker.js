@@ -1,15 +1,19 @@
-// The file check's worker (src/platform/isolate.rs). It reads one register
-// file with the app's own wasm, away from the page, and answers with one
-// message; the page then terminates it. A file that makes the reader fail
-// (a panic, which aborts the release build, or a trap) kills only this
-// worker's copy of the app, never the page's.
+// The worker that reads untrusted files away from the page
+// (src/platform/isolate.rs): the file check of a register file with the
+// app's own wasm, and a workbook with the workbook reader's wasm
+// (crates/sheet-reader). It reads one file, answers with one message, and
+// the page then terminates it. A file that makes the reader fail (a panic,
+// which aborts the release build, or a trap) kills only this worker's copy
+// of the reader, never the page.
 //
-// In:  { glue, module, bytes }: the URL of the app's JS glue (same origin,
-//      beside this script), its compiled WebAssembly.Module (so nothing is
-//      fetched or compiled again), the file (an ArrayBuffer, transferred).
-// Out: a JSON string: the app's answer, {"ok": {...}} or {"error": "..."},
+// In:  { glue, module, call, bytes }: the URL of a wasm module's JS glue
+//      (same origin, beside this script), the module (compiled already, so
+//      nothing is fetched or compiled again, or the URL of its .wasm), the
+//      name of the exported function to call (ncr_…), the file (an
+//      ArrayBuffer, transferred).
+// Out: a JSON string: the function's answer, {"ok": ...} or {"error": "..."},
 //      or {"failed": {"stage": "start" | "read", "message": "..."}} when the
-//      app did not start here or its check threw or trapped.
+//      module did not start here or the call threw or trapped.
 //
 // No global scope of a page exists here, so the app's start() mounts
 // nothing.
@@ -29,7 +33,9 @@ self.onmessage = async ({ data }) => {
   }
   let answer;
   try {
-    answer = app.ncr_check_file(new Uint8Array(data.bytes));
+    const call = data.call;
+    if (!/^ncr_[a-z_]+$/.test(call) || typeof app[call] !== "function") throw new Error(`no function ${call}`);
+    answer = app[call](new Uint8Array(data.bytes));
   } catch (e) {
     answer = failed("read", e);
   }

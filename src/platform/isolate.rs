@@ -10,7 +10,11 @@
 //! fails (a panic, a trap, a thrown error) or does not answer within
 //! [`TIME_LIMIT_MS`] is a refusal with [`UNSAFE`]; the page goes on.
 //!
-//! Both ends of the conversation live here: [`check_file`] on the page and
+//! Workbooks are read the same way, by a module of their own
+//! ([`read_workbook`], `crates/sheet-reader`), which also keeps the reader
+//! out of the app's module until a workbook is imported.
+//!
+//! Both ends of the file check live here: [`check_file`] on the page and
 //! [`ncr_check_file`], the export the worker calls.
 
 use serde::{Deserialize, Serialize};
@@ -21,6 +25,7 @@ use wasm_bindgen_futures::JsFuture;
 use crate::platform::clock::system_clock;
 use crate::platform::files::js_error;
 use ncr_core::document::{DocError, RegisterDoc};
+use ncr_core::exchange::xlsx_read::{SheetAnswer, WorkbookAnswer};
 use ncr_core::model::RegisterInfo;
 
 /// The refusal for a file that made the reader fail or hang.
@@ -85,12 +90,12 @@ extern "C" {
 /// file's account and never reads the file on the page.
 pub async fn check_file(bytes: &[u8]) -> Result<RegisterInfo, String> {
     let glue = GLUE_URL.with(Clone::clone);
-    let worker = start_worker(&glue).map_err(|e| {
-        format!("This file could not be checked: the file reader did not start ({e}). Nothing was changed.")
-    })?;
-    let answer = ask(&worker, &glue, bytes).await;
-    worker.terminate();
-    match answer {
+    let answer = in_worker(&glue, wasm_bindgen::module(), "ncr_check_file", bytes)
+        .await
+        .map_err(|e| {
+            format!("This file could not be checked: the file reader did not start ({e}). Nothing was changed.")
+        })?;
+    match answer.and_then(|a| serde_json::from_str::<Answer>(&a).ok()) {
         Some(Answer::Ok(info)) => Ok(info),
         Some(Answer::Error(sentence)) => Err(sentence),
         Some(Answer::Failed { stage, message }) if stage == "start" => Err(format!(
@@ -100,8 +105,71 @@ pub async fn check_file(bytes: &[u8]) -> Result<RegisterInfo, String> {
     }
 }
 
-fn start_worker(glue: &str) -> Result<web_sys::Worker, String> {
-    let url = web_sys::Url::new_with_base(WORKER_SCRIPT, glue).map_err(js_error)?;
+/// The workbook reader's module (crates/sheet-reader), beside the app's
+/// glue: Trunk names a worker's files after its crate, without a hash.
+const SHEET_READER_GLUE: &str = "nc-sheet-reader.js";
+const SHEET_READER_WASM: &str = "nc-sheet-reader_bg.wasm";
+
+/// Reads a workbook's sheets in a throwaway worker running the workbook
+/// reader's own module, fetched only now (and kept offline by the service
+/// worker). Every sheet comes back, each a table or the sentence why not.
+pub async fn read_workbook(bytes: &[u8]) -> Result<Vec<SheetAnswer>, String> {
+    let base = GLUE_URL.with(Clone::clone);
+    let url = |file: &str| {
+        web_sys::Url::new_with_base(file, &base)
+            .map(|u| u.href())
+            .map_err(js_error)
+    };
+    let started = |e: String| {
+        format!("This workbook could not be read: the workbook reader did not start ({e}). Nothing was imported.")
+    };
+    let glue = url(SHEET_READER_GLUE).map_err(started)?;
+    let wasm = url(SHEET_READER_WASM).map_err(started)?;
+    let answer = in_worker(&glue, JsValue::from_str(&wasm), "ncr_read_workbook", bytes)
+        .await
+        .map_err(started)?;
+    let Some(text) = answer else {
+        return Err(UNSAFE_WORKBOOK.into());
+    };
+    if let Ok(Answer::Failed { stage, message }) = serde_json::from_str::<Answer>(&text) {
+        return Err(if stage == "start" {
+            started(message)
+        } else {
+            UNSAFE_WORKBOOK.into()
+        });
+    }
+    match serde_json::from_str::<WorkbookAnswer>(&text) {
+        Ok(WorkbookAnswer::Ok(sheets)) => Ok(sheets),
+        Ok(WorkbookAnswer::Error(sentence)) => Err(sentence),
+        Err(_) => Err(UNSAFE_WORKBOOK.into()),
+    }
+}
+
+/// The refusal for a workbook that made the reader fail or hang.
+pub const UNSAFE_WORKBOOK: &str =
+    "This workbook could not be read safely: it made the reader fail. Nothing was imported.";
+
+/// Runs `call` (an `ncr_…` export of the module whose glue is at `glue`)
+/// on `bytes` in a throwaway worker, and ends the worker. `Err` when the
+/// worker did not start; `Ok(None)` when it failed outside the call or
+/// ran out of time; otherwise its one answer.
+async fn in_worker(
+    glue: &str,
+    module: JsValue,
+    call: &str,
+    bytes: &[u8],
+) -> Result<Option<String>, String> {
+    let worker = start_worker()?;
+    let answer = ask(&worker, glue, module, call, bytes).await;
+    worker.terminate();
+    Ok(answer)
+}
+
+/// The worker script lies beside the app's glue, whichever module it then
+/// runs.
+fn start_worker() -> Result<web_sys::Worker, String> {
+    let base = GLUE_URL.with(Clone::clone);
+    let url = web_sys::Url::new_with_base(WORKER_SCRIPT, &base).map_err(js_error)?;
     let options = web_sys::WorkerOptions::new();
     options.set_type(web_sys::WorkerType::Module);
     options.set_name("ncr-file-check");
@@ -109,9 +177,15 @@ fn start_worker(glue: &str) -> Result<web_sys::Worker, String> {
 }
 
 /// Sends the file and waits for the one answer; `None` when the worker
-/// failed outside the check (an error event, a message that cannot be
+/// failed outside the call (an error event, a message that cannot be
 /// read) or ran out of time.
-async fn ask(worker: &web_sys::Worker, glue: &str, bytes: &[u8]) -> Option<Answer> {
+async fn ask(
+    worker: &web_sys::Worker,
+    glue: &str,
+    module: JsValue,
+    call: &str,
+    bytes: &[u8],
+) -> Option<String> {
     let window = web_sys::window()?;
     let mut settle: Option<js_sys::Function> = None;
     let promise = js_sys::Promise::new(&mut |resolve, _reject| settle = Some(resolve));
@@ -144,7 +218,8 @@ async fn ask(worker: &web_sys::Worker, glue: &str, bytes: &[u8]) -> Option<Answe
     let message = js_sys::Object::new();
     let posted = [
         ("glue", JsValue::from_str(glue)),
-        ("module", wasm_bindgen::module()),
+        ("module", module),
+        ("call", JsValue::from_str(call)),
         ("bytes", copy.clone().into()),
     ]
     .iter()
@@ -163,5 +238,5 @@ async fn ask(worker: &web_sys::Worker, glue: &str, bytes: &[u8]) -> Option<Answe
     worker.set_onerror(None);
     worker.set_onmessageerror(None);
     drop((on_message, on_failure));
-    serde_json::from_str(&data?.as_string()?).ok()
+    data?.as_string()
 }

@@ -153,7 +153,13 @@ fn entry_view(
             .unwrap_or_else(|| "Unknown time".into()),
         iso: at.map(|t| t.to_rfc3339()).unwrap_or_default(),
         who: e.author.clone(),
-        what: intent(e).to_owned(),
+        what: match (e.op.as_str(), &e.source) {
+            // The file's own record: the lifecycle checks did not run here.
+            ("import_findings", Some(file)) => format!(
+                "Imported from {file}, with the status, actions and dates that file recorded"
+            ),
+            _ => intent(e).to_owned(),
+        },
         changes: e
             .changes
             .iter()
@@ -179,6 +185,7 @@ fn intent(e: &HistoryEntry) -> &'static str {
         "delete_finding" => "Deleted the finding",
         "restore_finding" => "Restored the finding",
         "copy_finding" => "Copied from another register",
+        "import_findings" => "Imported from a spreadsheet",
         "resolve_conflict" => "Resolved a conflict",
         _ => "Changed",
     }

@@ -1,4 +1,5 @@
-//! A register exported to CSV and imported into a new register comes back
+//! A register exported to CSV or to a workbook and imported into a new
+//! register comes back
 //! field for field: every field a person records, its lifecycle state
 //! included, survives the spreadsheet.
 //!
@@ -21,6 +22,8 @@ use ncr_core::deadlines;
 use ncr_core::document::{ImportBatch, NewRegister, RegisterDoc};
 use ncr_core::exchange::csv::{export_findings, read_table};
 use ncr_core::exchange::import::{import_findings, parse_rows, ImportOptions};
+use ncr_core::exchange::xlsx::export_workbook;
+use ncr_core::exchange::xlsx_read::read_workbook;
 use ncr_core::model::{
     ActionStatus, Audit, Auditor, CauseCategory, Clocks, CorrectiveAction, Disposition,
     DisputeOutcome, Finding, Grade, ReviewResult, SimilarVerdict, Source, Status,
@@ -340,7 +343,18 @@ fn round_trip(findings: Vec<(Finding, Option<usize>)>, links: Vec<(usize, usize,
     if std::env::var("SHOW_CSV").is_ok() {
         eprintln!("{}", String::from_utf8_lossy(&csv));
     }
-    let table = read_table(&csv).unwrap();
+    let from_csv = read_table(&csv).unwrap();
+    let workbook = export_workbook(&source, today()).unwrap();
+    let sheets = read_workbook(&workbook).unwrap();
+    let from_xlsx = sheets[0].table.clone().unwrap();
+    for table in [from_csv, from_xlsx] {
+        import_back(&source, &table, n);
+    }
+}
+
+/// Imports an exported table into a new register and compares.
+fn import_back(source: &RegisterDoc, table: &ncr_core::exchange::csv::CsvTable, n: usize) {
+    let table = table.clone();
     let options = ImportOptions::suggest(&table);
     let parsed = parse_rows(&table, &options, today());
     assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
@@ -362,7 +376,7 @@ fn round_trip(findings: Vec<(Finding, Option<usize>)>, links: Vec<(usize, usize,
     assert_eq!(report.ids.len(), n);
     assert!(report.unmatched_similar.is_empty());
 
-    let (before, after) = (kept(&source), kept(&target));
+    let (before, after) = (kept(source), kept(&target));
     assert_eq!(before.len(), after.len());
     for (reference, want) in &before {
         assert_eq!(after.get(reference), Some(want), "{reference}");
@@ -373,7 +387,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: cases(48), ..ProptestConfig::default() })]
 
     #[test]
-    fn a_csv_export_imports_back_field_for_field(
+    fn an_export_imports_back_field_for_field(
         findings in prop::collection::vec(finding(), 1..6),
         links in prop::collection::vec((0usize..6, 0usize..6, any::<bool>()), 0..4),
     ) {

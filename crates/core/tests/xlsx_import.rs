@@ -18,7 +18,8 @@ use automerge::ActorId;
 use chrono::NaiveDate;
 use ncr_core::demo::build_demo;
 use ncr_core::document::RegisterDoc;
-use ncr_core::exchange::csv::{self, parse_rows, suggest_mapping, CsvTable, Target};
+use ncr_core::exchange::csv::{self, CsvTable};
+use ncr_core::exchange::import::{parse_rows, suggest_mapping, ImportOptions, KnownFormat, Target};
 use ncr_core::exchange::xlsx::{export_workbook, ACTIONS_SHEET, FINDINGS_SHEET};
 use ncr_core::exchange::xlsx_read::{read_workbook, Sheet, XlsxReadError};
 use ncr_core::exchange::{action_columns, finding_columns};
@@ -107,7 +108,7 @@ fn the_apps_own_workbook_reads_back_as_its_csv() {
     // And the rows parse into the findings the CSV's do (their line
     // numbers differ: a CSV row spans a line per line break in its cells).
     let parsed = |t: &CsvTable| {
-        let p = parse_rows(t, &suggest_mapping(&t.headers), today());
+        let p = parse_rows(t, &ImportOptions::suggest(t), today());
         let findings: Vec<_> = p.findings.into_iter().map(|f| f.finding).collect();
         let errors: Vec<_> = p.errors.into_iter().map(|e| e.messages).collect();
         (findings, errors)
@@ -214,10 +215,10 @@ fn a_title_block_above_the_header_is_skipped() {
         ]
     );
 
-    let mapping = suggest_mapping(&t.headers);
-    assert_eq!(mapping[0], Some(Target::Reference));
-    assert_eq!(mapping[1], Some(Target::DetectedOn));
-    let parsed = parse_rows(t, &mapping, today());
+    let options = ImportOptions::suggest(t);
+    assert_eq!(options.mapping[0], Some(Target::Field("reference")));
+    assert_eq!(options.mapping[1], Some(Target::Field("detected_on")));
+    let parsed = parse_rows(t, &options, today());
     assert_eq!(parsed.errors, []);
     let first = &parsed.findings[0].finding;
     assert_eq!(
@@ -291,10 +292,16 @@ fn a_ciso_assistant_findings_sheet_is_read() {
             ""
         ]
     );
-    let mapping = suggest_mapping(&t.headers);
-    assert_eq!(mapping[0], Some(Target::Reference));
-    assert_eq!(mapping[2], Some(Target::Statement));
-    assert_eq!(mapping[3], Some(Target::Grade));
+    let options = ImportOptions::suggest(t);
+    assert_eq!(options.format, Some(KnownFormat::CisoAssistantTemplate));
+    let mapping = &options.mapping;
+    assert_eq!(mapping[0], Some(Target::Field("reference")));
+    assert_eq!(mapping[1], Some(Target::Field("title")));
+    assert_eq!(mapping[2], Some(Target::Field("statement")));
+    assert_eq!(mapping[3], Some(Target::Field("grade")));
+    assert_eq!(mapping, &suggest_mapping_for_ciso(&t.headers));
+    let parsed = parse_rows(t, &options, today());
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
 }
 
 /// The workbook's parts, unpacked.
@@ -510,4 +517,130 @@ proptest! {
         }
         read_anything(&rezip(&parts));
     }
+}
+
+/// What the template's columns become: due_date is the finding's closing
+/// deadline and eta its actions', priority has no field here.
+fn suggest_mapping_for_ciso(headers: &[String]) -> Vec<Option<Target>> {
+    let mut m = suggest_mapping(headers);
+    for (slot, h) in m.iter_mut().zip(headers) {
+        *slot = match h.as_str() {
+            "due_date" => Some(Target::CloseDue),
+            "eta" => Some(Target::ActionDue),
+            "priority" => None,
+            "filtering_labels" => Some(Target::Field("area")),
+            "observation" => Some(Target::Field("evidence")),
+            _ => *slot,
+        };
+    }
+    m
+}
+
+/// The CISO Assistant workbook the end-to-end tests import
+/// (`e2e/fixtures/import/ciso-assistant-findings.xlsx`): the columns and
+/// renderings of its findings follow-up export (backend/core/views.py,
+/// `FindingsAssessmentViewSet.xlsx`), dates as real date cells. Rewritten
+/// with `WRITE_FIXTURES=1`; otherwise checked to read as expected.
+#[test]
+fn the_ciso_assistant_fixture() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../e2e/fixtures/import/ciso-assistant-findings.xlsx"
+    );
+    if std::env::var("WRITE_FIXTURES").is_ok() {
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet().set_name("Findings").unwrap();
+        let date = Format::new().set_num_format("yyyy-mm-dd");
+        let stamp = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
+        let headers = [
+            "ref_id",
+            "name",
+            "description",
+            "status",
+            "severity",
+            "folder",
+            "owner",
+            "applied_controls",
+            "evidences",
+            "created_at",
+            "eta",
+            "due_date",
+        ];
+        for (c, h) in headers.iter().enumerate() {
+            sheet.write_string(0, c as u16, *h).unwrap();
+        }
+        let rows: [[&str; 9]; 3] = [
+            [
+                "F-01",
+                "MFA missing on admin accounts",
+                "Two domain admin accounts sign in without MFA.",
+                "In Progress",
+                "high",
+                "Global",
+                "ciso@acme.test",
+                "Enforce MFA for admins [in progress]\nReview the admin list [to do]",
+                "IdP sign-in report",
+            ],
+            [
+                "F-02",
+                "TLS 1.0 enabled on the intranet",
+                "The intranet accepts TLS 1.0.",
+                "Resolved",
+                "medium",
+                "Global",
+                "it@acme.test",
+                "Disable TLS 1.0 [active]",
+                "Scan report",
+            ],
+            [
+                "F-03",
+                "Logging could be centralised",
+                "Logs are kept per server.",
+                "Identified",
+                "info",
+                "Global",
+                "",
+                "",
+                "",
+            ],
+        ];
+        let created = [(2025, 5, 1), (2025, 4, 2), (2025, 4, 3)];
+        let eta = [Some((2025, 6, 1)), None, None];
+        let due = [Some((2025, 7, 31)), Some((2025, 6, 30)), None];
+        for (r, row) in rows.iter().enumerate() {
+            let r32 = r as u32 + 1;
+            for (c, v) in row.iter().enumerate() {
+                sheet.write_string(r32, c as u16, *v).unwrap();
+            }
+            let (y, m, d) = created[r];
+            let at = ExcelDateTime::from_ymd(y, m, d)
+                .unwrap()
+                .and_hms(9, 30, 0)
+                .unwrap();
+            sheet
+                .write_datetime_with_format(r32, 9, &at, &stamp)
+                .unwrap();
+            for (c, v) in [(10u16, eta[r]), (11, due[r])] {
+                if let Some((y, m, d)) = v {
+                    sheet
+                        .write_datetime_with_format(r32, c, &excel_date(y, m, d), &date)
+                        .unwrap();
+                }
+            }
+        }
+        std::fs::write(path, book.save_to_buffer().unwrap()).unwrap();
+    }
+    let sheets = read_workbook(&std::fs::read(path).unwrap()).unwrap();
+    let t = sheets[0].table.as_ref().unwrap();
+    assert_eq!(
+        ImportOptions::suggest(t).format,
+        Some(KnownFormat::CisoAssistantExport)
+    );
+    let parsed = parse_rows(t, &ImportOptions::suggest(t), today());
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+    assert_eq!(parsed.findings.len(), 3);
+    assert_eq!(
+        parsed.findings[0].finding.detected_on,
+        NaiveDate::from_ymd_opt(2025, 5, 1)
+    );
 }

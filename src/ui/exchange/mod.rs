@@ -106,8 +106,16 @@ impl Exchange {
             store.error("Set your name and initials before importing a file.");
             return;
         }
-        if name.to_ascii_lowercase().ends_with(".csv") {
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".csv") {
             self.receive_csv(store, name, &bytes);
+            return;
+        }
+        if [".xlsx", ".xlsm", ".xls", ".ods"]
+            .iter()
+            .any(|e| lower.ends_with(e))
+        {
+            self.receive_workbook(store, name, &bytes).await;
             return;
         }
         self.receive_register_file(store, name, bytes).await;

@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::{findings, use_exchange, Exchange, Summary};
-use crate::platform::files;
+use crate::platform::{files, isolate};
 use crate::ui::state::{new_id, today, use_store, Store};
 use crate::ui::widgets::enum_options;
 use ncr_core::document::RegisterDoc;
@@ -60,6 +60,31 @@ impl Exchange {
                 }],
             ),
             Err(e) => store.error(e.to_string()),
+        }
+    }
+
+    /// Reads a workbook in the workbook reader's worker, then offers its
+    /// sheets.
+    pub(super) async fn receive_workbook(self, store: Store, file: String, bytes: &[u8]) {
+        if !store.has_register() {
+            store.error("Open a register first: findings from a spreadsheet are imported into the open register.");
+            return;
+        }
+        match isolate::read_workbook(bytes).await {
+            Ok(sheets) => {
+                let sheets = sheets
+                    .into_iter()
+                    .map(|s| Sheet {
+                        name: s.name,
+                        table: match (s.table, s.error) {
+                            (Some(t), _) => Ok(Arc::new(t)),
+                            (None, e) => Err(e.unwrap_or_default()),
+                        },
+                    })
+                    .collect();
+                self.offer_sheets(store, file, sheets);
+            }
+            Err(e) => store.error(e),
         }
     }
 
@@ -274,6 +299,16 @@ pub(super) fn SpreadsheetMapping(import: SheetImport) -> impl IntoView {
                 </thead>
                 <tbody>{mapping_rows}</tbody>
             </table>
+            <Show when=partial>
+                <p class="help">
+                    {move || {
+                        format!(
+                            "This file has {}: the choices below are checked against the first {LIVE_ROWS}; the rest are checked when importing, and every row that cannot be imported is listed then.",
+                            rows(total()),
+                        )
+                    }}
+                </p>
+            </Show>
             <DateColumns table=table />
             <StatusWords table=table />
             <Preview live=live />

@@ -65,7 +65,7 @@ pub fn ExchangeToolbar(register: String) -> impl IntoView {
                 id="import-file"
                 class="file-input visually-hidden"
                 type="file"
-                accept=".ncr,.csv,application/octet-stream,text/csv"
+                accept=".ncr,.csv,.xlsx,.xlsm,application/octet-stream,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
                 aria-describedby="import-help"
                 disabled=move || exchange.busy.get()
                 on:change=import
@@ -74,7 +74,7 @@ pub fn ExchangeToolbar(register: String) -> impl IntoView {
                 "Import"
             </label>
             <span id="import-help" class="visually-hidden">
-                "A register file from another auditor, or a CSV of findings. You can also drop a file onto the page."
+                "A register file from another auditor, or a spreadsheet of findings (CSV or Excel workbook). You can also drop a file onto the page."
             </span>
             <button type="button" on:click=export_xlsx>
                 "Export to Excel (XLSX)"

@@ -47,6 +47,8 @@ pub struct HistoryEntry {
     pub author: String,
     /// The intent, e.g. `add_finding`, `edit_finding`, `change_status`.
     pub op: String,
+    /// Where the change's content came from (an import's file name).
+    pub source: Option<String>,
     pub changes: Vec<FieldChange>,
 }
 
@@ -123,6 +125,7 @@ impl RegisterDoc {
                 author: self.auditor_name(&actor),
                 actor,
                 op: note.op,
+                source: note.source,
                 changes,
             });
         }

@@ -57,8 +57,10 @@ pub fn export_findings(doc: &RegisterDoc) -> Result<Vec<u8>, CsvError> {
 
 // ----- reading ---------------------------------------------------------------
 
-/// A CSV file as rows of text, before any meaning is given to its columns.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A CSV file (or a workbook's sheet) as rows of text, before any meaning
+/// is given to its columns. Serialisable so the workbook reader's worker
+/// can hand a sheet to the page.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CsvTable {
     pub headers: Vec<String>,
     pub rows: Vec<CsvRow>,
@@ -83,7 +85,7 @@ impl CsvTable {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CsvRow {
     /// The line the row starts on, counting the header's line as in the
     /// file (what a person sees in a text editor; a spreadsheet's row number

@@ -38,7 +38,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use calamine::{DataRef, Reader, Xlsx, XlsxError};
 use thiserror::Error;
 
-use super::csv::{suggest_mapping, CsvRow, CsvTable};
+use super::csv::{CsvRow, CsvTable};
+use super::import::suggest_mapping;
 
 /// The most cells a workbook may hold, all sheets together, counted as the
 /// file stores them; and the most cells one sheet's table may span once
@@ -428,6 +429,8 @@ fn build_table(mut rows: Rows, max_cells: u64) -> Result<CsvTable, XlsxReadError
         headers,
         rows,
         delimiter: SHEET_DELIMITER,
+        // Typed cells: text that looks like a formula is text already.
+        apostrophes: false,
     })
 }
 
@@ -551,5 +554,47 @@ mod tests {
         assert!(XlsxReadError::TooLarge
             .to_string()
             .contains("more than 256 MB"));
+    }
+}
+
+/// One sheet as the workbook reader's worker hands it to the page: its
+/// table, or the sentence saying why it cannot be imported.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SheetAnswer {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<CsvTable>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The workbook reader's one answer (JSON between worker and page).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkbookAnswer {
+    Ok(Vec<SheetAnswer>),
+    Error(String),
+}
+
+/// [`read_workbook`] as the answer the worker sends.
+pub fn answer(bytes: &[u8]) -> WorkbookAnswer {
+    match read_workbook(bytes) {
+        Ok(sheets) => WorkbookAnswer::Ok(
+            sheets
+                .into_iter()
+                .map(|s| {
+                    let (table, error) = match s.table {
+                        Ok(t) => (Some(t), None),
+                        Err(e) => (None, Some(e.to_string())),
+                    };
+                    SheetAnswer {
+                        name: s.name,
+                        table,
+                        error,
+                    }
+                })
+                .collect(),
+        ),
+        Err(e) => WorkbookAnswer::Error(e.to_string()),
     }
 }
