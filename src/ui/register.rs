@@ -627,7 +627,14 @@ fn deadline_list(items: &[(&'static str, String, DueState)]) -> impl IntoView {
                         <span class="clock-name">{*what}</span>
                         " "
                         <span class="due-date">{date.clone()}</span>
-                        {badge.map(|class| view! { <span class=class>{text}</span> })}
+                        // A space, so the state is read as a word of its own.
+                        {badge
+                            .map(|class| {
+                                view! {
+                                    " "
+                                    <span class=class>{text}</span>
+                                }
+                            })}
                     </li>
                 }
             })

@@ -78,23 +78,51 @@ pub fn changed(previous: &Route, next: &Route) {
         g.set(g.get() + 1);
         g.get()
     });
-    let started = now();
-    settle(arrival, generation, started);
+    // The old screen is still drawn here (this runs before the route
+    // changes, and the new screen is drawn after): what is in <main> now
+    // is not what focus should go to.
+    let old = Old::now();
+    next_frame(arrival, generation, now(), old);
+}
+
+/// The children of <main> before the change: the old screen.
+struct Old(Vec<web_sys::Element>);
+
+impl Old {
+    fn now() -> Old {
+        let mut children = Vec::new();
+        if let Some(main) = document().get_element_by_id("main") {
+            let mut child = main.first_element_child();
+            while let Some(c) = child {
+                child = c.next_element_sibling();
+                children.push(c);
+            }
+        }
+        Old(children)
+    }
+
+    fn holds(&self, element: &web_sys::Element) -> bool {
+        self.0.iter().any(|c| c.contains(Some(element)))
+    }
+}
+
+fn next_frame(arrival: Arrival, generation: u64, started: f64, old: Old) {
+    let next = Closure::once_into_js(move || settle(arrival, generation, started, old));
+    let _ = window().request_animation_frame(next.unchecked_ref());
 }
 
 /// Tries once per frame until the new screen's heading (or row) is there.
-fn settle(arrival: Arrival, generation: u64, started: f64) {
+fn settle(arrival: Arrival, generation: u64, started: f64, old: Old) {
     if GENERATION.with(Cell::get) != generation || now() - started > MAX_WAIT_MS {
         return;
     }
-    if !try_arrive(&arrival) {
-        let next = Closure::once_into_js(move || settle(arrival, generation, started));
-        let _ = window().request_animation_frame(next.unchecked_ref());
+    if !try_arrive(&arrival, &old) {
+        next_frame(arrival, generation, started, old);
     }
 }
 
 /// Whether the screen was ready (and focus placed, or left to the person).
-fn try_arrive(arrival: &Arrival) -> bool {
+fn try_arrive(arrival: &Arrival, old: &Old) -> bool {
     let document = document();
     let Some(main) = document.get_element_by_id("main") else {
         return false;
@@ -102,13 +130,16 @@ fn try_arrive(arrival: &Arrival) -> bool {
     // Someone already working in the new screen (typing in the search box
     // as it appeared) keeps their focus.
     if let Some(active) = document.active_element() {
-        if active != main && main.contains(Some(&active)) {
+        if active != main && main.contains(Some(&active)) && !old.holds(&active) {
             return true;
         }
     }
     let Ok(Some(heading)) = main.query_selector("h2") else {
         return false;
     };
+    if old.holds(&heading) {
+        return false;
+    }
     if let Arrival::Row(finding) = arrival {
         if let Some(link) = document.get_element_by_id(&row_anchor(finding)) {
             let options = web_sys::ScrollIntoViewOptions::new();
