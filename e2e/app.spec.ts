@@ -12,7 +12,8 @@ test("renders the page shell and a first screen", async ({ page }) => {
   const w = await watch(page);
   await openApp(page);
 
-  await expect(page).toHaveTitle("NC Register");
+  // Each screen names itself before the product (e2e/screens.spec.ts).
+  await expect(page).toHaveTitle("Registers — NC Register");
   await expect(page.getByRole("banner")).toContainText("NC Register");
   await expect(page.getByRole("main")).toHaveCount(1);
   // The first screen (loaded from browser storage after boot) is titled by

@@ -126,11 +126,31 @@ fn routes_round_trip() {
                 grade: Some(ncr_core::model::Grade::Minor),
                 ..Default::default()
             },
+            0,
         ),
+        // The page (from 0 here, from 1 in the address) survives too.
+        Route::Findings(
+            "abc".into(),
+            ncr_core::query::Query {
+                sort: ncr_core::query::SortKey::Due,
+                descending: true,
+                ..Default::default()
+            },
+            2,
+        ),
+        Route::Findings("abc".into(), Default::default(), 1),
     ] {
         assert_eq!(Route::parse(&r.href()), r);
     }
     assert_eq!(Route::findings("abc").href(), "#/r/abc/findings");
+    assert_eq!(
+        Route::Findings("abc".into(), Default::default(), 1).href(),
+        "#/r/abc/findings?page=2"
+    );
+    assert_eq!(
+        Route::parse("#/r/abc/findings?page=0"),
+        Route::findings("abc")
+    );
     assert_eq!(Route::parse(""), Route::Home);
     assert_eq!(Route::parse("#/nonsense/x"), Route::Home);
 }

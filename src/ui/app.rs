@@ -11,6 +11,7 @@ use crate::ui::home::Home;
 use crate::ui::register::RegisterScreen;
 use crate::ui::report::ReportScreen;
 use crate::ui::route::Route;
+use crate::ui::screen;
 use crate::ui::state::{NoticeKind, SaveState, Store};
 
 /// The product name, shown in the header and the document title.
@@ -24,8 +25,11 @@ pub fn App() -> impl IntoView {
     Device::provide(store);
 
     let hash_listener = window_event_listener_untyped("hashchange", move |_| {
-        store.route.set(Route::current());
+        let next = Route::current();
+        screen::changed(&store.route.get_untracked(), &next);
+        store.route.set(next);
     });
+    screen::install(store);
     on_cleanup(move || hash_listener.remove());
 
     tabs::listen(move |register, bytes| store.receive_from_tab(&register, &bytes));
@@ -79,7 +83,9 @@ pub fn App() -> impl IntoView {
                         .into_any()
                 }
                 Route::Register(r) => view! { <DashboardScreen register=r /> }.into_any(),
-                Route::Findings(r, q) => view! { <RegisterScreen register=r query=q /> }.into_any(),
+                Route::Findings(r, q, p) => {
+                    view! { <RegisterScreen register=r query=q page=p /> }.into_any()
+                }
                 Route::Finding(r, f) => view! { <FindingScreen register=r finding=f /> }.into_any(),
                 Route::DueSoon(r) => view! { <DueSoonScreen register=r /> }.into_any(),
                 Route::Report(r) => view! { <ReportScreen register=r /> }.into_any(),

@@ -130,7 +130,7 @@ fn DashboardView(register: String) -> impl IntoView {
 
 /// A number linking to the table of exactly the findings it counts.
 fn cell_link(register: &str, cell: &Cell, what: String) -> impl IntoView {
-    let href = Route::Findings(register.to_owned(), cell.query.clone()).href();
+    let href = Route::Findings(register.to_owned(), cell.query.clone(), 0).href();
     // The accessible name says what the number counts, since a link read
     // out of its table is just "3".
     view! {
@@ -345,13 +345,17 @@ fn Heat(register: String, dash: Dashboard) -> impl IntoView {
                 .enumerate()
                 .map(|(i, c)| {
                     let x = LEFT + SQ_W * i as f64;
-                    // 0 stays blank; any finding shows at least a light shade.
-                    let shade = if c.count == 0 {
-                        0.0
+                    // Four fixed shades rather than a continuous opacity: at
+                    // mid opacities neither dark nor white text reaches 4.5:1,
+                    // so each shade comes with the text colour that does
+                    // (style/main.css, both colour schemes). 0 stays blank.
+                    let level = if c.count == 0 {
+                        0
                     } else {
-                        0.15 + 0.85 * c.count as f64 / max
-                    };
-                    let strong = shade > 0.55;
+                        1 + ((c.count as f64 / max) * 3.0).round() as usize
+                    }
+                    .min(4);
+                    let strong = level >= 3;
                     view! {
                         <g>
                             <rect
@@ -359,13 +363,12 @@ fn Heat(register: String, dash: Dashboard) -> impl IntoView {
                                 y=y + 1.0
                                 width=SQ_W - 2.0
                                 height=SQ_H - 2.0
-                                class="heat"
-                                fill-opacity=format!("{shade:.2}")
+                                class=format!("heat heat-{level}")
                             />
                             <text
                                 x=x + SQ_W / 2.0
                                 y=y + SQ_H / 2.0
-                                class=if strong { "chart-value on-dark" } else { "chart-value" }
+                                class=if strong { "chart-value on-strong" } else { "chart-value" }
                                 text-anchor="middle"
                             >
                                 {c.count}

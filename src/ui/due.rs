@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use crate::platform::{clock, files};
 use crate::ui::exchange::export_name;
 use crate::ui::route::Route;
+use crate::ui::screen;
 use crate::ui::state::{today, use_store};
 use crate::ui::widgets::grade_badge;
 use ncr_core::deadlines::{DueState, DUE_SOON_DAYS};
@@ -35,7 +36,7 @@ pub fn DueSoonScreen(register: String) -> impl IntoView {
     let open = Memo::new(move |_| store.with_register(|d| d.id() == rid.get_value()) == Some(true));
     view! {
         <nav class="crumbs" aria-label="Breadcrumb">
-            <a href=move || Route::findings(rid.get_value()).href()>"Back to register"</a>
+            <a href=move || screen::table_of(&rid.get_value()).href()>"Back to register"</a>
         </nav>
         <Show
             when=move || open.get()

@@ -10,7 +10,7 @@ use crate::ui::integrity::AttentionPanel;
 use crate::ui::lifecycle::LifecyclePanels;
 use crate::ui::patterns::PatternPanel;
 use crate::ui::picker::RequirementPicker;
-use crate::ui::route::Route;
+use crate::ui::screen;
 use crate::ui::state::{today, use_store};
 use crate::ui::widgets::SelectField;
 use ncr_core::deadlines;
@@ -27,7 +27,9 @@ pub fn FindingScreen(register: String, finding: String) -> impl IntoView {
         store.with_finding(&fid.get_value(), |d| d.finding(&fid.get_value()).is_some())
             == Some(true)
     });
-    let back = Route::findings(register.clone()).href();
+    // To the table as it was left (its filters, sort and page), which
+    // then shows this finding's row.
+    let back = screen::table_of(&register).href();
     view! {
         <nav class="crumbs" aria-label="Breadcrumb">
             <a href=back>"Back to register"</a>

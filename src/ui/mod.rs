@@ -18,6 +18,7 @@ mod picker;
 mod register;
 mod report;
 pub mod route;
+mod screen;
 pub mod state;
 mod widgets;
 

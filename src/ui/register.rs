@@ -12,10 +12,12 @@ use crate::ui::due::ClockSettings;
 use crate::ui::exchange::ExchangeToolbar;
 use crate::ui::integrity::UnreadablePanel;
 use crate::ui::route::Route;
+use crate::ui::screen;
 use crate::ui::state::{today, use_store};
 use crate::ui::widgets::{enum_options, grade_badge, EnumSelect, SelectField};
 use ncr_core::catalogue::Theme;
 use ncr_core::deadlines::{self, DueState};
+use ncr_core::due::{self, Clock};
 use ncr_core::model::{Grade, Status};
 use ncr_core::query::{self, Counts, DueFilter, Query, SortKey, StatusFilter};
 use ncr_core::text::normalise;
@@ -32,8 +34,8 @@ struct RowView {
     status: Status,
     requirement: String,
     owner: String,
-    due: String,
-    due_state: DueState,
+    /// Each running deadline apart, most urgent first: (what, date, state).
+    deadlines: Vec<(&'static str, String, DueState)>,
     age: String,
     conflicted: bool,
 }
@@ -46,7 +48,7 @@ struct TableView {
 }
 
 #[component]
-pub fn RegisterScreen(register: String, query: Query) -> impl IntoView {
+pub fn RegisterScreen(register: String, query: Query, page: usize) -> impl IntoView {
     let store = use_store();
     let rid = StoredValue::new(register);
     let start = StoredValue::new(query);
@@ -56,7 +58,9 @@ pub fn RegisterScreen(register: String, query: Query) -> impl IntoView {
     view! {
         {move || {
             if open.get() {
-                view! { <RegisterView register=rid.get_value() query=start.get_value() /> }
+                view! {
+                    <RegisterView register=rid.get_value() query=start.get_value() page=page />
+                }
                     .into_any()
             } else {
                 view! { <p role="status">"Opening register…"</p> }.into_any()
@@ -66,14 +70,19 @@ pub fn RegisterScreen(register: String, query: Query) -> impl IntoView {
 }
 
 #[component]
-fn RegisterView(register: String, query: Query) -> impl IntoView {
+fn RegisterView(register: String, query: Query, page: usize) -> impl IntoView {
     let store = use_store();
     let rid = StoredValue::new(register);
     let query = RwSignal::new(query);
-    // The address follows the filters (replacing its entry: Back leaves
-    // the table rather than undoing filters one keystroke at a time).
-    Effect::new(move |_| Route::Findings(rid.get_value(), query.get()).replace());
-    let page = RwSignal::new(0usize);
+    let page = RwSignal::new(page);
+    // The address follows the filters and the page (replacing its entry:
+    // Back leaves the table rather than undoing filters one keystroke at a
+    // time).
+    Effect::new(move |_| {
+        let here = Route::Findings(rid.get_value(), query.get(), page.get());
+        here.replace();
+        screen::remember_table(&here);
+    });
     let title = move || {
         store
             .with_register(|d| d.info().map(|i| i.name))
@@ -102,8 +111,19 @@ fn RegisterView(register: String, query: Query) -> impl IntoView {
                     .skip(p.min(pages - 1) * PAGE)
                     .take(PAGE)
                     .map(|f| {
-                        let due = deadlines::close_due(f, &settings)
-                            .or_else(|| deadlines::plan_due(f, &settings));
+                        let deadlines = due::running(f, &settings, t)
+                            .into_iter()
+                            .map(|i| {
+                                let what = match i.clock {
+                                    Clock::Plan => "Plan due",
+                                    Clock::Close => "Close due",
+                                    Clock::FollowUp => "Follow-up",
+                                    Clock::Action { .. } => "Action due",
+                                };
+                                let date = i.due.map(|d| d.to_string()).unwrap_or_default();
+                                (what, date, i.state)
+                            })
+                            .collect();
                         RowView {
                             id: f.id.clone(),
                             reference: f.reference.clone(),
@@ -112,8 +132,7 @@ fn RegisterView(register: String, query: Query) -> impl IntoView {
                             status: f.status,
                             requirement: f.requirement_list().join(", "),
                             owner: f.owner.clone(),
-                            due: due.map(|d| d.to_string()).unwrap_or_default(),
-                            due_state: query::urgency(f, &settings, t),
+                            deadlines,
                             age: deadlines::age_days(f, t)
                                 .map(|a| format!("{a} d"))
                                 .unwrap_or_default(),
@@ -547,20 +566,12 @@ fn FindingsTable(
                             row.grade,
                             row.owner.clone(),
                             row.requirement.clone(),
-                            row.due.clone(),
+                            row.deadlines.clone(),
                             row.conflicted,
                         )
                         children=move |row| {
                             let href = Route::Finding(rid.get_value(), row.id.clone()).href();
-                            let badge = match row.due_state {
-                                DueState::Overdue { .. } => {
-                                    Some(("badge badge-overdue", row.due_state.to_string()))
-                                }
-                                DueState::DueSoon { .. } => {
-                                    Some(("badge badge-soon", row.due_state.to_string()))
-                                }
-                                _ => None,
-                            };
+                            let deadlines = deadline_list(&row.deadlines);
                             let title = if row.title.is_empty() {
                                 "(untitled)".to_string()
                             } else {
@@ -569,7 +580,9 @@ fn FindingsTable(
                             view! {
                                 <tr class:conflicted=row.conflicted>
                                     <td>
-                                        <a href=href>{row.reference.clone()}</a>
+                                        <a href=href id=screen::row_anchor(&row.id)>
+                                            {row.reference.clone()}
+                                        </a>
                                         {row
                                             .conflicted
                                             .then(|| {
@@ -583,13 +596,7 @@ fn FindingsTable(
                                     <td>{row.status.label()}</td>
                                     <td>{row.requirement.clone()}</td>
                                     <td>{row.owner.clone()}</td>
-                                    <td>
-                                        {row.due.clone()}
-                                        {badge
-                                            .map(|(class, text)| {
-                                                view! { <span class=class>{text}</span> }
-                                            })}
-                                    </td>
+                                    <td>{deadlines}</td>
                                     <td>{row.age.clone()}</td>
                                 </tr>
                             }
@@ -599,6 +606,41 @@ fn FindingsTable(
             </table>
         </div>
     }
+}
+
+/// The Due cell: each running deadline on its own line, named, with its
+/// date and, when it presses, its own badge, so a date never stands beside
+/// another deadline's state.
+fn deadline_list(items: &[(&'static str, String, DueState)]) -> impl IntoView {
+    (!items.is_empty()).then(|| {
+        let items = items
+            .iter()
+            .map(|(what, date, state)| {
+                let badge = match state {
+                    DueState::Overdue { .. } => Some("badge badge-overdue"),
+                    DueState::DueSoon { .. } => Some("badge badge-soon"),
+                    _ => None,
+                };
+                let text = state.to_string();
+                view! {
+                    <li>
+                        <span class="clock-name">{*what}</span>
+                        " "
+                        <span class="due-date">{date.clone()}</span>
+                        // A space, so the state is read as a word of its own.
+                        {badge
+                            .map(|class| {
+                                view! {
+                                    " "
+                                    <span class=class>{text}</span>
+                                }
+                            })}
+                    </li>
+                }
+            })
+            .collect_view();
+        view! { <ul class="clocks deadlines">{items}</ul> }
+    })
 }
 
 #[component]

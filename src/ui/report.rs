@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use leptos::prelude::*;
 
-use crate::ui::route::Route;
+use crate::ui::screen;
 use crate::ui::state::{today, use_store};
 use ncr_core::catalogue;
 use ncr_core::exchange::exported_findings;
@@ -73,7 +73,7 @@ pub fn ReportScreen(register: String) -> impl IntoView {
     };
     view! {
         <nav class="crumbs report-controls" aria-label="Breadcrumb">
-            <a href=move || Route::findings(rid.get_value()).href()>"Back to register"</a>
+            <a href=move || screen::table_of(&rid.get_value()).href()>"Back to register"</a>
             <button type="button" on:click=print>
                 "Print or save as PDF"
             </button>

@@ -5,7 +5,9 @@
 //! `#/r/<register>` is the register's first screen, the dashboard;
 //! `#/r/<register>/findings?grade=minor&…` is the table with its search,
 //! filters and order in the address ([`Query::to_params`]), so a dashboard
-//! figure links to exactly its findings and a reload keeps them.
+//! figure links to exactly its findings and a reload keeps them. The page
+//! of the table is in the address too (`page=2`, counted from 1), so Back
+//! from a finding and a reload return to the very rows the person left.
 
 use leptos::prelude::*;
 use ncr_core::query::Query;
@@ -16,8 +18,9 @@ pub enum Route {
     Home,
     /// The register's dashboard.
     Register(String),
-    /// The register's table, showing what the query selects.
-    Findings(String, Query),
+    /// The register's table, showing what the query selects, at a page
+    /// (counted from 0; `page=` in the address counts from 1).
+    Findings(String, Query, usize),
     Finding(String, String),
     /// Findings overdue or due soon across the register.
     DueSoon(String),
@@ -33,7 +36,11 @@ impl Route {
         let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
         match parts.as_slice() {
             ["r", r] => Route::Register((*r).to_owned()),
-            ["r", r, "findings"] => Route::Findings((*r).to_owned(), Query::from_params(params)),
+            ["r", r, "findings"] => Route::Findings(
+                (*r).to_owned(),
+                Query::from_params(params),
+                page_param(params),
+            ),
             ["r", r, "due"] => Route::DueSoon((*r).to_owned()),
             ["r", r, "report"] => Route::Report((*r).to_owned()),
             ["r", r, "f", f] => Route::Finding((*r).to_owned(), (*f).to_owned()),
@@ -45,8 +52,14 @@ impl Route {
         match self {
             Route::Home => "#/".into(),
             Route::Register(r) => format!("#/r/{r}"),
-            Route::Findings(r, q) => {
-                let params = q.to_params();
+            Route::Findings(r, q, page) => {
+                let mut params = q.to_params();
+                if *page > 0 {
+                    if !params.is_empty() {
+                        params.push('&');
+                    }
+                    params.push_str(&format!("page={}", page + 1));
+                }
                 if params.is_empty() {
                     format!("#/r/{r}/findings")
                 } else {
@@ -63,7 +76,7 @@ impl Route {
         match self {
             Route::Home => None,
             Route::Register(r)
-            | Route::Findings(r, _)
+            | Route::Findings(r, _, _)
             | Route::Finding(r, _)
             | Route::DueSoon(r)
             | Route::Report(r) => Some(r),
@@ -76,7 +89,7 @@ impl Route {
 
     /// The table of `register`, unfiltered: where "Back to register" goes.
     pub fn findings(register: impl Into<String>) -> Route {
-        Route::Findings(register.into(), Query::default())
+        Route::Findings(register.into(), Query::default(), 0)
     }
 
     /// Navigates; the `hashchange` listener in `App` updates the route signal.
@@ -97,4 +110,15 @@ impl Route {
             );
         }
     }
+}
+
+/// The table's page from the address (`page=3` is the third, index 2);
+/// anything else is the first. `Query::from_params` ignores the key.
+fn page_param(params: &str) -> usize {
+    params
+        .split('&')
+        .filter_map(|pair| pair.strip_prefix("page="))
+        .filter_map(|n| n.parse::<usize>().ok())
+        .next_back()
+        .map_or(0, |n| n.saturating_sub(1))
 }

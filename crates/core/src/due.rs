@@ -77,34 +77,9 @@ pub fn due_soon<'a>(
         .into_iter()
         .filter(|f| !f.deleted && !f.status.is_finished())
         .filter_map(|f| {
-            let mut items: Vec<DueItem> = [
-                DueItem {
-                    clock: Clock::Plan,
-                    due: deadlines::plan_due(f, settings),
-                    state: deadlines::plan_state(f, settings, today),
-                },
-                DueItem {
-                    clock: Clock::Close,
-                    due: deadlines::close_due(f, settings),
-                    state: deadlines::close_state(f, settings, today),
-                },
-                DueItem {
-                    clock: Clock::FollowUp,
-                    due: f.follow_up,
-                    state: deadlines::follow_up_state(f, today),
-                },
-            ]
-            .into_iter()
-            .chain(f.actions.values().map(|a| DueItem {
-                clock: Clock::Action {
-                    id: a.id.clone(),
-                    description: a.description.clone(),
-                },
-                due: a.due,
-                state: deadlines::action_state(a, today),
-            }))
-            .filter(|i| pressing(i.state))
-            .collect();
+            let mut items: Vec<DueItem> = every_clock(f, settings, today)
+                .filter(|i| pressing(i.state))
+                .collect();
             // Stable: equally urgent clocks keep plan, close, actions order.
             items.sort_by(|a, b| more_urgent(a.state, b.state));
             (!items.is_empty()).then_some(DueRow { finding: f, items })
@@ -116,6 +91,68 @@ pub fn due_soon<'a>(
             .then_with(|| a.finding.id.cmp(&b.finding.id))
     });
     rows
+}
+
+/// A finding's deadlines as the register's table shows them, each apart
+/// with its own date and state, most urgent first: every running
+/// certification-body clock (plan, close) or follow-up date, on track or
+/// not, and a corrective action's due date only while it is pressing (the
+/// action's own section shows the rest). A clock that stopped or has no
+/// date is left out, so a finished finding has none. When the first item
+/// is pressing, its state is [`query::urgency`](crate::query::urgency)'s.
+pub fn running(finding: &Finding, settings: &Settings, today: NaiveDate) -> Vec<DueItem> {
+    if finding.deleted || finding.status.is_finished() {
+        return Vec::new();
+    }
+    let mut items: Vec<DueItem> = every_clock(finding, settings, today)
+        .filter(|i| match i.clock {
+            Clock::Action { .. } => pressing(i.state),
+            _ => pressing(i.state) || i.state == DueState::OnTrack,
+        })
+        .collect();
+    items.sort_by(|a, b| {
+        more_urgent(a.state, b.state).then_with(|| match (a.due, b.due) {
+            // Two clocks on track: the nearer date first.
+            (Some(x), Some(y)) => x.cmp(&y),
+            _ => Ordering::Equal,
+        })
+    });
+    items
+}
+
+/// Every clock of a finding with its state, stopped ones included: plan,
+/// close, follow-up, then the corrective actions.
+fn every_clock<'a>(
+    f: &'a Finding,
+    settings: &'a Settings,
+    today: NaiveDate,
+) -> impl Iterator<Item = DueItem> + 'a {
+    [
+        DueItem {
+            clock: Clock::Plan,
+            due: deadlines::plan_due(f, settings),
+            state: deadlines::plan_state(f, settings, today),
+        },
+        DueItem {
+            clock: Clock::Close,
+            due: deadlines::close_due(f, settings),
+            state: deadlines::close_state(f, settings, today),
+        },
+        DueItem {
+            clock: Clock::FollowUp,
+            due: f.follow_up,
+            state: deadlines::follow_up_state(f, today),
+        },
+    ]
+    .into_iter()
+    .chain(f.actions.values().map(move |a| DueItem {
+        clock: Clock::Action {
+            id: a.id.clone(),
+            description: a.description.clone(),
+        },
+        due: a.due,
+        state: deadlines::action_state(a, today),
+    }))
 }
 
 fn pressing(state: DueState) -> bool {
@@ -250,6 +287,71 @@ mod tests {
         let ids: Vec<&str> = rows.iter().map(|r| r.finding.id.as_str()).collect();
         assert_eq!(ids, vec!["009", "010"]);
         assert_eq!(rows[0].items[0].state, DueState::DueSoon { days: 0 });
+    }
+
+    #[test]
+    fn running_clocks_each_with_its_own_date_and_state_most_urgent_first() {
+        let s = Settings::default();
+        let today = d(2027, 6, 1);
+        // A major detected 2027-02-01: plan due 2027-03-03 (90 days late),
+        // close due 2027-05-02 (30 days late). The table once showed the
+        // close date beside the plan's badge; here each keeps its own.
+        let late = finding("001", Grade::Major, d(2027, 2, 1));
+        let items = running(&late, &s, today);
+        let shown: Vec<String> = items
+            .iter()
+            .map(|i| format!("{} {} {}", i.clock, i.due.unwrap(), i.state))
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                "Action plan 2027-03-03 Overdue by 90 days",
+                "Closing 2027-05-02 Overdue by 30 days",
+            ]
+        );
+        assert_eq!(items[0].state, query::urgency(&late, &s, today));
+
+        // A minor detected yesterday: both clocks on track, the nearer first.
+        let fresh = finding("002", Grade::Minor, d(2027, 5, 31));
+        let clocks: Vec<Clock> = running(&fresh, &s, today)
+            .into_iter()
+            .map(|i| i.clock)
+            .collect();
+        assert_eq!(clocks, vec![Clock::Plan, Clock::Close]);
+
+        // Once planned, the plan clock has stopped: only closing runs, and a
+        // pressing corrective action comes before it.
+        let mut planned = finding("003", Grade::Minor, d(2027, 5, 1));
+        planned.status = Status::InProgress;
+        planned
+            .actions
+            .insert("a".into(), action("a", "Fix", d(2027, 6, 5)));
+        planned
+            .actions
+            .insert("b".into(), action("b", "Later", d(2027, 9, 1)));
+        let clocks: Vec<String> = running(&planned, &s, today)
+            .iter()
+            .map(|i| i.clock.to_string())
+            .collect();
+        assert_eq!(
+            clocks,
+            vec!["Corrective action \u{201c}Fix\u{201d}", "Closing"],
+            "an action on track is not listed"
+        );
+
+        // An observation runs its follow-up date only; closed findings none.
+        let mut obs = finding("004", Grade::Observation, d(2027, 5, 1));
+        obs.follow_up = Some(d(2027, 6, 10));
+        let items = running(&obs, &s, today);
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].clock, Clock::FollowUp);
+        assert_eq!(items[0].state, DueState::DueSoon { days: 9 });
+        let mut closed = late.clone();
+        closed.status = Status::Closed;
+        assert!(running(&closed, &s, today).is_empty());
+        let mut undated = fresh.clone();
+        undated.detected_on = None;
+        assert!(running(&undated, &s, today).is_empty());
     }
 
     #[test]
