@@ -663,13 +663,7 @@ fn run_import(store: Store, exchange: Exchange, table: Arc<CsvTable>, file: Stri
                 return;
             }
         }
-        exchange.progress.set(Some(format!(
-            "Writing {}\u{2026}",
-            findings(parsed.findings.len())
-        )));
-        files::sleep(0).await;
-        let result =
-            store.mutate(|d| import::import_findings(d, &parsed.findings, &file, new_id, today));
+        let result = write(store, exchange, &parsed, &file, today).await;
         exchange.progress.set(None);
         match result {
             Ok(report) => {
@@ -718,7 +712,59 @@ fn run_import(store: Store, exchange: Exchange, table: Arc<CsvTable>, file: Stri
                     register,
                 }));
             }
-            Err(e) => store.error(e.to_string()),
+            Err(Stop::Refused(e)) => store.error(e.to_string()),
+            Err(Stop::Cancelled) => store.info("Import stopped. Nothing was imported."),
         }
     });
+}
+
+/// Findings written per frame: about a tenth of a second of Automerge's
+/// work in the browser, so the page keeps answering while a large import
+/// is written.
+const WRITE_PART: usize = 500;
+
+enum Stop {
+    Refused(ncr_core::document::DocError),
+    Cancelled,
+}
+
+/// Writes the parsed rows on a fork of the register, a part per frame,
+/// then puts the fork in the register's place (merging whatever arrived
+/// meanwhile): the register changes once, whole, or not at all.
+async fn write(
+    store: Store,
+    exchange: Exchange,
+    parsed: &ParsedImport,
+    file: &str,
+    today: chrono::NaiveDate,
+) -> Result<import::ImportReport, Stop> {
+    let (batch, report) = store
+        .with_doc_untracked(|d| import::prepare(d, &parsed.findings, file, new_id, today))
+        .ok_or(Stop::Cancelled)?
+        .map_err(Stop::Refused)?;
+    let (mut fork, base) = store
+        .with_doc_untracked(|d| (d.clone(), d.heads()))
+        .ok_or(Stop::Cancelled)?;
+    let total = batch.findings.len();
+    let mut done = 0;
+    loop {
+        let end = (done + WRITE_PART).min(total);
+        fork.import_part(&batch, done..end).map_err(Stop::Refused)?;
+        done = end;
+        if done >= total {
+            break;
+        }
+        exchange.progress.set(Some(format!(
+            "Writing {done} of {}\u{2026}",
+            findings(total)
+        )));
+        files::sleep(0).await;
+        if exchange.cancelled.get_untracked() {
+            return Err(Stop::Cancelled);
+        }
+    }
+    store
+        .mutate(|d| d.adopt(fork, &base))
+        .map_err(Stop::Refused)?;
+    Ok(report)
 }

@@ -62,14 +62,9 @@ impl RegisterDoc {
             .map(|a| a.initials.clone())
     }
 
-    /// Writes an import: every finding is checked as the form checks it and
-    /// the whole batch is refused if one fails, so the caller has already
-    /// left out the rows it could not read. Returns the ids written.
-    pub fn import_findings(
-        &mut self,
-        batch: ImportBatch,
-        today: NaiveDate,
-    ) -> Result<Vec<String>, DocError> {
+    /// Checks an import before anything is written: every finding as the
+    /// form checks it, and no id already in use.
+    pub fn check_import(&self, batch: &ImportBatch, today: NaiveDate) -> Result<(), DocError> {
         if self.my_initials().is_none() {
             return Err(DocError::Refused(
                 "Set your name and initials before importing findings.".into(),
@@ -93,39 +88,85 @@ impl RegisterDoc {
                 )));
             }
         }
+        Ok(())
+    }
+
+    /// Writes an import whole, all or nothing (see [`check_import`]).
+    /// Returns the ids written.
+    ///
+    /// [`check_import`]: RegisterDoc::check_import
+    pub fn import_findings(
+        &mut self,
+        batch: ImportBatch,
+        today: NaiveDate,
+    ) -> Result<Vec<String>, DocError> {
+        self.check_import(&batch, today)?;
         self.atomically(|doc| {
-            for audit in &batch.audits {
-                doc.put_audit(audit.clone())?;
-            }
-            let mut ids = Vec::with_capacity(batch.findings.len());
-            for slice in batch.findings.chunks(IMPORT_SLICE) {
-                let note = ChangeNote {
-                    op: IMPORT_OP.to_owned(),
-                    finding: None,
-                    findings: slice.iter().map(|f| f.id.clone()).collect(),
-                    source: Some(batch.source.clone()),
-                };
-                let values = slice
-                    .iter()
-                    .map(|f| to_object(f).map(|m| hydrate_value(&serde_json::Value::Object(m))))
-                    .collect::<Result<Vec<_>, _>>()?;
-                // Written from the serde shape (the document's shape, as every
-                // edit writes it), each finding as one batch: one operation at
-                // a time (autosurgeon's reconcile, or puts) costs Automerge a
-                // splice of its columns per value, about 1.7 ms a finding.
-                doc.commit_noted(note, |tx| {
-                    let findings = tx_map(tx, FINDINGS)?;
-                    for (f, value) in slice.iter().zip(&values) {
-                        tx.batch_create_object(&findings, f.id.as_str(), value, false)?;
-                    }
-                    Ok(())
-                })?;
-                for f in slice {
-                    doc.remember_written(f.clone());
-                    ids.push(f.id.clone());
-                }
-            }
-            Ok(ids)
+            doc.import_part(&batch, 0..batch.findings.len())?;
+            Ok(batch.findings.iter().map(|f| f.id.clone()).collect())
         })
+    }
+
+    /// Writes the findings of `batch` in `range` (and, with the first, the
+    /// batch's audits), a slice of [`IMPORT_SLICE`] per change. For a large
+    /// import written a part at a time between frames, on a fork of the
+    /// register that replaces it only when every part is written
+    /// ([`RegisterDoc::adopt`]); the batch is checked first
+    /// ([`RegisterDoc::check_import`]).
+    pub fn import_part(
+        &mut self,
+        batch: &ImportBatch,
+        range: std::ops::Range<usize>,
+    ) -> Result<(), DocError> {
+        if range.start == 0 {
+            for audit in &batch.audits {
+                self.put_audit(audit.clone())?;
+            }
+        }
+        let part = batch.findings.get(range).unwrap_or_default();
+        for slice in part.chunks(IMPORT_SLICE) {
+            let note = ChangeNote {
+                op: IMPORT_OP.to_owned(),
+                finding: None,
+                findings: slice.iter().map(|f| f.id.clone()).collect(),
+                source: Some(batch.source.clone()),
+            };
+            let values = slice
+                .iter()
+                .map(|f| to_object(f).map(|m| hydrate_value(&serde_json::Value::Object(m))))
+                .collect::<Result<Vec<_>, _>>()?;
+            // Written from the serde shape (the document's shape, as every
+            // edit writes it), each finding as one batch: one operation at
+            // a time (autosurgeon's reconcile, or puts) costs Automerge a
+            // splice of its columns per value, about 1.7 ms a finding.
+            self.commit_noted(note, |tx| {
+                let findings = tx_map(tx, FINDINGS)?;
+                for (f, value) in slice.iter().zip(&values) {
+                    tx.batch_create_object(&findings, f.id.as_str(), value, false)?;
+                }
+                Ok(())
+            })?;
+            for f in slice {
+                self.remember_written(f.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes in a fork of this register made when it stood at `base`
+    /// (its heads then) and changed since, such as a large import written
+    /// on it a part at a time. When nothing changed here meanwhile the fork
+    /// simply replaces this copy; otherwise what arrived here meanwhile
+    /// (another tab's save, an edit) is kept and the fork's changes are
+    /// merged in, so nothing is lost either way.
+    pub fn adopt(&mut self, fork: RegisterDoc, base: &[automerge::ChangeHash]) -> Result<(), DocError> {
+        if self.heads() == base {
+            // The fork carries this copy's bookkeeping from when it was
+            // made (what is persisted, what changed), plus its own writes.
+            *self = fork;
+            Ok(())
+        } else {
+            self.merge_bytes(&fork.save()).map(|_| ())
+        }
     }
 }

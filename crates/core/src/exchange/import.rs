@@ -1587,9 +1587,25 @@ pub fn import_findings(
     doc: &mut RegisterDoc,
     rows: &[ImportedFinding],
     source: &str,
-    mut new_id: impl FnMut() -> String,
+    new_id: impl FnMut() -> String,
     today: NaiveDate,
 ) -> Result<ImportReport, DocError> {
+    let (batch, mut report) = prepare(doc, rows, source, new_id, today)?;
+    report.ids = doc.import_findings(batch, today)?;
+    Ok(report)
+}
+
+/// Everything [`import_findings`] does but writing: the findings complete
+/// (ids, references, clocks, audits and similar findings matched), checked
+/// against the register, and the report. A large import writes the batch
+/// a part at a time ([`RegisterDoc::import_part`]).
+pub fn prepare(
+    doc: &RegisterDoc,
+    rows: &[ImportedFinding],
+    source: &str,
+    mut new_id: impl FnMut() -> String,
+    today: NaiveDate,
+) -> Result<(ImportBatch, ImportReport), DocError> {
     let me = doc
         .auditors()
         .get(&doc.person_hex())
@@ -1699,16 +1715,14 @@ pub fn import_findings(
         }
     }
     report.unmatched_similar = unmatched.into_iter().collect();
-
-    report.ids = doc.import_findings(
-        ImportBatch {
-            source: source.to_owned(),
-            audits: new_audits,
-            findings,
-        },
-        today,
-    )?;
-    Ok(report)
+    report.ids = findings.iter().map(|f| f.id.clone()).collect();
+    let batch = ImportBatch {
+        source: source.to_owned(),
+        audits: new_audits,
+        findings,
+    };
+    doc.check_import(&batch, today)?;
+    Ok((batch, report))
 }
 
 #[cfg(test)]
