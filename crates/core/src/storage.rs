@@ -319,6 +319,11 @@ struct Read {
 /// The persistence rules over any [`Storage`]. One handle per open
 /// document (per tab): writes through one handle must not overlap, which
 /// the caller ensures by awaiting each write before preparing the next.
+/// Unsaved operations beyond which a write is a snapshot without first
+/// encoding the changes (see [`RegisterDoc::unsaved_ops`]); far above any
+/// edit (tens of operations), below any import worth the name.
+pub const LARGE_BATCH_OPS: u64 = 20_000;
+
 pub struct Persistence<S: Storage> {
     pub storage: S,
     stored: RefCell<BTreeMap<String, Stored>>,
@@ -351,6 +356,23 @@ impl<S: Storage> Persistence<S> {
     /// the last one. Synchronous, so a UI can take it from the document it
     /// owns and then await the write without holding the document.
     pub fn prepare(&self, doc: &RegisterDoc) -> Option<PendingWrite> {
+        // A large batch (an import) is stored as a snapshot straight away:
+        // its changes would be far larger than the whole document.
+        if doc.unsaved_ops()? > LARGE_BATCH_OPS {
+            let register = doc.id();
+            let stored = self.stored.borrow();
+            return Some(PendingWrite {
+                name: heads_name(&doc.heads()),
+                register: register.clone(),
+                snapshot: true,
+                bytes: doc.save(),
+                heads: doc.heads(),
+                replaces: stored
+                    .get(&register)
+                    .map(|s| s.known.clone())
+                    .unwrap_or_default(),
+            });
+        }
         let (chunk, heads) = doc.unsaved_chunk()?;
         let register = doc.id();
         // Unknown sizes (nothing loaded or written through this handle yet)

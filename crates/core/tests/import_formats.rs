@@ -256,6 +256,11 @@ fn fifty_thousand_rows() {
     )
     .unwrap();
     let write = t.elapsed() - read - parse;
+    let t = std::time::Instant::now();
     let bytes = doc.save().len();
-    eprintln!("read {read:?}, parse {parse:?}, write {write:?}, saved {bytes} bytes");
+    let save = t.elapsed();
+    let t = std::time::Instant::now();
+    let chunk = doc.unsaved_chunk().map(|c| c.0.len()).unwrap_or(0);
+    let incremental = t.elapsed();
+    eprintln!("read {read:?}, parse {parse:?}, write {write:?}; save {save:?} ({bytes} bytes), unsaved chunk {incremental:?} ({chunk} bytes)");
 }

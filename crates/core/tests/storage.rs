@@ -302,3 +302,46 @@ fn a_stored_change_that_replaces_the_registers_structure_is_set_aside() {
     assert!(again.quarantined.is_empty());
     assert_eq!(again.doc.findings(), doc.findings());
 }
+
+/// An import of a thousand findings is stored as one snapshot, without
+/// first being encoded as changes (which are far larger than the whole
+/// document at that size), and reloads whole.
+#[test]
+fn a_large_import_is_stored_as_one_snapshot() {
+    use ncr_core::exchange::import::{import_findings, ImportedFinding};
+    let storage = MemoryStorage::new();
+    let p = Persistence::new(storage.clone());
+    let mut doc = register();
+    block_on(p.save_snapshot(&mut doc)).unwrap();
+    let rows: Vec<ImportedFinding> = (0..1000)
+        .map(|i| ImportedFinding {
+            line: i + 2,
+            finding: ncr_core::model::Finding {
+                title: format!("Imported {i}"),
+                ..ncr_core::model::Finding::new(String::new(), String::new())
+            },
+            audit: String::new(),
+            plan_due: None,
+            close_due: None,
+            similar: Vec::new(),
+        })
+        .collect();
+    let mut n = 0;
+    import_findings(
+        &mut doc,
+        &rows,
+        "big.csv",
+        || {
+            n += 1;
+            format!("i{n}")
+        },
+        today(),
+    )
+    .unwrap();
+    assert!(doc.unsaved_ops().unwrap() > ncr_core::storage::LARGE_BATCH_OPS);
+    let written = block_on(p.save(&mut doc)).unwrap().unwrap();
+    assert_eq!(written, doc.save().len(), "the snapshot, not the changes");
+    assert_eq!(kinds(&storage), vec![SNAPSHOT]);
+    let loaded = block_on(p.load("reg-s", ActorId::from([2u8; 16]), clock)).unwrap();
+    assert_eq!(loaded.doc.findings(), doc.findings());
+}

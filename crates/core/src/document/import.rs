@@ -159,7 +159,11 @@ impl RegisterDoc {
     /// simply replaces this copy; otherwise what arrived here meanwhile
     /// (another tab's save, an edit) is kept and the fork's changes are
     /// merged in, so nothing is lost either way.
-    pub fn adopt(&mut self, fork: RegisterDoc, base: &[automerge::ChangeHash]) -> Result<(), DocError> {
+    pub fn adopt(
+        &mut self,
+        fork: RegisterDoc,
+        base: &[automerge::ChangeHash],
+    ) -> Result<(), DocError> {
         if self.heads() == base {
             // The fork carries this copy's bookkeeping from when it was
             // made (what is persisted, what changed), plus its own writes.
