@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Command 2: install whatever is missing, then run EVERY check and test:
 #
-#   1. cargo fmt --check                 6. browser tests: cargo test --target wasm32
-#   2. leptosfmt --check src                (the app's wasm-bindgen tests in Chromium)
-#   3. clippy -D warnings, core (native) 7. release build: trunk build --release
-#   4. clippy -D warnings, app (wasm32)  8. end-to-end: Playwright against the
-#   5. core tests: cargo test -p ncr-core   release build served from a subpath
+#   1. cargo fmt --check
+#   2. leptosfmt --check src
+#   3. clippy -D warnings, core (native)
+#   4. clippy -D warnings, app and workbook reader (wasm32)
+#   5. core tests: cargo test -p ncr-core
+#   6. browser tests: cargo test --target wasm32 (the app's wasm-bindgen
+#      tests in Chromium)
+#   7. release build: trunk build --release
+#   8. end-to-end: Playwright against the release build served from a
+#      subpath
 #
 # The app is only ever built for wasm32, and the core (crates/core) is the
 # only crate built natively: no step compiles the UI's dependencies for the
@@ -73,7 +78,7 @@ step() {
 step "cargo fmt" - cargo fmt --all --check || true
 step "leptosfmt" - leptosfmt --check src || true
 step "clippy core (native)" - cargo clippy --locked -p ncr-core --all-targets -- -D warnings || true
-step "clippy app (wasm32)" - cargo clippy --locked --all-targets --target "$WASM_TARGET" -- -D warnings || true
+step "clippy app (wasm32)" - cargo clippy --locked -p nc-register -p nc-sheet-reader --all-targets --target "$WASM_TARGET" -- -D warnings || true
 step "core tests (native)" cargo_counts cargo test --locked -p ncr-core || true
 step "browser tests (wasm32)" cargo_counts cargo test --locked --target "$WASM_TARGET" || true
 if step "release build" - trunk build --release --dist "$E2E_DIST"; then

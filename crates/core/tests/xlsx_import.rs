@@ -623,7 +623,7 @@ fn the_ciso_assistant_fixture() {
             for (c, v) in [(10u16, eta[r]), (11, due[r])] {
                 if let Some((y, m, d)) = v {
                     sheet
-                        .write_datetime_with_format(r32, c, &excel_date(y, m, d), &date)
+                        .write_datetime_with_format(r32, c, excel_date(y, m, d), &date)
                         .unwrap();
                 }
             }
