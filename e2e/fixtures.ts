@@ -120,11 +120,16 @@ export function distDir(): string {
   return resolve(configDir, process.env.E2E_DIST ?? "target/e2e-dist");
 }
 
-export type PrivateServer = { url: string; origin: string; stop(): Promise<void> };
+/// One request the private server answered (its `log` mode).
+export type Served = { method: string; path: string; status: number; bytes: number };
 
-/// How a private server behaves. `redirectIndex`: ".../index.html" answers
-/// 301 to ".../", as many static hosts do (e2e/server.mjs, redirect-index).
-export type ServeOptions = { redirectIndex?: boolean };
+export type PrivateServer = { url: string; origin: string; stop(): Promise<void>; served(): Served[] };
+
+/// How a private server behaves (e2e/server.mjs's modes). `redirectIndex`:
+/// ".../index.html" answers 301 to ".../", as many static hosts do.
+/// `cacheable`: the browser may keep files in its HTTP cache. `log`: every
+/// request is recorded, for `served()`.
+export type ServeOptions = { redirectIndex?: boolean; cacheable?: boolean; log?: boolean };
 
 /// Serves `dir` under `basePath` with a private e2e/server.mjs on a free
 /// port, for tests that cut the network or change the files without
@@ -135,7 +140,12 @@ export async function serveDist(
   options: ServeOptions = {},
 ): Promise<PrivateServer> {
   const script = join(test.info().project.testDir, "server.mjs");
-  const args = [script, dir, "0", basePath, ...(options.redirectIndex ? ["redirect-index"] : [])];
+  const modes = [
+    ...(options.redirectIndex ? ["redirect-index"] : []),
+    ...(options.cacheable ? ["cacheable"] : []),
+    ...(options.log ? ["log"] : []),
+  ];
+  const args = [script, dir, "0", basePath, ...(modes.length ? [modes.join(",")] : [])];
   const child = spawn(process.execPath, args, {
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -164,6 +174,14 @@ export async function serveDist(
   return {
     url,
     origin: new URL(url).origin,
+    served() {
+      return [...output.matchAll(/^e2e server: (\S+) (\S+) (\d+) (\d+)$/gm)].map(([, method, path, status, bytes]) => ({
+        method,
+        path,
+        status: Number(status),
+        bytes: Number(bytes),
+      }));
+    },
     async stop() {
       if (child.exitCode === null) child.kill("SIGTERM");
       await exited;

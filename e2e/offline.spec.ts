@@ -511,3 +511,31 @@ test("a switch made in one tab is announced in the others, which reload only whe
     await server.stop();
   }
 });
+
+test("the first visit downloads each file of the build once, on a host that lets the browser cache", async ({
+  page,
+}) => {
+  test.setTimeout(90_000);
+  const server = await serveDist(distDir(), "/nc/first-visit/", { cacheable: true, log: true });
+  try {
+    await page.goto(server.url);
+    await setProfile(page);
+    await expect(offlineReady(page)).toBeVisible();
+    await workerActivated(page);
+    const served = server.served().filter((r) => r.status === 200);
+    const counts = new Map<string, number>();
+    for (const r of served) counts.set(r.path, (counts.get(r.path) ?? 0) + 1);
+    const total = served.reduce((n, r) => n + r.bytes, 0);
+    const twice = [...counts].filter(([, n]) => n > 1).map(([p]) => p);
+    test.info().annotations.push({ type: "first-visit bytes", description: `${total} bytes in ${served.length} responses` });
+    console.log(`first visit: ${total} bytes in ${served.length} responses; twice: ${twice.join(", ") || "none"}`);
+    // The service worker's precache takes what the page just downloaded
+    // from the HTTP cache (checked against its digest) instead of
+    // downloading it again.
+    expect(twice).toEqual([]);
+    // The workbook reader is precached for offline use, downloaded once.
+    expect(counts.get("/nc/first-visit/nc-sheet-reader_bg.wasm")).toBe(1);
+  } finally {
+    await server.stop();
+  }
+});

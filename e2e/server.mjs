@@ -2,13 +2,18 @@
 // directory under a URL subpath, so the tests prove the build uses relative
 // asset URLs. No rewrite rules, no SPA fallback: a missing file is a 404.
 //
-//   node e2e/server.mjs <dist-dir> <port> <base-path> [redirect-index]
+//   node e2e/server.mjs <dist-dir> <port> <base-path> [mode,…]
 //   node e2e/server.mjs target/e2e-dist 4178 /nc/register/
 //
-// With `redirect-index`, it behaves like the many static hosts that prefer
-// directory URLs (Cloudflare Pages, Netlify's pretty URLs, `serve`): a GET
-// of ".../index.html" answers 301 to ".../" (query kept), which serves the
-// same file.
+// Modes, comma-separated:
+// - `redirect-index`: like the many static hosts that prefer directory URLs
+//   (Cloudflare Pages, Netlify's pretty URLs, `serve`), a GET of
+//   ".../index.html" answers 301 to ".../" (query kept), which serves the
+//   same file.
+// - `cacheable`: files may be kept in the browser's HTTP cache for ten
+//   minutes (`max-age=600`, what GitHub Pages sends) instead of `no-store`.
+// - `log`: one line per request on stdout, "e2e server: GET <path> <status>
+//   <bytes>", so a test can count what the browser downloaded.
 //
 // Port 0 picks a free port; the first line printed names the actual URL
 // ("e2e server: <dir> at http://127.0.0.1:<port><base>"), which
@@ -20,11 +25,17 @@ import { extname, join, resolve, sep } from "node:path";
 
 const [distArg = "target/e2e-dist", portArg = "4178", baseArg = "/nc/register/", modeArg = ""] =
   process.argv.slice(2);
-if (modeArg !== "" && modeArg !== "redirect-index") {
-  console.error(`e2e server: unknown mode ${JSON.stringify(modeArg)} (known: redirect-index)`);
-  process.exit(2);
+const MODES = ["redirect-index", "cacheable", "log"];
+const modes = modeArg === "" ? [] : modeArg.split(",");
+for (const m of modes) {
+  if (!MODES.includes(m)) {
+    console.error(`e2e server: unknown mode ${JSON.stringify(m)} (known: ${MODES.join(", ")})`);
+    process.exit(2);
+  }
 }
-const redirectIndex = modeArg === "redirect-index";
+const redirectIndex = modes.includes("redirect-index");
+const cacheable = modes.includes("cacheable");
+const log = modes.includes("log");
 const root = resolve(distArg);
 const port = Number(portArg);
 const base = baseArg.endsWith("/") ? baseArg : `${baseArg}/`;
@@ -56,8 +67,9 @@ try {
 // and the service worker's cache, not the HTTP cache, is what the offline
 // tests exercise.
 function send(res, status, body, type = "text/plain; charset=utf-8") {
-  res.writeHead(status, { "content-type": type, "cache-control": "no-store" });
+  res.writeHead(status, { "content-type": type, "cache-control": cacheable && status === 200 ? "max-age=600" : "no-store" });
   res.end(body);
+  if (log) console.log(`e2e server: ${res.req.method} ${res.req.url} ${status} ${body ? body.length : 0}`);
 }
 
 const server = createServer(async (req, res) => {

@@ -52,8 +52,7 @@ async function precache() {
   const cancel = new AbortController();
   const all = Promise.all(
     PRECACHE.map(async ([path, integrity]) => {
-      // `cache: "reload"` skips the HTTP cache, where an older copy could
-      // sit. `integrity` makes fetch reject a file whose bytes are not the
+      // `integrity` makes fetch reject a file whose bytes are not the
       // ones this sw.js was built with: a deployment that replaces the
       // files while this worker installs (sw.js of one build, index.html
       // of the next) would otherwise store the newer files under this
@@ -64,10 +63,23 @@ async function precache() {
       // connections to the host and the install would hang (seen in
       // Chromium). Hence no entry without one.
       if (!integrity) throw new Error(`precache: ${path}: no integrity in PRECACHE`);
-      const request = new Request(new URL(path, self.location.href), { cache: "reload", integrity });
-      const response = await fetch(request, { signal: cancel.signal });
+      const url = new URL(path, self.location.href);
+      // The page has just downloaded most of these files: on a host that
+      // lets the browser cache them, take them from the HTTP cache
+      // ("force-cache": even a stale copy, without asking the server). The
+      // digest decides whether that copy is this version's; if not (an
+      // older build's file under the same name, such as index.html), or it
+      // cannot be had, download it afresh.
+      let response;
+      try {
+        response = await fetch(new Request(url, { cache: "force-cache", integrity }), { signal: cancel.signal });
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      } catch (error) {
+        if (cancel.signal.aborted) throw error;
+        response = await fetch(new Request(url, { cache: "reload", integrity }), { signal: cancel.signal });
+      }
       if (!response.ok) throw new Error(`precache: ${path}: HTTP ${response.status}`);
-      return [request, await storable(response)];
+      return [new Request(url), await storable(response)];
     }),
   );
   const downloads = await all.catch((error) => {
