@@ -60,6 +60,17 @@ const SCREENS: Screen[] = [
   },
   { name: "due soon", open: (page, r) => route(page, `#/r/${r}/due`, "Due soon") },
   { name: "report", open: (page, r) => route(page, `#/r/${r}/report`, /Northwind/) },
+  // Last: the import's mapping screen stays above every screen until it is
+  // finished or cancelled. Columns, statuses, dates and the preview.
+  {
+    name: "spreadsheet import mapping",
+    open: async (page, r) => {
+      await route(page, `#/r/${r}/findings`, /Northwind/);
+      await page.getByLabel("Import", { exact: true }).setInputFiles("e2e/fixtures/import/capa-register.csv");
+      const mapping = page.getByRole("region", { name: "Import findings from capa-register.csv" });
+      await expect(mapping.getByRole("region", { name: "Preview" })).toBeVisible();
+    },
+  },
 ];
 
 /// The demo register, opened in a fresh page; returns its id.

@@ -608,7 +608,12 @@ fn Preview(live: Memo<ParsedImport>) -> impl IntoView {
         Some(view! {
             <section aria-labelledby="import-preview-title">
                 <h3 id="import-preview-title">"Preview"</h3>
-                <div class="table-scroll">
+                <div
+                    class="table-scroll"
+                    tabindex="0"
+                    role="group"
+                    aria-labelledby="import-preview-title"
+                >
                     <table class="mapping preview">
                         <caption class="visually-hidden">
                             "The first findings as they will be recorded"
