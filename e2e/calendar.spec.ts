@@ -46,7 +46,7 @@ test("the deadlines export as a calendar with one event per running deadline", a
 
   await page.getByRole("link", { name: "Due soon" }).click();
   const file = await download(page, "Export deadlines (.ics)");
-  expect(file.name).toMatch(/^demo-northwind-logistics-isms--jane-doe--\d{4}-\d{2}-\d{2}\.ics$/);
+  expect(file.name).toMatch(/^demo-northwind-logistics-isms--jane-doe--\d{4}-\d{2}-\d{2}-\d{4}\.ics$/);
   const text = readFileSync(file.path, "utf8");
   // RFC 5545: CRLF line endings, no line over 75 octets.
   expect(text.replace(/\r\n/g, "")).not.toMatch(/[\r\n]/);

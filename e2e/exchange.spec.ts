@@ -21,7 +21,7 @@ import {
 // Files are also read in Node with the official Automerge JS library, which
 // proves they are plain Automerge documents.
 
-const FILE = /^[a-z0-9-]+--[a-z0-9-]+--\d{4}-\d{2}-\d{2}\.ncr$/;
+const FILE = /^[a-z0-9-]+--[a-z0-9-]+--\d{4}-\d{2}-\d{2}-\d{4}\.ncr$/;
 
 /// Every register export here also checks the file's name.
 function exportRegister(page: Page, as?: string) {
@@ -354,7 +354,7 @@ test("spreadsheet exports download as XLSX and CSV", async ({ page }) => {
   await setProfile(page);
   await openDemo(page);
   const xlsx = await download(page, "Export to Excel (XLSX)");
-  expect(xlsx.name).toMatch(/^demo-northwind-logistics-isms--jane-doe--\d{4}-\d{2}-\d{2}\.xlsx$/);
+  expect(xlsx.name).toMatch(/^demo-northwind-logistics-isms--jane-doe--\d{4}-\d{2}-\d{2}-\d{4}\.xlsx$/);
   expect(readFileSync(xlsx.path).subarray(0, 2).toString()).toBe("PK");
   const csv = await download(page, "Export to CSV");
   expect(csv.name).toMatch(/\.csv$/);
@@ -370,7 +370,7 @@ test("the JSON export holds every live finding in the documented format", async 
   const links = page.locator("table tbody tr").getByRole("link");
   const shown = (await links.allTextContents()).map((t) => t.trim());
   const file = await download(page, "Export to JSON");
-  expect(file.name).toMatch(/^demo-northwind-logistics-isms--jane-doe--\d{4}-\d{2}-\d{2}\.json$/);
+  expect(file.name).toMatch(/^demo-northwind-logistics-isms--jane-doe--\d{4}-\d{2}-\d{2}-\d{4}\.json$/);
   const out = JSON.parse(readFileSync(file.path, "utf8"));
   expect(out.format).toBe("nc-register-export");
   expect(out.version).toBe(1);

@@ -23,6 +23,10 @@ function isoDate(days: number): string {
 }
 
 /// The screen's heading (in <main>) has focus and the title names it.
+/// The report's title (what printing to PDF proposes as the file name):
+/// its date, then the register.
+const REPORT_TITLE = new RegExp(`^Report \\d{4}-\\d{2}-\\d{2} — ${DEMO.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} — NC Register$`);
+
 async function arrived(page: Page, heading: string | RegExp, title: string | RegExp) {
   const h = page.getByRole("main").getByRole("heading", { level: 2, name: heading }).first();
   await expect(h).toBeFocused();
@@ -64,7 +68,7 @@ for (const [size, viewport] of Object.entries(SIZES)) {
 
       await page.getByRole("link", { name: "Back to register" }).click();
       await page.getByRole("link", { name: "Printable report" }).click();
-      await arrived(page, DEMO, `Report — ${DEMO} — NC Register`);
+      await arrived(page, DEMO, REPORT_TITLE);
 
       await page.getByRole("banner").getByRole("link", { name: "NC Register" }).click();
       await arrived(page, "Registers in this browser", "Registers — NC Register");
@@ -72,9 +76,9 @@ for (const [size, viewport] of Object.entries(SIZES)) {
       // A reload keeps the screen and its title, and leaves focus alone
       // (the page starts like any page, skip link first).
       await page.goBack();
-      await arrived(page, DEMO, `Report — ${DEMO} — NC Register`);
+      await arrived(page, DEMO, REPORT_TITLE);
       await page.reload();
-      await expect(page).toHaveTitle(`Report — ${DEMO} — NC Register`);
+      await expect(page).toHaveTitle(REPORT_TITLE);
       await expect(page.getByRole("main").getByRole("heading", { level: 2, name: DEMO })).not.toBeFocused();
     });
 

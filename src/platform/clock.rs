@@ -14,6 +14,11 @@ pub fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
 }
 
+/// The person's local date and time, for export file names.
+pub fn now_local() -> chrono::NaiveDateTime {
+    chrono::Local::now().naive_local()
+}
+
 /// A random (v4) id for a new register, finding or action.
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()

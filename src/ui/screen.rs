@@ -193,7 +193,9 @@ pub fn install(store: Store) {
             Route::Register(_) => "Dashboard".to_owned(),
             Route::Findings(..) => "Findings".to_owned(),
             Route::DueSoon(_) => "Due soon".to_owned(),
-            Route::Report(_) => "Report".to_owned(),
+            // Printing to PDF proposes the title as the file name: the
+            // report's date belongs in it, beside the register's name.
+            Route::Report(_) => format!("Report {}", crate::ui::state::today().format("%Y-%m-%d")),
             Route::Finding(_, f) => store
                 .with_finding(f, |d| {
                     d.finding(f).map(|f| {

@@ -463,8 +463,13 @@ fn many_findings() {
 #[test]
 fn the_file_name_and_type() {
     assert_eq!(
-        file_name("ACME ISMS 2026", "Jane Doe", today(), ICS_EXTENSION),
-        "acme-isms-2026--jane-doe--2026-11-28.ics"
+        file_name(
+            "ACME ISMS 2026",
+            "Jane Doe",
+            today().and_hms_opt(14, 32, 0).unwrap(),
+            ICS_EXTENSION
+        ),
+        "acme-isms-2026--jane-doe--2026-11-28-1432.ics"
     );
     assert!(ncr_core::exchange::ics::ICS_MIME.starts_with("text/calendar"));
 }

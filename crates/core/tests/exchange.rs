@@ -115,8 +115,13 @@ fn cell_text(d: &Data) -> String {
 #[test]
 fn export_file_name_names_register_auditor_and_date() {
     assert_eq!(
-        file_name("ACME ISMS 2026", "Jane Doe", today(), REGISTER_EXTENSION),
-        "acme-isms-2026--jane-doe--2026-11-28.ncr"
+        file_name(
+            "ACME ISMS 2026",
+            "Jane Doe",
+            today().and_hms_opt(14, 32, 0).unwrap(),
+            REGISTER_EXTENSION
+        ),
+        "acme-isms-2026--jane-doe--2026-11-28-1432.ncr"
     );
 }
 

@@ -25,7 +25,7 @@ use wasm_bindgen::JsCast;
 
 use crate::platform::files;
 use crate::ui::route::Route;
-use crate::ui::state::{today, use_store, Store};
+use crate::ui::state::{use_store, Store};
 use ncr_core::exchange;
 use ncr_core::exchange::import::ImportOptions;
 use register_file::{Foreign, ForeignChoice};
@@ -154,7 +154,12 @@ pub(crate) fn export_name(store: Store, extension: &str) -> String {
         .get_untracked()
         .map(|p| p.name)
         .unwrap_or_default();
-    exchange::file_name(&register, &auditor, today(), extension)
+    exchange::file_name(
+        &register,
+        &auditor,
+        crate::platform::clock::now_local(),
+        extension,
+    )
 }
 
 /// Above every screen: the choice for a foreign register file, the import

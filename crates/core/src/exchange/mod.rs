@@ -74,10 +74,17 @@ pub fn slugify(text: &str) -> String {
     out
 }
 
-/// `acme-isms-2026--jane-doe--2026-11-28.<extension>`: the register, who
-/// exported it and when, separated by double hyphens so each part stays
-/// readable. A blank part falls back to a word rather than vanishing.
-pub fn file_name(register: &str, auditor: &str, on: NaiveDate, extension: &str) -> String {
+/// `acme-isms-2026--jane-doe--2026-11-28-1432.<extension>`: the register,
+/// who exported it and when (local date, hours and minutes, so two exports
+/// of one day do not take each other's name), separated by double hyphens
+/// so each part stays readable. A blank part falls back to a word rather
+/// than vanishing.
+pub fn file_name(
+    register: &str,
+    auditor: &str,
+    at: chrono::NaiveDateTime,
+    extension: &str,
+) -> String {
     let or = |s: String, fallback: &str| {
         if s.is_empty() {
             fallback.to_owned()
@@ -89,7 +96,7 @@ pub fn file_name(register: &str, auditor: &str, on: NaiveDate, extension: &str) 
         "{}--{}--{}.{extension}",
         or(slugify(register), "register"),
         or(slugify(auditor), "auditor"),
-        on.format("%Y-%m-%d"),
+        at.format("%Y-%m-%d-%H%M"),
     )
 }
 
@@ -518,15 +525,18 @@ mod tests {
     }
 
     #[test]
-    fn file_names_carry_register_auditor_and_date() {
-        let d = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+    fn file_names_carry_register_auditor_date_and_time() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 28)
+            .unwrap()
+            .and_hms_opt(9, 5, 59)
+            .unwrap();
         assert_eq!(
             file_name("ACME ISMS 2026", "Jane Doe", d, REGISTER_EXTENSION),
-            "acme-isms-2026--jane-doe--2026-11-28.ncr"
+            "acme-isms-2026--jane-doe--2026-11-28-0905.ncr"
         );
         assert_eq!(
             file_name("", "", d, "csv"),
-            "register--auditor--2026-11-28.csv"
+            "register--auditor--2026-11-28-0905.csv"
         );
     }
 
