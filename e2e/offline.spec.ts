@@ -250,7 +250,12 @@ test("a first install whose files changed after sw.js was written stores nothing
     // refused for its integrity as a failed request), it is the worker's
     // download of index.html, nothing else.
     expect(w.foreign).toEqual([]);
-    expect(w.failed.filter((f) => !f.startsWith(`${server.url}index.html:`))).toEqual([]);
+    // Nothing failed but the changed index.html, and what the browser tried
+    // while this test had cut the network (an update check on the offline
+    // reload may start a download of the same files, seen under load).
+    expect(
+      w.failed.filter((f) => !f.startsWith(`${server.url}index.html:`) && !f.endsWith("net::ERR_INTERNET_DISCONNECTED")),
+    ).toEqual([]);
     w.failed.length = 0;
     w.errors.length = 0;
 
@@ -295,7 +300,12 @@ test("an update whose files change while it installs is not offered; the old ver
     await expect(page.locator('meta[name="ncr-e2e-build"]')).toHaveCount(0);
     await context.setOffline(false);
     expect(w.foreign).toEqual([]);
-    expect(w.failed.filter((f) => !f.startsWith(`${server.url}index.html:`))).toEqual([]);
+    // Nothing failed but the changed index.html, and what the browser tried
+    // while this test had cut the network (an update check on the offline
+    // reload may start a download of the same files, seen under load).
+    expect(
+      w.failed.filter((f) => !f.startsWith(`${server.url}index.html:`) && !f.endsWith("net::ERR_INTERNET_DISCONNECTED")),
+    ).toEqual([]);
     w.failed.length = 0;
     w.errors.length = 0;
 
