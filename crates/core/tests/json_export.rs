@@ -4,11 +4,9 @@
 
 mod common;
 
-use common::{clock, today};
+use common::demo_register as demo;
 
-use automerge::ActorId;
 use chrono::{TimeZone, Utc};
-use ncr_core::demo::build_demo;
 use ncr_core::document::RegisterDoc;
 use ncr_core::exchange::json::{export_register, FORMAT, VERSION};
 use ncr_core::model::{
@@ -24,21 +22,6 @@ fn schema() -> Value {
     );
     serde_json::from_str(&std::fs::read_to_string(path).expect("the schema is in docs/"))
         .expect("the schema is JSON")
-}
-
-fn demo() -> RegisterDoc {
-    let mut n = 0u32;
-    build_demo(
-        ActorId::from([7u8; 16]),
-        "demo-register".into(),
-        today(),
-        clock,
-        move || {
-            n += 1;
-            format!("00000000-0000-4000-8000-{n:012}")
-        },
-    )
-    .unwrap()
 }
 
 fn export(doc: &RegisterDoc) -> Value {

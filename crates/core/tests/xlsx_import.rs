@@ -10,14 +10,11 @@
 
 mod common;
 
-use common::{clock, today};
+use common::{demo_register as demo, today};
 
 use std::io::{Cursor, Read, Write};
 
-use automerge::ActorId;
 use chrono::NaiveDate;
-use ncr_core::demo::build_demo;
-use ncr_core::document::RegisterDoc;
 use ncr_core::exchange::csv::{self, CsvTable};
 use ncr_core::exchange::import::{parse_rows, suggest_mapping, ImportOptions, KnownFormat, Target};
 use ncr_core::exchange::xlsx::{export_workbook, ACTIONS_SHEET, FINDINGS_SHEET};
@@ -27,21 +24,6 @@ use ncr_core::model::Grade;
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet};
-
-fn demo() -> RegisterDoc {
-    let mut n = 0u32;
-    build_demo(
-        ActorId::from([7u8; 16]),
-        "demo-register".into(),
-        today(),
-        clock,
-        move || {
-            n += 1;
-            format!("00000000-0000-4000-8000-{n:012}")
-        },
-    )
-    .unwrap()
-}
 
 fn table<'a>(sheets: &'a [Sheet], name: &str) -> &'a CsvTable {
     let sheet = sheets

@@ -62,3 +62,20 @@ pub fn acme_register_on(device_clock: ncr_core::document::Clock) -> RegisterDoc 
     )
     .unwrap()
 }
+
+/// The built-in demo register with uuid-shaped ids counted from 1, the same
+/// on every run (the exports' tests compare what it writes).
+pub fn demo_register() -> RegisterDoc {
+    let mut n = 0u32;
+    ncr_core::demo::build_demo(
+        ActorId::from([7u8; 16]),
+        "demo-register".into(),
+        today(),
+        clock,
+        move || {
+            n += 1;
+            format!("00000000-0000-4000-8000-{n:012}")
+        },
+    )
+    .unwrap()
+}
