@@ -60,6 +60,31 @@ const SCREENS: Screen[] = [
   },
   { name: "due soon", open: (page, r) => route(page, `#/r/${r}/due`, "Due soon") },
   { name: "report", open: (page, r) => route(page, `#/r/${r}/report`, /Northwind/) },
+  // The demo holds one deleted finding, so the list shows its table.
+  {
+    name: "deleted findings",
+    open: async (page, r) => {
+      await route(page, `#/r/${r}/deleted`, "Deleted findings");
+      await expect(page.getByRole("table", { name: "Deleted findings" })).toBeVisible();
+    },
+  },
+  {
+    name: "register details and audits, an audit being edited",
+    open: async (page, r) => {
+      await route(page, `#/r/${r}/details`, "Register details and audits");
+      await page.getByRole("button", { name: /^Edit audit / }).first().click();
+      await expect(page.getByRole("button", { name: "Save audit" })).toBeVisible();
+    },
+  },
+  {
+    name: "finding, deletion asked",
+    open: async (page, r) => {
+      await route(page, `#/r/${r}/findings`, /Northwind/);
+      await page.getByRole("table", { name: "Findings" }).getByRole("link").first().click();
+      await page.getByRole("button", { name: "Delete finding…" }).click();
+      await expect(page.getByLabel("Reason for deletion")).toBeVisible();
+    },
+  },
   // Last: the import's mapping screen stays above every screen until it is
   // finished or cancelled. Columns, statuses, dates and the preview.
   {

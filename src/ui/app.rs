@@ -8,6 +8,7 @@ use crate::ui::due::DueSoonScreen;
 use crate::ui::exchange::{Exchange, ExchangePanels, OpenRegisterFile};
 use crate::ui::finding::FindingScreen;
 use crate::ui::home::Home;
+use crate::ui::records::{DeletedScreen, DetailsScreen};
 use crate::ui::register::RegisterScreen;
 use crate::ui::report::ReportScreen;
 use crate::ui::route::Route;
@@ -89,6 +90,8 @@ pub fn App() -> impl IntoView {
                 Route::Finding(r, f) => view! { <FindingScreen register=r finding=f /> }.into_any(),
                 Route::DueSoon(r) => view! { <DueSoonScreen register=r /> }.into_any(),
                 Route::Report(r) => view! { <ReportScreen register=r /> }.into_any(),
+                Route::Deleted(r) => view! { <DeletedScreen register=r /> }.into_any(),
+                Route::Details(r) => view! { <DetailsScreen register=r /> }.into_any(),
             }}
         </main>
     }

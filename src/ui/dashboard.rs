@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use crate::ui::device::ExportReminder;
 use crate::ui::integrity::UnreadablePanel;
 use crate::ui::patterns::RegisterPatterns;
+use crate::ui::records::RecordLinks;
 use crate::ui::route::Route;
 use crate::ui::state::{new_id, today, use_store};
 use ncr_core::dashboard::{self, Cell, Dashboard, OPEN_STATUSES};
@@ -40,6 +41,7 @@ pub fn RegisterActions(register: String) -> impl IntoView {
         <button type="button" class="primary" on:click=new_finding>
             "New finding"
         </button>
+        <RecordLinks register=rid.get_value() />
     }
 }
 

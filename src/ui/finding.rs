@@ -10,6 +10,7 @@ use crate::ui::integrity::AttentionPanel;
 use crate::ui::lifecycle::LifecyclePanels;
 use crate::ui::patterns::PatternPanel;
 use crate::ui::picker::RequirementPicker;
+use crate::ui::records::FindingRecordControls;
 use crate::ui::screen;
 use crate::ui::state::{today, use_store};
 use crate::ui::widgets::SelectField;
@@ -21,6 +22,7 @@ use ncr_core::schema::{Field, Section};
 pub fn FindingScreen(register: String, finding: String) -> impl IntoView {
     let store = use_store();
     let fid = StoredValue::new(finding);
+    let rid = StoredValue::new(register.clone());
     // A memo, so that an edit (a new document version) does not rebuild the
     // whole page and reset what its panels hold (an open history, a checklist).
     let exists = Memo::new(move |_| {
@@ -36,7 +38,8 @@ pub fn FindingScreen(register: String, finding: String) -> impl IntoView {
         </nav>
         {move || {
             if exists.get() {
-                view! { <FindingDetail finding=fid.get_value() /> }.into_any()
+                view! { <FindingDetail register=rid.get_value() finding=fid.get_value() /> }
+                    .into_any()
             } else if store.ready.get() {
                 view! {
                     <section class="panel">
@@ -53,7 +56,7 @@ pub fn FindingScreen(register: String, finding: String) -> impl IntoView {
 }
 
 #[component]
-fn FindingDetail(finding: String) -> impl IntoView {
+fn FindingDetail(register: String, finding: String) -> impl IntoView {
     let store = use_store();
     let fid = StoredValue::new(finding);
     let value_of = move |f: fn(&Finding) -> String| read(store, fid, f).unwrap_or_default();
@@ -173,6 +176,7 @@ fn FindingDetail(finding: String) -> impl IntoView {
                         }
                     })
             }}
+            <FindingRecordControls register=register finding=fid.get_value() />
             <PatternPanel finding=fid.get_value() />
             <AttentionPanel finding=fid.get_value() />
             <ConflictPanel finding=fid.get_value() />

@@ -15,6 +15,7 @@ mod integrity;
 mod lifecycle;
 mod patterns;
 mod picker;
+mod records;
 mod register;
 mod report;
 pub mod route;

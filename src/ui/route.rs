@@ -26,6 +26,10 @@ pub enum Route {
     DueSoon(String),
     /// The printable report of a register.
     Report(String),
+    /// The register's deleted findings, to restore.
+    Deleted(String),
+    /// The register's name, organisation and scope, and its audits.
+    Details(String),
 }
 
 impl Route {
@@ -43,6 +47,8 @@ impl Route {
             ),
             ["r", r, "due"] => Route::DueSoon((*r).to_owned()),
             ["r", r, "report"] => Route::Report((*r).to_owned()),
+            ["r", r, "deleted"] => Route::Deleted((*r).to_owned()),
+            ["r", r, "details"] => Route::Details((*r).to_owned()),
             ["r", r, "f", f] => Route::Finding((*r).to_owned(), (*f).to_owned()),
             _ => Route::Home,
         }
@@ -69,6 +75,8 @@ impl Route {
             Route::Finding(r, f) => format!("#/r/{r}/f/{f}"),
             Route::DueSoon(r) => format!("#/r/{r}/due"),
             Route::Report(r) => format!("#/r/{r}/report"),
+            Route::Deleted(r) => format!("#/r/{r}/deleted"),
+            Route::Details(r) => format!("#/r/{r}/details"),
         }
     }
 
@@ -79,7 +87,9 @@ impl Route {
             | Route::Findings(r, _, _)
             | Route::Finding(r, _)
             | Route::DueSoon(r)
-            | Route::Report(r) => Some(r),
+            | Route::Report(r)
+            | Route::Deleted(r)
+            | Route::Details(r) => Some(r),
         }
     }
 

@@ -196,6 +196,8 @@ pub fn install(store: Store) {
             // Printing to PDF proposes the title as the file name: the
             // report's date belongs in it, beside the register's name.
             Route::Report(_) => format!("Report {}", crate::ui::state::today().format("%Y-%m-%d")),
+            Route::Deleted(_) => "Deleted findings".to_owned(),
+            Route::Details(_) => "Register details and audits".to_owned(),
             Route::Finding(_, f) => store
                 .with_finding(f, |d| {
                     d.finding(f).map(|f| {

@@ -427,6 +427,60 @@ impl Store {
         self.mutate(|doc| doc.update_finding(id, today, edit))
     }
 
+    /// Deletes a finding with the reason the person gave.
+    pub fn delete_finding(&self, id: &str, reason: &str) -> Result<(), String> {
+        let today = today();
+        self.mutate(|doc| doc.delete_finding(id, reason, today))
+            .map_err(|e| e.to_string())
+    }
+
+    pub fn restore_finding(&self, id: &str) -> Result<(), String> {
+        let today = today();
+        self.mutate(|doc| doc.restore_finding(id, today))
+            .map_err(|e| e.to_string())
+    }
+
+    /// Discards a draft (see `RegisterDoc::discard_finding`).
+    pub fn discard_finding(&self, id: &str) -> Result<(), String> {
+        self.mutate(|doc| doc.discard_finding(id))
+            .map_err(|e| e.to_string())
+    }
+
+    /// Leaving a new finding nobody typed anything into discards it, so a
+    /// "New finding" pressed by mistake leaves no numbered empty record.
+    /// One with something typed is kept (listed as untitled): dropping a
+    /// person's words because they looked elsewhere would lose work.
+    pub fn discard_if_untouched(&self, id: &str) {
+        let reference = self
+            .with_doc_untracked(|d| {
+                d.is_untouched_draft(id)
+                    .then(|| d.finding(id).map(|f| f.reference.clone()))
+                    .flatten()
+            })
+            .flatten();
+        if let Some(reference) = reference {
+            if self.discard_finding(id).is_ok() {
+                self.info(format!(
+                    "The new finding {reference} was left empty, so it was discarded."
+                ));
+            }
+        }
+    }
+
+    pub fn put_audit(&self, audit: ncr_core::model::Audit) -> Result<(), String> {
+        self.mutate(|doc| doc.put_audit(audit))
+            .map_err(|e| e.to_string())
+    }
+
+    /// Edits the register's name, organisation and scope; the switcher's
+    /// list follows the new name.
+    pub fn update_register_info(&self, new: NewRegister) -> Result<(), String> {
+        self.mutate(|doc| doc.update_register_info(new))
+            .map_err(|e| e.to_string())?;
+        self.remember(self.with_doc_untracked(RegisterDoc::info).flatten());
+        Ok(())
+    }
+
     /// Saves unsaved changes: one write at a time, a change made meanwhile
     /// saved right after it, a failed write retried every few seconds.
     pub fn schedule_save(&self) {

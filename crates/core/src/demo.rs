@@ -694,7 +694,8 @@ impl<F: FnMut() -> String> Demo<F> {
             },
         )?;
         let date = self.day(168)?;
-        self.doc.delete_finding(&id, date)
+        self.doc
+            .delete_finding(&id, "Raised twice by mistake", date)
     }
 
     fn recertification_competence(&mut self) -> Result<(), DocError> {

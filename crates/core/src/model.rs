@@ -390,6 +390,11 @@ pub struct Finding {
     #[serde(default)]
     #[autosurgeon(missing = "Default::default")]
     pub dispute: Dispute,
+    /// Why the finding was deleted, required to delete it; who and when are
+    /// in its history. Restoring leaves it, so the last reason stays readable.
+    #[serde(default)]
+    #[autosurgeon(missing = "Default::default")]
+    pub deletion_reason: String,
 }
 
 impl Finding {
@@ -425,6 +430,7 @@ impl Finding {
             disposition: None,
             disposition_reason: String::new(),
             dispute: Dispute::default(),
+            deletion_reason: String::new(),
         }
     }
 

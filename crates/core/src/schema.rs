@@ -1047,6 +1047,15 @@ pub static FIELDS: &[Field] = &[
             },
         ),
     ),
+    // Written only by `delete_finding`, with the flag: never on the form.
+    field(
+        &["deletion_reason"],
+        "deletion_reason",
+        "Reason for deletion",
+        Kind::LongText,
+        text!(deletion_reason),
+    )
+    .editor(Editor::None),
     field(
         &["origin"],
         "origin",

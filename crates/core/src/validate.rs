@@ -8,7 +8,7 @@ use std::fmt;
 use chrono::{Datelike, NaiveDate};
 use thiserror::Error;
 
-use crate::model::{Auditor, Finding, Settings};
+use crate::model::{Audit, Auditor, Finding, Settings};
 use crate::schema::{self, Kind, Value, Wild};
 
 pub use crate::schema::{MAX_ACTIONS, MAX_ITEMS, MAX_TEXT};
@@ -240,6 +240,35 @@ pub fn auditor(a: &Auditor) -> Result<(), ValidationErrors> {
         || !initials.chars().all(|c| c.is_ascii_alphabetic())
     {
         e.push("Initials", "must be one to four letters A-Z");
+    }
+    e.into_result()
+}
+
+/// A register's identity, at creation and when edited: a name is required.
+pub fn register(name: &str, organisation: &str, scope: &str) -> Result<(), ValidationErrors> {
+    let mut e = ValidationErrors::default();
+    if name.trim().is_empty() {
+        e.push("Register name", "is required");
+    }
+    check_text(&mut e, "Register name", name);
+    check_text(&mut e, "Organisation", organisation);
+    check_text(&mut e, "Scope", scope);
+    e.into_result()
+}
+
+/// An audit: a title, and an end that is not before its start.
+pub fn audit(a: &Audit) -> Result<(), ValidationErrors> {
+    let mut e = ValidationErrors::default();
+    if a.title.trim().is_empty() {
+        e.push("Audit title", "is required");
+    }
+    check_text(&mut e, "Audit title", &a.title);
+    check_text(&mut e, "Lead auditor", &a.lead_auditor);
+    check_text(&mut e, "Audit scope", &a.scope);
+    if let (Some(start), Some(end)) = (a.starts_on, a.ends_on) {
+        if end < start {
+            e.push("Audit end", "cannot be before its start");
+        }
     }
     e.into_result()
 }

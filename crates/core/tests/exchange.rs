@@ -93,7 +93,7 @@ fn sample() -> RegisterDoc {
     .unwrap();
     doc.add_finding("f3".into(), today(), |f| f.title = "Deleted".into())
         .unwrap();
-    doc.delete_finding("f3", today()).unwrap();
+    doc.delete_finding("f3", "Duplicate", today()).unwrap();
     doc
 }
 

@@ -167,7 +167,7 @@ impl World {
             }
             Op::Delete { pick: p } => {
                 if let Some(id) = pick(doc, *p).cloned() {
-                    doc.delete_finding(&id, today()).unwrap();
+                    doc.delete_finding(&id, "Entered twice", today()).unwrap();
                 }
             }
             Op::Restore { pick: p } => {

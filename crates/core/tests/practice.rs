@@ -107,7 +107,7 @@ fn a_pattern_that_no_longer_holds_raises_nothing() {
     for id in ["m1", "m2", "m3"] {
         minor(&mut doc, id, "A.5.18", Source::InternalAudit);
     }
-    doc.delete_finding("m3", today()).unwrap();
+    doc.delete_finding("m3", "Duplicate", today()).unwrap();
     let shape = Shape::Requirement("A.5.18".into());
     let before = doc.save();
     let err = doc

@@ -278,7 +278,7 @@ fn a_finding_marked_deleted_elsewhere_is_counted_as_removed() {
             initials: "AL".into(),
         })
         .unwrap();
-    other.delete_finding("f3", today()).unwrap();
+    other.delete_finding("f3", "Duplicate", today()).unwrap();
     let summary = doc.merge_bytes(&other.save()).unwrap();
     assert_eq!(summary.removed.len(), 1);
     assert_eq!(summary.removed[0].id, "f3");

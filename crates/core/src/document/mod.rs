@@ -19,7 +19,7 @@ pub use history::{FieldChange, HistoryEntry};
 pub use import::{ImportBatch, IMPORT_OP, IMPORT_SLICE};
 pub use read::{ItemKind, Mark, Unreadable};
 pub use store::{
-    person_of, session_actor, CacheState, ChangeNote, Changes, Clock, DuplicateReference,
+    person_of, session_actor, CacheState, ChangeNote, Changes, Clock, Deletion, DuplicateReference,
     MergeSummary, NewRegister, RegisterDoc, RemovedFinding, PERSON_ID_BYTES,
 };
 pub use unexported::{reminder_due, Unexported};

@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use automerge::{
-    transaction::{CommitOptions, Transaction},
+    transaction::{CommitOptions, Transactable, Transaction},
     ActorId, Automerge, ChangeHash, ObjId, ObjType, Prop, ReadDoc, Value, ROOT,
 };
 use autosurgeon::reconcile_prop;
@@ -111,6 +111,15 @@ pub struct DuplicateReference {
     pub finding_ids: Vec<String>,
 }
 
+/// Who deleted a finding and when (see [`RegisterDoc::deletions`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deletion {
+    /// The author's name, as the register knows them.
+    pub by: String,
+    /// Their device's time, milliseconds since the epoch.
+    pub at: i64,
+}
+
 /// A fresh register's identity as the person typed it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NewRegister {
@@ -136,6 +145,10 @@ pub struct RegisterDoc {
     /// one finding or the register's own data.
     changes: Changes,
     clock: Clock,
+    /// Findings this copy added since it was opened that no other author
+    /// has touched since (see [`RegisterDoc::is_draft`]). Not stored: a
+    /// reopened register has a new actor, and its findings are nobody's draft.
+    drafts: BTreeSet<String>,
 }
 
 type RegisterData = (
@@ -282,15 +295,7 @@ impl RegisterDoc {
         register_id: String,
         clock: Clock,
     ) -> Result<RegisterDoc, DocError> {
-        let mut errors = validate::ValidationErrors::default();
-        if new.name.trim().is_empty() {
-            errors
-                .0
-                .push(validate::FieldError::new("Register name", "is required"));
-        }
-        if !errors.0.is_empty() {
-            return Err(errors.into());
-        }
+        validate::register(&new.name, &new.organisation, &new.scope)?;
         validate::auditor(me)?;
         let mut doc = genesis::document();
         doc.set_actor(actor);
@@ -303,6 +308,7 @@ impl RegisterDoc {
             persisted: Vec::new(),
             changes: Changes::default(),
             clock,
+            drafts: BTreeSet::new(),
         };
         let info = RegisterInfo {
             id: register_id,
@@ -335,6 +341,7 @@ impl RegisterDoc {
             unreadable: BTreeMap::new(),
             changes: Changes::default(),
             clock,
+            drafts: BTreeSet::new(),
         };
         store.rehydrate_all()?;
         Ok(store)
@@ -771,17 +778,44 @@ impl RegisterDoc {
         Ok(follow.len())
     }
 
+    /// Adds or edits an audit (by its id, a UUID: two auditors adding
+    /// audits at once never collide). Title required, the end not before
+    /// the start; text trimmed and within the usual limits.
     pub fn put_audit(&mut self, audit: Audit) -> Result<(), DocError> {
-        if audit.title.trim().is_empty() {
-            return Err(validate::ValidationErrors(vec![validate::FieldError::new(
-                "Audit title",
-                "is required",
-            )])
-            .into());
+        validate::audit(&audit)?;
+        let audit = Audit {
+            title: audit.title.trim().to_owned(),
+            lead_auditor: audit.lead_auditor.trim().to_owned(),
+            scope: audit.scope.trim().to_owned(),
+            ..audit
+        };
+        if self.audits().get(&audit.id) == Some(&audit) {
+            return Ok(());
         }
         self.change("edit_audit", None, |tx| {
             let audits = tx_map(tx, AUDITS)?;
             reconcile_prop(tx, audits, audit.id.as_str(), &audit)?;
+            Ok(())
+        })
+    }
+
+    /// Edits the register's name, organisation and scope, validated as at
+    /// creation; one change on the register (no finding), so only the
+    /// readers of the register's own data re-run. The id never changes.
+    pub fn update_register_info(&mut self, new: NewRegister) -> Result<(), DocError> {
+        validate::register(&new.name, &new.organisation, &new.scope)?;
+        let old = self.info().ok_or(DocError::NotARegister)?;
+        let info = RegisterInfo {
+            id: old.id.clone(),
+            name: new.name.trim().to_owned(),
+            organisation: new.organisation.trim().to_owned(),
+            scope: new.scope.trim().to_owned(),
+        };
+        if info == old {
+            return Ok(());
+        }
+        self.change("edit_register", None, |tx| {
+            reconcile_prop(tx, ROOT, REGISTER, &info)?;
             Ok(())
         })
     }
@@ -847,6 +881,7 @@ impl RegisterDoc {
         })?;
         self.changes.findings.insert(id.clone());
         self.findings.insert(id.clone(), finding);
+        self.drafts.insert(id.clone());
         Ok(id)
     }
 
@@ -950,13 +985,143 @@ impl RegisterDoc {
 
     /// Deletion is a tombstone: the record stays in the document so that a
     /// concurrent edit elsewhere cannot resurrect half of it, and it can be
-    /// restored.
-    pub fn delete_finding(&mut self, id: &str, today: NaiveDate) -> Result<(), DocError> {
-        self.update_finding_as("delete_finding", id, today, |f| f.deleted = true)
+    /// restored. The reason is required and kept with the record; who
+    /// deleted it and when are the change's author and time in its history.
+    pub fn delete_finding(
+        &mut self,
+        id: &str,
+        reason: &str,
+        today: NaiveDate,
+    ) -> Result<(), DocError> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(validate::ValidationErrors(vec![validate::FieldError::new(
+                "Reason for deletion",
+                "is required",
+            )])
+            .into());
+        }
+        let finding = self
+            .findings
+            .get(id)
+            .ok_or_else(|| DocError::FindingNotFound(id.to_owned()))?;
+        // Deleting twice changes nothing: the first reason stands.
+        if finding.deleted {
+            return Ok(());
+        }
+        self.update_finding_as("delete_finding", id, today, |f| {
+            f.deleted = true;
+            f.deletion_reason = reason.to_owned();
+        })
     }
 
+    /// Clears the flag only: the reason stays on the record (and in the
+    /// history), so a later reader sees why it was once deleted.
     pub fn restore_finding(&mut self, id: &str, today: NaiveDate) -> Result<(), DocError> {
         self.update_finding_as("restore_finding", id, today, |f| f.deleted = false)
+    }
+
+    /// Whether `id` is a draft: added by this copy since it opened, no
+    /// other author has touched it since, and it still has no title. The
+    /// page offers to discard a draft; cheap enough to ask on every render
+    /// (the history check is [`RegisterDoc::discard_finding`]'s).
+    pub fn is_draft(&self, id: &str) -> bool {
+        self.drafts.contains(id)
+            && self
+                .findings
+                .get(id)
+                .is_some_and(|f| !f.deleted && f.title.trim().is_empty())
+    }
+
+    /// Whether `id` is a draft that nobody has written anything into: its
+    /// only change is the `add_finding` that created it. Leaving such a
+    /// finding discards it, as it holds nothing a person typed.
+    pub fn is_untouched_draft(&self, id: &str) -> bool {
+        self.is_draft(id) && self.noted_changes(id).len() == 1
+    }
+
+    /// Who deleted each finding and when (their device's time, ms since
+    /// the epoch), from the latest `delete_finding` change of each: one
+    /// pass over the changes for the whole deleted list.
+    pub fn deletions(&self) -> BTreeMap<String, Deletion> {
+        let mut out = BTreeMap::new();
+        for meta in self.doc.get_changes_meta(&[]) {
+            let Some(note) = meta.message.as_deref().and_then(ChangeNote::parse) else {
+                continue;
+            };
+            if note.op != "delete_finding" {
+                continue;
+            }
+            if let Some(id) = note.finding {
+                let by = self.auditor_name(&meta.actor.to_hex_string());
+                let newer = out
+                    .get(&id)
+                    .is_none_or(|d: &Deletion| d.at <= meta.timestamp);
+                if newer {
+                    out.insert(
+                        id,
+                        Deletion {
+                            by,
+                            at: meta.timestamp,
+                        },
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    /// The (op, actor) of every change noted as concerning `id`.
+    fn noted_changes(&self, id: &str) -> Vec<(String, ActorId)> {
+        self.doc
+            .get_changes_meta(&[])
+            .into_iter()
+            .filter_map(|meta| {
+                let note = meta.message.as_deref().and_then(ChangeNote::parse)?;
+                note.concerns(id)
+                    .then(|| (note.op, meta.actor.into_owned()))
+            })
+            .collect()
+    }
+
+    /// Discards a new finding as if it had never been recorded: its key is
+    /// deleted in one change noted `discard_finding`, and its reference
+    /// number is free again. A new finding is a draft until it has a title,
+    /// so this is allowed only while it has none, and only when every
+    /// change to it was made by this copy (this person, this session),
+    /// starting with the `add_finding` that created it: a finding someone
+    /// else has written to, or that this copy received, is deleted with a
+    /// reason instead, so no one's work disappears without a record. A copy
+    /// that received the draft before it was discarded drops it on merge
+    /// too, unless someone else wrote to it there (then it is kept, deleted).
+    pub fn discard_finding(&mut self, id: &str) -> Result<(), DocError> {
+        let finding = self
+            .findings
+            .get(id)
+            .ok_or_else(|| DocError::FindingNotFound(id.to_owned()))?;
+        if !finding.title.trim().is_empty() {
+            return Err(DocError::Refused(format!(
+                "{} has a title, so it is a recorded finding: delete it with a reason instead.",
+                finding.reference
+            )));
+        }
+        let me = self.doc.get_actor().clone();
+        let changes = self.noted_changes(id);
+        let mine = changes.first().is_some_and(|(op, _)| op == "add_finding")
+            && changes.iter().all(|(_, actor)| *actor == me);
+        if !mine || !self.drafts.contains(id) {
+            return Err(DocError::Refused(format!(
+                "{} was not created here in this session or someone else has written to it: delete it with a reason instead.",
+                finding.reference
+            )));
+        }
+        self.change("discard_finding", Some(id), |tx| {
+            let findings = tx_map(tx, FINDINGS)?;
+            tx.delete(&findings, id)?;
+            Ok(())
+        })?;
+        self.drafts.remove(id);
+        self.refresh_finding(id)
     }
 
     // ----- merge -----------------------------------------------------------
@@ -1036,6 +1201,9 @@ impl RegisterDoc {
         }
         check_structure(&self.doc, register_id)?;
         let touched = self.touched_findings(&before, &after)?;
+        for id in &touched {
+            self.drafts.remove(id);
+        }
         let mut problems = Vec::new();
         let mut vanished = Vec::new();
         for id in &touched {
@@ -1106,6 +1274,10 @@ impl RegisterDoc {
         // deleted, with everything this copy held.
         for mut old in vanished {
             let id = old.id.clone();
+            if self.discarded_by_its_only_author(&id) {
+                // A draft its author discarded: it never was a record.
+                continue;
+            }
             old.deleted = true;
             self.change("keep_removed", Some(&id), |tx| {
                 let findings = tx_map(tx, FINDINGS)?;
@@ -1128,6 +1300,16 @@ impl RegisterDoc {
             .collect();
         summary.duplicate_references = self.duplicate_references();
         Ok(summary)
+    }
+
+    /// Whether `id` was removed by a `discard_finding` and every change
+    /// noted on it is by that change's author.
+    fn discarded_by_its_only_author(&self, id: &str) -> bool {
+        let changes = self.noted_changes(id);
+        let Some((_, author)) = changes.iter().find(|(op, _)| op == "discard_finding") else {
+            return false;
+        };
+        changes.iter().all(|(_, actor)| actor == author)
     }
 
     /// Applies changes received from another tab of the same browser: the
@@ -1190,6 +1372,7 @@ impl RegisterDoc {
             }
         };
         for id in &touched {
+            self.drafts.remove(id);
             self.refresh_finding(id)?;
         }
         Ok(touched.into_iter().collect())
