@@ -3,7 +3,7 @@ import { expect, expectClean, openDemo, setProfile, test, watch } from "./fixtur
 // The dashboard is the register's first screen; every number on it links
 // to the table filtered to exactly the findings it counts. The demo's
 // dates are relative to today, so these figures hold whenever it runs
-// (pinned natively by `demo_dashboard_figures` in crates/core/tests/query.rs).
+// (pinned natively by `demo_dashboard_figures` in crates/core/tests/it/query.rs).
 
 test("the demo's dashboard leads to exactly the findings behind a figure, and back", async ({ page }) => {
   const w = await watch(page);

@@ -1,8 +1,8 @@
 //! What the fuzz targets share: the registers they start from and
 //! Automerge's chunk framing with the checksum recomputed (the same file
-//! `tests/fuzz_seeded.rs` uses), plus a few helpers.
+//! `tests/it/fuzz_seeded.rs` uses), plus a few helpers.
 
-#[path = "../../crates/core/tests/common/fuzzing.rs"]
+#[path = "../../crates/core/tests/it/common/fuzzing.rs"]
 pub mod fuzzing;
 
 use std::sync::OnceLock;

@@ -9,7 +9,7 @@
 //! are overdue and some due soon against the default clocks (plan 30 days,
 //! majors closed in 90, minors in 180).
 //!
-//! Coverage is deliberate and pinned by `tests/query.rs`: every grade, cause
+//! Coverage is deliberate and pinned by `tests/it/query.rs`: every grade, cause
 //! category and source occurs; every lifecycle status occurs; every
 //! requirement key is a catalogue id; one finding is deleted.
 

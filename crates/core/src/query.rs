@@ -6,7 +6,7 @@
 //! requirement resolved against the catalogue), each finding is tested
 //! without allocating, catalogue look-ups are memoised per distinct
 //! requirement key, and sorting compares precomputed keys. The figures are
-//! in the benchmark at the end of `tests/query.rs`.
+//! in the benchmark at the end of `tests/it/query.rs`.
 //!
 //! # Matching rules
 //!

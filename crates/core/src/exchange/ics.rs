@@ -16,7 +16,7 @@
 //!
 //! Written by hand rather than with the `icalendar` crate: that crate asks
 //! for chrono's and uuid's JavaScript backends on wasm32, which would put
-//! wasm-bindgen into the core's dependency tree (`tests/dependencies.rs`),
+//! wasm-bindgen into the core's dependency tree (`tests/it/dependencies.rs`),
 //! and the part of the format needed here is a few dozen lines. The native
 //! tests read the output back with that crate's parser.
 

@@ -2,7 +2,7 @@
 //! (`docs/register-export.schema.json`), and the schema to the model: every
 //! choice the register can store is one the schema allows.
 
-mod common;
+use crate::common;
 
 use common::demo_register as demo;
 

@@ -1,7 +1,7 @@
 //! The document layer's promises, example by example. The property tests in
 //! `merge_properties.rs` check the same promises over random histories.
 
-mod common;
+use crate::common;
 
 use common::{clock, today};
 

@@ -2,7 +2,7 @@
 //! title, deletion needs a reason and can be undone, audits and the
 //! register's own details are edited through their intents.
 
-mod common;
+use crate::common;
 
 use common::today;
 

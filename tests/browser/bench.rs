@@ -1,19 +1,15 @@
 //! Measurements in Chromium, printed, never asserted. Run with
 //!
-//!     cargo test --release --target wasm32-unknown-unknown --test browser_bench -- --nocapture --include-ignored
+//!     cargo test --release --target wasm32-unknown-unknown --test browser bench:: -- --nocapture --include-ignored
 //!
 //! (ignored by default: building 10,000 findings takes a while, and the
 //! figures belong in docs/BENCHMARKS.md, not in a pass/fail).
-#![cfg(target_arch = "wasm32")]
-
 use automerge::ActorId;
 use chrono::NaiveDate;
 use ncr_core::document::{NewRegister, RegisterDoc};
 use ncr_core::model::{Auditor, Grade};
 use ncr_core::query::{self, Query};
-use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
-
-wasm_bindgen_test_configure!(run_in_browser);
+use wasm_bindgen_test::{console_log, wasm_bindgen_test};
 
 fn clock() -> i64 {
     1_795_000_000_000

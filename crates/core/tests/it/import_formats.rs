@@ -3,7 +3,7 @@
 //! on the mapping screen). The same files are imported through the UI by
 //! the end-to-end tests (`e2e/fixtures/import/`).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 
@@ -217,7 +217,7 @@ fn a_probo_register_is_recognised() {
 }
 
 /// Not a test: how long 50,000 rows take to read, parse and write natively
-/// (`cargo test --release -p ncr-core --test import_formats -- --ignored --nocapture`).
+/// (`cargo test --release -p ncr-core --test it import_formats:: -- --ignored --nocapture`).
 #[test]
 #[ignore]
 fn fifty_thousand_rows() {

@@ -1,16 +1,12 @@
 //! The IndexedDB adapter passes the same conformance suite as the in-memory
-//! one (tests/storage.rs), and the persistence rules hold on it, in Chromium.
-#![cfg(target_arch = "wasm32")]
-
+//! one (tests/it/storage.rs), and the persistence rules hold on it, in Chromium.
 use automerge::ActorId;
 use chrono::NaiveDate;
 use nc_register::platform::idb_storage::IdbStorage;
 use ncr_core::document::{NewRegister, RegisterDoc};
 use ncr_core::model::Auditor;
 use ncr_core::storage::{conformance, Persistence};
-use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-
-wasm_bindgen_test_configure!(run_in_browser);
+use wasm_bindgen_test::wasm_bindgen_test;
 
 fn clock() -> i64 {
     1_795_000_000_000

@@ -10,7 +10,7 @@
 //!
 //! Cases: 256 by default; `PROPTEST_CASES` sets more.
 
-mod common;
+use crate::common;
 
 use common::{block_on, cases, clock, today};
 

@@ -4,7 +4,7 @@
 //! saves arriving while a register opens, and export records. The
 //! interleavings of several tabs are in `tabs.rs`.
 
-mod common;
+use crate::common;
 
 use common::{block_on, clock, today};
 

@@ -2,9 +2,9 @@
 //! auditors working apart, exchanged in random orders with repeats.
 //!
 //! Cases per property: 1,000 by default; set `PROPTEST_CASES` for more
-//! (e.g. `PROPTEST_CASES=20000 cargo test --release -p ncr-core --test merge_properties`).
+//! (e.g. `PROPTEST_CASES=20000 cargo test --release -p ncr-core --test it merge_properties::`).
 
-mod common;
+use crate::common;
 
 use common::{cases, clock, today};
 

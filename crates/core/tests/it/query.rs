@@ -2,12 +2,12 @@
 //! built-in demo register it is first shown with. The benchmark at the end
 //! is `#[ignore]`d; run it with
 //!
-//!     cargo test --profile bench -p ncr-core --test query -- --ignored --nocapture
+//!     cargo test --profile bench -p ncr-core --test it query:: -- --ignored --nocapture
 //!
 //! (`--release` works too and builds like the shipped wasm, optimised for
 //! size, but links much more slowly). It prints timings, never asserts them.
 
-mod common;
+use crate::common;
 
 use common::{clock, today};
 

@@ -3,7 +3,7 @@
 //! moves a recorded deadline, on this copy or on a colleague's after a
 //! merge.
 
-mod common;
+use crate::common;
 
 use common::{clock, today};
 

@@ -1,9 +1,12 @@
-//! Shared by the native test binaries: a fixed day and clock, so every
+//! Shared by the native test modules: a fixed day and clock, so every
 //! run writes the same changes, and a trivial executor for the storage
-//! port's async API. (Each test binary uses only part of it.)
+//! port's async API. (Each module uses only part of it.)
 #![allow(dead_code)]
 
+use std::cell::Cell;
 use std::future::Future;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Once;
 
 use automerge::ActorId;
 use chrono::NaiveDate;
@@ -78,4 +81,29 @@ pub fn demo_register() -> RegisterDoc {
         },
     )
     .unwrap()
+}
+
+thread_local! {
+    static QUIET: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f`, catching a panic without printing it. All the native tests
+/// share one process and run on several threads at once, so the panic
+/// hook is installed once and never swapped back (a test that swapped it
+/// would silence, or un-silence, another test's panics): only a panic on
+/// a thread that is inside `quietly` goes unprinted.
+pub fn quietly<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if !QUIET.get() {
+                previous(info);
+            }
+        }));
+    });
+    QUIET.set(true);
+    let outcome = panic::catch_unwind(AssertUnwindSafe(f));
+    QUIET.set(false);
+    outcome
 }

@@ -4,7 +4,7 @@
 //! read never hides the others; the register keeps opening, editing and
 //! merging. The peers here write with raw Automerge, as another tool would.
 
-mod common;
+use crate::common;
 
 use common::{clock, today};
 

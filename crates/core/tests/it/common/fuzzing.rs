@@ -1,4 +1,4 @@
-//! Shared by `tests/fuzz_seeded.rs` and the cargo-fuzz targets in `fuzz/`
+//! Shared by `tests/it/fuzz_seeded.rs` and the cargo-fuzz targets in `fuzz/`
 //! (which include this file by path): the registers the fuzzers start
 //! from, Automerge's chunk framing with its checksum recomputed, and a
 //! small deterministic mutator.

@@ -3,7 +3,7 @@
 //! closed without corrective action, and what a colleague's copy sees of
 //! each after a merge.
 
-mod common;
+use crate::common;
 
 use common::{clock, today};
 

@@ -1,7 +1,7 @@
 //! The storage port's rules, on the in-memory adapter. The browser adapter
-//! runs the same conformance suite under wasm-bindgen-test (tests/browser.rs).
+//! runs the same conformance suite under wasm-bindgen-test (tests/browser/storage.rs).
 
-mod common;
+use crate::common;
 
 use common::{block_on, clock, today};
 
@@ -161,15 +161,11 @@ fn a_missing_register_is_reported() {
 /// A register file that makes Automerge 0.12's loader panic (found by
 /// fuzzing; see e2e/fixtures/README.md). In the release build a panic
 /// aborts the page, which is what these tests stand in for.
-const CRASH: &[u8] = include_bytes!("../../../e2e/fixtures/crash-loader.ncr");
+const CRASH: &[u8] = include_bytes!("../../../../e2e/fixtures/crash-loader.ncr");
 
 /// Runs `f` as the page would until Automerge stops it: `true` if it did.
 fn stops(f: impl FnOnce()) -> bool {
-    let quiet = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let stopped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).is_err();
-    std::panic::set_hook(quiet);
-    stopped
+    common::quietly(f).is_err()
 }
 
 #[test]

@@ -9,7 +9,7 @@
 //! which is what is compared), `origin` (where a *copy* came from) and
 //! deleted findings (exports list live ones).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -4,18 +4,14 @@
 //! .cargo/config.toml, Chromium flags in webdriver.json).
 //!
 //! These cover the page shell every screen lives in; screen-specific
-//! browser tests belong in their own files next to this one.
-#![cfg(target_arch = "wasm32")]
-
+//! browser tests belong in their own modules next to this one.
 use leptos::mount::mount_to;
 use leptos::prelude::*;
 use nc_register::App;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use wasm_bindgen_test::wasm_bindgen_test;
 use web_sys::HtmlElement;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 /// A new, empty element appended to `<body>`, so tests don't see each other.
 fn fresh_container() -> HtmlElement {
