@@ -56,7 +56,7 @@ test("the demo's dashboard leads to exactly the findings behind a figure, and ba
   const due = page.getByRole("table", { name: "Findings overdue and due soon by deadline" });
   await due.getByRole("link", { name: "1: Action plan overdue" }).click();
   await expectOnly([/Phishing incident handled without the incident response plan/]);
-  const chips = page.getByRole("list", { name: "Also filtered by" });
+  const chips = page.getByRole("list", { name: "Active filters" });
   await expect(chips).toContainText("Action plan overdue");
 
   // A filter changed in the table is kept in the address too.

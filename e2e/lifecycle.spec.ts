@@ -160,6 +160,12 @@ test("closing without an effective review is refused with the reason", async ({ 
     "Cannot move to analysed: record the root-cause statement first.",
   );
   await expectStatus(page, "Open");
+  // Each missing item leads to the field that puts it right, sections below.
+  await lifecycle(page)
+    .getByRole("button", { name: "Cannot move to analysed: record the root-cause statement first." })
+    .click();
+  await expect(page.getByLabel("Root-cause statement")).toBeFocused();
+  await expect(page.getByLabel("Root-cause statement")).toBeInViewport();
 
   await walkToVerifying(page);
   await lifecycle(page).getByRole("button", { name: "Close finding" }).click();
@@ -169,6 +175,8 @@ test("closing without an effective review is refused with the reason", async ({ 
   ).toBeVisible();
   await expect(refusal.getByText("Cannot close: record who reviewed the effectiveness of the actions.", { exact: true })).toBeVisible();
   await expectStatus(page, "Verifying");
+  await refusal.getByRole("button", { name: "Cannot close: record who reviewed the effectiveness of the actions." }).click();
+  await expect(page.getByLabel("Reviewer", { exact: true })).toBeFocused();
 
   // Once the review is recorded as effective, closing is offered right
   // there, and it goes through.

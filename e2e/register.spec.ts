@@ -147,6 +147,12 @@ test("the demo register opens and search and every filter narrow the table", asy
   await narrows(() => grade.selectOption({ label: "Major" }), () => grade.selectOption(""), (r) => r.includes("Major"));
   const status = page.getByLabel("Status");
   await narrows(() => status.selectOption({ label: "Closed" }), () => status.selectOption(""), (r) => r.includes("Closed"));
+  // The rarer filters sit behind "More filters", which says how many are set.
+  const more = page.getByRole("button", { name: "More filters" });
+  await expect(more).toHaveAttribute("aria-expanded", "false");
+  await expect(page.getByLabel("Source")).toBeHidden();
+  await more.click();
+  await expect(more).toHaveAttribute("aria-expanded", "true");
   const source = page.getByLabel("Source");
   await narrows(() => source.selectOption({ label: "Internal audit" }), () => source.selectOption(""), () => true);
   const audit = page.getByLabel("Audit");

@@ -12,7 +12,7 @@ use leptos::prelude::*;
 
 use crate::platform::profile::{self, Draft};
 use crate::ui::state::{use_store, Store};
-use crate::ui::widgets::{choice_select, SelectField};
+use crate::ui::widgets::{choice_select, IsoDateInput, SelectField};
 use ncr_core::model::Finding;
 use ncr_core::schema::{self, Editor, Field, Section, Value, Wild, WHY_STEPS};
 use ncr_core::validate;
@@ -268,29 +268,27 @@ pub fn DateField(
         }
     });
     let name = label.clone();
-    let change =
-        move |ev: leptos::ev::Event| match validate::parse_date(&name, &event_target_value(&ev)) {
-            Ok(date) => {
-                let w = wild.get_value();
-                let set = move |f: &mut Finding| {
-                    (field.set)(f, &w, Value::Date(date));
-                };
-                match store.update_finding(&fid.get_value(), set) {
-                    Ok(()) => error.set(None),
-                    Err(e) => error.set(Some(e.to_string())),
-                }
+    let change = move |text: String| match validate::parse_date(&name, &text) {
+        Ok(date) => {
+            let w = wild.get_value();
+            let set = move |f: &mut Finding| {
+                (field.set)(f, &w, Value::Date(date));
+            };
+            match store.update_finding(&fid.get_value(), set) {
+                Ok(()) => error.set(None),
+                Err(e) => error.set(Some(e.to_string())),
             }
-            Err(e) => error.set(Some(e.to_string())),
-        };
+        }
+        Err(e) => error.set(Some(e.to_string())),
+    };
     view! {
         <div class="field">
             <label for=id.clone()>{label}</label>
-            <input
+            <IsoDateInput
                 id=id
-                type="date"
-                aria-describedby=error_id.clone()
-                prop:value=value
-                on:change=change
+                value=value
+                on_change=Callback::new(change)
+                described_by=error_id.clone()
             />
             <p id=error_id class="field-error" role="alert">
                 {move || error.get()}

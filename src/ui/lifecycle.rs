@@ -17,14 +17,74 @@ use ncr_core::document::DocError;
 use ncr_core::model::{CorrectiveAction, Finding, ReviewResult, SimilarVerdict, Status};
 use ncr_core::schema::Section;
 use ncr_core::similar;
-use ncr_core::workflow;
+use ncr_core::workflow::{self, Fix};
+
+/// One missing item of a refused step: its sentence, and the id of the
+/// control that puts it right, when one does.
+#[derive(Debug, Clone, PartialEq)]
+struct Refusal {
+    text: String,
+    target: Option<String>,
+}
 
 /// A refusal as the sentences to show, one per missing item.
-fn error_lines(e: &DocError) -> Vec<String> {
+fn error_lines(e: &DocError) -> Vec<Refusal> {
     match e {
-        DocError::Transition(errors) => errors.iter().map(ToString::to_string).collect(),
-        other => vec![other.to_string()],
+        DocError::Transition(errors) => errors
+            .iter()
+            .map(|e| Refusal {
+                text: e.to_string(),
+                target: e.fix().map(|fix| match fix {
+                    Fix::Field(key) if key == "requirements" => "f-requirement".to_owned(),
+                    Fix::Field(key) => format!("f-{key}"),
+                    Fix::Actions => "add-action".to_owned(),
+                    Fix::Review => "review-effective".to_owned(),
+                }),
+            })
+            .collect(),
+        other => vec![Refusal {
+            text: other.to_string(),
+            target: None,
+        }],
     }
+}
+
+/// The refusal list: each missing item a button that takes the person
+/// to the field that puts it right (the list may be a screen away from
+/// it on a phone).
+fn refusal_items(errors: RwSignal<Vec<Refusal>>) -> impl IntoView {
+    move || {
+        errors
+            .get()
+            .into_iter()
+            .map(|r| match r.target {
+                Some(target) => view! {
+                    <li>
+                        <button type="button" class="link" on:click=move |_| go_to(&target)>
+                            {r.text}
+                        </button>
+                    </li>
+                }
+                .into_any(),
+                None => view! { <li>{r.text}</li> }.into_any(),
+            })
+            .collect_view()
+    }
+}
+
+/// Scrolls a control into the middle of the screen and focuses it.
+fn go_to(id: &str) {
+    use wasm_bindgen::JsCast;
+    let Some(el) = document()
+        .get_element_by_id(id)
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    else {
+        return;
+    };
+    let options = web_sys::ScrollIntoViewOptions::new();
+    options.set_block(web_sys::ScrollLogicalPosition::Center);
+    el.scroll_into_view_with_scroll_into_view_options(&options);
+    let _ = el.focus();
 }
 
 /// An id that sorts by creation time (a version 7 UUID), so corrective
@@ -80,7 +140,7 @@ pub fn LifecyclePanels(finding: String) -> impl IntoView {
 fn LifecycleSection(finding: String) -> impl IntoView {
     let store = use_store();
     let fid = StoredValue::new(finding);
-    let errors = RwSignal::new(Vec::<String>::new());
+    let errors = RwSignal::new(Vec::<Refusal>::new());
     let status = Memo::new(move |_| read(store, fid, |f| f.status));
     let closure = move || {
         read(store, fid, |f| {
@@ -159,11 +219,7 @@ fn LifecycleSection(finding: String) -> impl IntoView {
             <div class="step-errors" role="alert">
                 <Show when=move || !errors.with(Vec::is_empty)>
                     <p>"Not yet possible:"</p>
-                    <ul>
-                        {move || {
-                            errors.get().into_iter().map(|e| view! { <li>{e}</li> }).collect_view()
-                        }}
-                    </ul>
+                    <ul>{refusal_items(errors)}</ul>
                 </Show>
             </div>
             <Show when=may_reject>
@@ -439,7 +495,7 @@ fn ActionsSection(finding: String) -> impl IntoView {
                     view! { <ActionEditor finding=fid.get_value() action=id number=number /> }
                 }
             />
-            <button type="button" on:click=add>
+            <button id="add-action" type="button" on:click=add>
                 "Add corrective action"
             </button>
         </section>
@@ -483,7 +539,7 @@ fn ActionEditor(finding: String, action: String, number: Signal<usize>) -> impl 
 fn ReviewSection(finding: String) -> impl IntoView {
     let store = use_store();
     let fid = StoredValue::new(finding);
-    let errors = RwSignal::new(Vec::<String>::new());
+    let errors = RwSignal::new(Vec::<Refusal>::new());
     let result = move || {
         read(store, fid, |f| {
             f.review
@@ -549,7 +605,11 @@ fn ReviewSection(finding: String) -> impl IntoView {
             <p aria-live="polite">"Review result: " <strong>{result}</strong></p>
             <p aria-live="polite">"Finding status: " <strong>{status}</strong></p>
             <div class="steps" role="group" aria-label="Record the review">
-                <button type="button" on:click=move |_| record(ReviewResult::Effective)>
+                <button
+                    id="review-effective"
+                    type="button"
+                    on:click=move |_| record(ReviewResult::Effective)
+                >
                     "Record review: effective"
                 </button>
                 <button type="button" on:click=move |_| record(ReviewResult::NotEffective)>
@@ -565,11 +625,7 @@ fn ReviewSection(finding: String) -> impl IntoView {
                 </p>
             </Show>
             <div class="step-errors" role="alert">
-                <ul>
-                    {move || {
-                        errors.get().into_iter().map(|e| view! { <li>{e}</li> }).collect_view()
-                    }}
-                </ul>
+                <ul>{refusal_items(errors)}</ul>
             </div>
         </section>
     }

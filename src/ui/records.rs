@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use crate::ui::route::Route;
 use crate::ui::screen;
 use crate::ui::state::{new_id, use_store};
-use crate::ui::widgets::EnumSelect;
+use crate::ui::widgets::{EnumSelect, IsoDateInput};
 use ncr_core::document::NewRegister;
 use ncr_core::model::{Audit, Source};
 use ncr_core::validate::parse_date;
@@ -583,18 +583,16 @@ fn Audits() -> impl IntoView {
                     on_change=set_kind
                 />
                 <label for="audit-starts">"Starts on"</label>
-                <input
+                <IsoDateInput
                     id="audit-starts"
-                    type="date"
-                    prop:value=move || starts.get()
-                    on:input=move |ev| starts.set(event_target_value(&ev))
+                    value=starts
+                    on_change=Callback::new(move |text| starts.set(text))
                 />
                 <label for="audit-ends">"Ends on"</label>
-                <input
+                <IsoDateInput
                     id="audit-ends"
-                    type="date"
-                    prop:value=move || ends.get()
-                    on:input=move |ev| ends.set(event_target_value(&ev))
+                    value=ends
+                    on_change=Callback::new(move |text| ends.set(text))
                 />
                 <label for="audit-lead">"Lead auditor"</label>
                 <input

@@ -168,6 +168,12 @@ fn RegisterView(register: String, query: Query, page: usize) -> impl IntoView {
             .unwrap_or_default()
     });
 
+    // Source, audit, requirement and owner sit behind "More filters": on a
+    // phone the table would otherwise start a screen down. Opened at once
+    // when a link arrives with one of them set, and its chips say which.
+    let more_active = move || query.with(more_filters_set);
+    let more_open = RwSignal::new(query.with_untracked(more_filters_set) > 0);
+
     let set_query = move |edit: Box<dyn FnOnce(&mut Query)>| {
         query.update(|q| edit(q));
         page.set(0);
@@ -248,112 +254,6 @@ fn RegisterView(register: String, query: Query, page: usize) -> impl IntoView {
                         ),
                     )}
                 </SelectField>
-                <EnumSelect
-                    id="q-source"
-                    label="Source"
-                    none="All sources"
-                    selected=move || query.with(|q| q.source)
-                    on_change=move |s| set_query(Box::new(move |q| q.source = s))
-                />
-                <SelectField
-                    id="q-audit"
-                    label="Audit"
-                    on_change=move |v| {
-                        set_query(Box::new(move |q| q.audit = (!v.is_empty()).then_some(v)))
-                    }
-                >
-                    <option value="" selected=move || query.with(|q| q.audit.is_none())>
-                        "All audits"
-                    </option>
-                    {move || listed_options(
-                        options.get().2,
-                        move || query.with(|q| q.audit.clone()),
-                    )}
-                </SelectField>
-                <SelectField
-                    id="q-requirement"
-                    label="Requirement"
-                    on_change=move |v| {
-                        set_query(
-                            Box::new(move |q| {
-                                q.theme = v.strip_prefix("theme:").and_then(Theme::from_label);
-                                q.requirement = (!v.is_empty() && !v.starts_with("theme:"))
-                                    .then_some(v);
-                            }),
-                        )
-                    }
-                >
-                    <option
-                        value=""
-                        selected=move || {
-                            query.with(|q| q.requirement.is_none() && q.theme.is_none())
-                        }
-                    >
-                        "All requirements"
-                    </option>
-                    <optgroup label="Annex A themes">
-                        {Theme::ALL
-                            .iter()
-                            .map(|&t| {
-                                let label = format!("{} controls ({})", t.label(), t.section());
-                                view! {
-                                    <option
-                                        value=format!("theme:{}", t.label())
-                                        selected=move || query.with(|q| q.theme == Some(t))
-                                    >
-                                        {label}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </optgroup>
-                    <optgroup label="Cited in this register">
-                        {move || {
-                            let mut cited = options.get().1;
-                            if let Some(r) = query.with_untracked(|q| q.requirement.clone()) {
-                                if !r.is_empty() && !cited.contains(&r) {
-                                    cited.insert(0, r);
-                                }
-                            }
-                            cited
-                                .into_iter()
-                                .map(|r| {
-                                    let label = crate::ui::picker::describe(&r);
-                                    let value = r.clone();
-                                    // A clause from a dashboard link ("9") is offered
-                                    // even when no finding cites it by that very key.
-                                    view! {
-                                        <option
-                                            value=r
-                                            selected=move || {
-                                                query.with(|q| q.requirement.as_deref() == Some(&value))
-                                            }
-                                        >
-                                            {label}
-                                        </option>
-                                    }
-                                })
-                                .collect_view()
-                        }}
-                    </optgroup>
-                </SelectField>
-                <SelectField
-                    id="q-owner"
-                    label="Owner"
-                    on_change=move |v| {
-                        set_query(Box::new(move |q| q.owner = (!v.is_empty()).then_some(v)))
-                    }
-                >
-                    <option value="" selected=move || query.with(|q| q.owner.is_none())>
-                        "All owners"
-                    </option>
-                    {move || {
-                        listed_options(
-                            options.get().0,
-                            move || query.with(|q| q.owner.as_deref().map(normalise)),
-                        )
-                    }}
-                </SelectField>
                 <SelectField
                     id="q-due"
                     label="Due"
@@ -382,8 +282,129 @@ fn RegisterView(register: String, query: Query, page: usize) -> impl IntoView {
                         "Due soon"
                     </option>
                 </SelectField>
+                <button
+                    type="button"
+                    class="more-filters-toggle"
+                    aria-expanded=move || more_open.get().to_string()
+                    aria-controls="more-filters"
+                    on:click=move |_| more_open.update(|o| *o = !*o)
+                >
+                    {move || match more_active() {
+                        0 => "More filters".to_owned(),
+                        n => format!("More filters ({n} active)"),
+                    }}
+                </button>
+                <div id="more-filters" class="more-filters" hidden=move || !more_open.get()>
+                    <EnumSelect
+                        id="q-source"
+                        label="Source"
+                        none="All sources"
+                        selected=move || query.with(|q| q.source)
+                        on_change=move |s| set_query(Box::new(move |q| q.source = s))
+                    />
+                    <SelectField
+                        id="q-audit"
+                        label="Audit"
+                        on_change=move |v| {
+                            set_query(Box::new(move |q| q.audit = (!v.is_empty()).then_some(v)))
+                        }
+                    >
+                        <option value="" selected=move || query.with(|q| q.audit.is_none())>
+                            "All audits"
+                        </option>
+                        {move || listed_options(
+                            options.get().2,
+                            move || query.with(|q| q.audit.clone()),
+                        )}
+                    </SelectField>
+                    <SelectField
+                        id="q-requirement"
+                        label="Requirement"
+                        on_change=move |v| {
+                            set_query(
+                                Box::new(move |q| {
+                                    q.theme = v.strip_prefix("theme:").and_then(Theme::from_label);
+                                    q.requirement = (!v.is_empty() && !v.starts_with("theme:"))
+                                        .then_some(v);
+                                }),
+                            )
+                        }
+                    >
+                        <option
+                            value=""
+                            selected=move || {
+                                query.with(|q| q.requirement.is_none() && q.theme.is_none())
+                            }
+                        >
+                            "All requirements"
+                        </option>
+                        <optgroup label="Annex A themes">
+                            {Theme::ALL
+                                .iter()
+                                .map(|&t| {
+                                    let label = format!("{} controls ({})", t.label(), t.section());
+                                    view! {
+                                        <option
+                                            value=format!("theme:{}", t.label())
+                                            selected=move || query.with(|q| q.theme == Some(t))
+                                        >
+                                            {label}
+                                        </option>
+                                    }
+                                })
+                                .collect_view()}
+                        </optgroup>
+                        <optgroup label="Cited in this register">
+                            {move || {
+                                let mut cited = options.get().1;
+                                if let Some(r) = query.with_untracked(|q| q.requirement.clone()) {
+                                    if !r.is_empty() && !cited.contains(&r) {
+                                        cited.insert(0, r);
+                                    }
+                                }
+                                cited
+                                    .into_iter()
+                                    .map(|r| {
+                                        let label = crate::ui::picker::describe(&r);
+                                        let value = r.clone();
+                                        // A clause from a dashboard link ("9") is offered
+                                        // even when no finding cites it by that very key.
+                                        view! {
+                                            <option
+                                                value=r
+                                                selected=move || {
+                                                    query.with(|q| q.requirement.as_deref() == Some(&value))
+                                                }
+                                            >
+                                                {label}
+                                            </option>
+                                        }
+                                    })
+                                    .collect_view()
+                            }}
+                        </optgroup>
+                    </SelectField>
+                    <SelectField
+                        id="q-owner"
+                        label="Owner"
+                        on_change=move |v| {
+                            set_query(Box::new(move |q| q.owner = (!v.is_empty()).then_some(v)))
+                        }
+                    >
+                        <option value="" selected=move || query.with(|q| q.owner.is_none())>
+                            "All owners"
+                        </option>
+                        {move || {
+                            listed_options(
+                                options.get().0,
+                                move || query.with(|q| q.owner.as_deref().map(normalise)),
+                            )
+                        }}
+                    </SelectField>
+                    <SortBy query=query />
+                </div>
             </form>
-            <MoreFilters query=query page=page />
+            <ActiveFilters query=query page=page audits=Signal::derive(move || options.get().2) />
             <p class="counts" role="status" aria-live="polite">
                 {move || {
                     let c = table.with(|t| t.counts.clone());
@@ -418,13 +439,73 @@ fn listed_options(
         .collect_view()
 }
 
+/// How many of the filters behind "More filters" are set.
+fn more_filters_set(q: &Query) -> usize {
+    [
+        q.source.is_some(),
+        q.audit.is_some(),
+        q.requirement.is_some() || q.theme.is_some(),
+        q.owner.is_some(),
+    ]
+    .into_iter()
+    .filter(|on| *on)
+    .count()
+}
+
+/// The sort as a control of its own: on a phone the table's headers,
+/// which sort on a desktop, are not shown.
+#[component]
+fn SortBy(query: RwSignal<Query>) -> impl IntoView {
+    view! {
+        <SelectField
+            id="q-sort"
+            label="Sort by"
+            on_change=move |v| {
+                if let Some(key) = SortKey::from_code(&v) {
+                    query.update(|q| q.sort = key);
+                }
+            }
+        >
+            {SortKey::ALL
+                .iter()
+                .map(|&key| {
+                    view! {
+                        <option value=key.code() selected=move || query.with(|q| q.sort == key)>
+                            {key.label()}
+                        </option>
+                    }
+                })
+                .collect_view()}
+        </SelectField>
+        <div class="field check">
+            <label>
+                <input
+                    type="checkbox"
+                    prop:checked=move || query.with(|q| q.descending)
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        query.update(|q| q.descending = on);
+                    }
+                />
+                " Reverse order"
+            </label>
+        </div>
+    }
+}
+
 /// Removes one filter from a query.
 type Unset = fn(&mut Query);
 
-/// The filters only a dashboard link sets (a clock, an age, a month), each
-/// named with a button to remove it: the table says what it is showing.
+/// Every filter in force, each named with a button to remove it, so the
+/// table says what it is showing: those of the bar, those behind "More
+/// filters" and those only a dashboard link sets (a clock, an age, a
+/// month). The search text is not one: it stands in its box.
 #[component]
-fn MoreFilters(query: RwSignal<Query>, page: RwSignal<usize>) -> impl IntoView {
+fn ActiveFilters(
+    query: RwSignal<Query>,
+    page: RwSignal<usize>,
+    audits: Signal<Vec<(String, String)>>,
+) -> impl IntoView {
     let chips = move || {
         let q = query.get();
         let due = |d: DueFilter| match d {
@@ -432,6 +513,48 @@ fn MoreFilters(query: RwSignal<Query>, page: RwSignal<usize>) -> impl IntoView {
             DueFilter::DueSoon => "due soon",
         };
         let mut chips: Vec<(String, Unset)> = Vec::new();
+        if let Some(g) = q.grade {
+            chips.push((format!("Grade: {}", g.label()), |q| q.grade = None));
+        }
+        match q.status {
+            StatusFilter::Any => {}
+            StatusFilter::Active => chips.push(("Not closed or rejected".to_owned(), |q| {
+                q.status = StatusFilter::Any
+            })),
+            StatusFilter::Is(s) => chips.push((format!("Status: {}", s.label()), |q| {
+                q.status = StatusFilter::Any
+            })),
+        }
+        if let Some(d) = q.due {
+            chips.push((
+                match d {
+                    DueFilter::Overdue => "Overdue".to_owned(),
+                    DueFilter::DueSoon => "Due soon".to_owned(),
+                },
+                |q| q.due = None,
+            ));
+        }
+        if let Some(s) = q.source {
+            chips.push((format!("Source: {}", s.label()), |q| q.source = None));
+        }
+        if let Some(a) = q.audit.clone() {
+            let title = audits.with(|list| {
+                list.iter()
+                    .find(|(id, _)| *id == a)
+                    .map(|(_, t)| t.clone())
+                    .unwrap_or(a)
+            });
+            chips.push((format!("Audit: {title}"), |q| q.audit = None));
+        }
+        if let Some(t) = q.theme {
+            chips.push((format!("{} controls", t.label()), |q| q.theme = None));
+        }
+        if let Some(r) = q.requirement.clone() {
+            chips.push((format!("Requirement: {r}"), |q| q.requirement = None));
+        }
+        if let Some(o) = q.owner.clone() {
+            chips.push((format!("Owner: {o}"), |q| q.owner = None));
+        }
         if let Some(d) = q.plan_due {
             chips.push((format!("Action plan {}", due(d)), |q| q.plan_due = None));
         }
@@ -470,32 +593,54 @@ fn MoreFilters(query: RwSignal<Query>, page: RwSignal<usize>) -> impl IntoView {
         }
         chips
     };
+    let clear_all = move |_| {
+        query.update(|q| {
+            *q = Query {
+                text: std::mem::take(&mut q.text),
+                sort: q.sort,
+                descending: q.descending,
+                ..Query::default()
+            }
+        });
+        page.set(0);
+    };
     view! {
         <Show when=move || !chips().is_empty()>
-            <ul class="filter-chips" aria-label="Also filtered by">
+            <ul class="filter-chips" aria-label="Active filters">
                 {move || {
                     chips()
                         .into_iter()
                         .map(|(text, clear)| {
                             let name = format!("Remove filter: {text}");
+                            // Named by its content, not aria-label: a label
+                            // "…Grade: Major" would also answer to the Grade
+                            // select's label for anyone finding controls by
+                            // label, as assistive technology and tests do.
                             view! {
                                 <li>
                                     {text}
                                     <button
                                         type="button"
-                                        aria-label=name
                                         on:click=move |_| {
                                             query.update(clear);
                                             page.set(0);
                                         }
                                     >
-                                        "×"
+                                        <span class="visually-hidden">{name}</span>
+                                        <span aria-hidden="true">"×"</span>
                                     </button>
                                 </li>
                             }
                         })
                         .collect_view()
                 }}
+                <Show when=move || { chips().len() > 1 }>
+                    <li class="clear-all">
+                        <button type="button" on:click=clear_all>
+                            "Clear all filters"
+                        </button>
+                    </li>
+                </Show>
             </ul>
         </Show>
     }
@@ -577,9 +722,17 @@ fn FindingsTable(
                             } else {
                                 row.title.clone()
                             };
+                            let target = Route::Finding(rid.get_value(), row.id.clone());
                             view! {
-                                <tr class:conflicted=row.conflicted>
-                                    <td>
+                                <tr
+                                    class:conflicted=row.conflicted
+                                    on:click=move |ev| {
+                                        if opens_row(&ev) {
+                                            target.go();
+                                        }
+                                    }
+                                >
+                                    <td class="c-ref">
                                         <a href=href id=screen::row_anchor(&row.id)>
                                             {row.reference.clone()}
                                         </a>
@@ -591,13 +744,19 @@ fn FindingsTable(
                                                 }
                                             })}
                                     </td>
-                                    <td>{title}</td>
-                                    <td>{grade_badge(row.grade)}</td>
-                                    <td>{row.status.label()}</td>
-                                    <td>{row.requirement.clone()}</td>
-                                    <td>{row.owner.clone()}</td>
-                                    <td>{deadlines}</td>
-                                    <td>{row.age.clone()}</td>
+                                    <td class="c-title">{title}</td>
+                                    <td class="c-grade">{grade_badge(row.grade)}</td>
+                                    <td class="c-status">{row.status.label()}</td>
+                                    <td class="c-requirement" data-label="Requirement">
+                                        {row.requirement.clone()}
+                                    </td>
+                                    <td class="c-owner" data-label="Owner">
+                                        {row.owner.clone()}
+                                    </td>
+                                    <td class="c-due">{deadlines}</td>
+                                    <td class="c-age" data-label="Age">
+                                        {row.age.clone()}
+                                    </td>
                                 </tr>
                             }
                         }
@@ -606,6 +765,33 @@ fn FindingsTable(
             </table>
         </div>
     }
+}
+
+/// Whether a click on a row opens its finding: the whole row is the
+/// target for a pointer (the reference's link stays the keyboard's way
+/// in), but a click on a link or button inside does its own thing, a
+/// modified click is the browser's (the link opens a new tab), and a
+/// drag that selected text is someone copying, not opening.
+fn opens_row(ev: &web_sys::MouseEvent) -> bool {
+    use wasm_bindgen::JsCast;
+    if ev.button() != 0 || ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key() {
+        return false;
+    }
+    let inside_control = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|e| {
+            e.closest("a, button, input, select, textarea")
+                .ok()
+                .flatten()
+        })
+        .is_some();
+    let selecting = window()
+        .get_selection()
+        .ok()
+        .flatten()
+        .is_some_and(|s| !s.is_collapsed());
+    !inside_control && !selecting
 }
 
 /// The Due cell: each running deadline on its own line, named, with its

@@ -180,3 +180,59 @@ fn code_options(options: Choices, current: Option<Current>) -> impl IntoView {
         })
         .collect_view()
 }
+
+/// A date typed and shown as the rest of the app writes dates,
+/// YYYY-MM-DD. A browser's `<input type="date">` shows the browser's
+/// locale instead (12/31/2026 in one, 31.12.2026 in the next), beside
+/// tables, exports and the report that all say 2026-12-31. The native
+/// calendar is kept as a button beside the text (the date input's own
+/// picker icon, hidden from the keyboard and from screen readers, which
+/// type the date).
+///
+/// `on_change` gets the text: as soon as it is a whole date while typing
+/// (so nothing waits for the field to be left), and whatever it is when
+/// the field is left, so the caller can say what is wrong with it.
+#[component]
+pub fn IsoDateInput(
+    #[prop(into)] id: String,
+    #[prop(into)] value: Signal<String>,
+    on_change: Callback<String>,
+    #[prop(optional, into)] described_by: Option<String>,
+) -> impl IntoView {
+    let complete = |text: &str| chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").is_ok();
+    view! {
+        <span class="date-input">
+            <input
+                id=id
+                type="text"
+                inputmode="numeric"
+                autocomplete="off"
+                placeholder="YYYY-MM-DD"
+                maxlength="10"
+                aria-describedby=described_by
+                prop:value=move || value.get()
+                on:input=move |ev| {
+                    let text = event_target_value(&ev);
+                    if complete(&text) {
+                        on_change.run(text);
+                    }
+                }
+                on:change=move |ev| {
+                    let text = event_target_value(&ev);
+                    if !complete(&text) {
+                        on_change.run(text);
+                    }
+                }
+            />
+            <input
+                type="date"
+                class="date-picker"
+                tabindex="-1"
+                aria-hidden="true"
+                title="Choose from a calendar"
+                prop:value=move || value.get()
+                on:change=move |ev| on_change.run(event_target_value(&ev))
+            />
+        </span>
+    }
+}

@@ -106,9 +106,18 @@ pub enum TransitionError {
     #[error("{}: every corrective action needs a description.", cannot(.to))]
     ActionWithoutDescription { to: Status },
     #[error("{}: {} has no owner.", cannot(.to), action_name(.action))]
-    ActionWithoutOwner { to: Status, action: String },
+    ActionWithoutOwner {
+        to: Status,
+        action: String,
+        /// The action's key, so the refusal can lead to its field.
+        id: String,
+    },
     #[error("{}: {} has no due date.", cannot(.to), action_name(.action))]
-    ActionWithoutDueDate { to: Status, action: String },
+    ActionWithoutDueDate {
+        to: Status,
+        action: String,
+        id: String,
+    },
     #[error(
         "{}: the last effectiveness review found the actions not effective; add a new corrective action.",
         cannot(.to)
@@ -120,7 +129,11 @@ pub enum TransitionError {
     )]
     ActionsNotFinished { to: Status },
     #[error("{}: {} is done but has no done date.", cannot(.to), action_name(.action))]
-    ActionWithoutDoneDate { to: Status, action: String },
+    ActionWithoutDoneDate {
+        to: Status,
+        action: String,
+        id: String,
+    },
     #[error("{}: record the correction made to contain the nonconformity.", cannot(.to))]
     CorrectionMissing { to: Status },
     #[error("{}: the effectiveness review is not recorded as effective.", cannot(.to))]
@@ -180,6 +193,53 @@ pub enum TransitionError {
         "Cannot record an effectiveness review: the finding was closed without corrective action, so there is none to review; reconsider it first."
     )]
     NothingToReview,
+}
+
+/// Where in the finding's form a refusal is put right, so the screen can
+/// take the person there: a schema field's key (`Field::key_for`, e.g.
+/// `root_cause` or `action:<id>:owner`), or a part of the form that no
+/// single field stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fix {
+    Field(String),
+    /// The corrective actions: one to add, or several to finish.
+    Actions,
+    /// The effectiveness review's buttons.
+    Review,
+}
+
+impl TransitionError {
+    /// What puts this refusal right, when one place does.
+    pub fn fix(&self) -> Option<Fix> {
+        use TransitionError as E;
+        let field = |key: &str| Some(Fix::Field(key.to_owned()));
+        match self {
+            E::RootCauseMissing { .. } => field("root_cause"),
+            E::NoAction { .. }
+            | E::ActionWithoutDescription { .. }
+            | E::NoNewAction { .. }
+            | E::ActionsNotFinished { .. }
+            | E::ActionsStillOpen => Some(Fix::Actions),
+            E::ActionWithoutOwner { id, .. } => field(&format!("action:{id}:owner")),
+            E::ActionWithoutDueDate { id, .. } => field(&format!("action:{id}:due")),
+            E::ActionWithoutDoneDate { id, .. } => field(&format!("action:{id}:done_on")),
+            E::CorrectionMissing { .. } => field("correction"),
+            E::ReviewNotEffective { .. } | E::ReviewNotIneffective { .. } => Some(Fix::Review),
+            E::ReviewerMissing { .. } | E::ReviewerNameMissing => field("reviewer"),
+            E::ReviewDateMissing { .. } => field("reviewed_on"),
+            E::RejectionReasonMissing => field("rejection_reason"),
+            E::RaisedByBody | E::DisputeReasonMissing => field("dispute_reason"),
+            E::StatementMissing { .. } => field("statement"),
+            E::RequirementMissing { .. } => field("requirements"),
+            E::EvidenceMissing { .. } => field("evidence"),
+            E::DispositionMissing | E::DispositionAfterActions(_) => field("disposition"),
+            E::DispositionReasonMissing => field("disposition_reason"),
+            E::DisputeAnswerMissing => field("dispute_answer"),
+            E::DisputeNotWithdrawn => field("dispute_outcome"),
+            E::ClosedByMissing => field("closed_by"),
+            _ => None,
+        }
+    }
 }
 
 /// The lifecycle table: where a finding in `from` may go, whatever its
@@ -433,10 +493,14 @@ fn rank(status: Status) -> u8 {
 }
 
 fn live_actions(finding: &Finding) -> impl Iterator<Item = &CorrectiveAction> {
+    live_actions_by_id(finding).map(|(_, a)| a)
+}
+
+fn live_actions_by_id(finding: &Finding) -> impl Iterator<Item = (&String, &CorrectiveAction)> {
     finding
         .actions
-        .values()
-        .filter(|a| a.status != ActionStatus::Cancelled)
+        .iter()
+        .filter(|(_, a)| a.status != ActionStatus::Cancelled)
 }
 
 fn plan_complete(finding: &Finding, to: Status, missing: &mut Vec<TransitionError>) {
@@ -448,16 +512,21 @@ fn plan_complete(finding: &Finding, to: Status, missing: &mut Vec<TransitionErro
     if live_actions(finding).any(|a| is_blank(&a.description)) {
         missing.push(E::ActionWithoutDescription { to });
     }
-    for action in live_actions(finding) {
+    for (id, action) in live_actions_by_id(finding) {
         let name = action.description.trim().to_string();
         if is_blank(&action.owner) {
             missing.push(E::ActionWithoutOwner {
                 to,
                 action: name.clone(),
+                id: id.clone(),
             });
         }
         if action.due.is_none() {
-            missing.push(E::ActionWithoutDueDate { to, action: name });
+            missing.push(E::ActionWithoutDueDate {
+                to,
+                action: name,
+                id: id.clone(),
+            });
         }
     }
 }
@@ -468,19 +537,20 @@ fn actions_finished(finding: &Finding, to: Status, missing: &mut Vec<TransitionE
         .actions
         .values()
         .all(|a| matches!(a.status, ActionStatus::Done | ActionStatus::Cancelled));
-    let done: Vec<&CorrectiveAction> = finding
+    let done: Vec<(&String, &CorrectiveAction)> = finding
         .actions
-        .values()
-        .filter(|a| a.status == ActionStatus::Done)
+        .iter()
+        .filter(|(_, a)| a.status == ActionStatus::Done)
         .collect();
     // With no action at all, the planning error already says what to do.
     if !all_finished || (done.is_empty() && !finding.actions.is_empty()) {
         missing.push(E::ActionsNotFinished { to });
     }
-    for action in done.into_iter().filter(|a| a.done_on.is_none()) {
+    for (id, action) in done.into_iter().filter(|(_, a)| a.done_on.is_none()) {
         missing.push(E::ActionWithoutDoneDate {
             to,
             action: action.description.trim().to_string(),
+            id: id.clone(),
         });
     }
 }
@@ -561,6 +631,64 @@ mod tests {
     use super::*;
     use crate::model::{Disposition, Grade, Source, Status::*};
     use std::collections::BTreeSet;
+
+    /// Every refusal that names a field names one the form shows, and an
+    /// action's refusal names that action's own field.
+    #[test]
+    fn refusals_lead_to_real_fields() {
+        use TransitionError as E;
+        let id = "0190-a".to_owned();
+        let all = [
+            E::RootCauseMissing { to: Analysed },
+            E::ActionWithoutOwner {
+                to: ActionPlanned,
+                action: "Fix".into(),
+                id: id.clone(),
+            },
+            E::ActionWithoutDueDate {
+                to: ActionPlanned,
+                action: "Fix".into(),
+                id: id.clone(),
+            },
+            E::ActionWithoutDoneDate {
+                to: Verifying,
+                action: "Fix".into(),
+                id: id.clone(),
+            },
+            E::CorrectionMissing { to: Closed },
+            E::ReviewerMissing { to: Closed },
+            E::ReviewerNameMissing,
+            E::ReviewDateMissing { to: Closed },
+            E::RejectionReasonMissing,
+            E::RaisedByBody,
+            E::StatementMissing { to: Closed },
+            E::RequirementMissing { to: Closed },
+            E::EvidenceMissing { to: Closed },
+            E::DispositionMissing,
+            E::DispositionAfterActions(Disposition::Considered),
+            E::DispositionReasonMissing,
+            E::DisputeReasonMissing,
+            E::DisputeAnswerMissing,
+            E::DisputeNotWithdrawn,
+            E::ClosedByMissing,
+        ];
+        for e in all {
+            let Some(Fix::Field(key)) = e.fix() else {
+                panic!("{e} leads nowhere");
+            };
+            let (field, wild) = crate::schema::by_key(&key).unwrap_or_else(|| panic!("{key}"));
+            assert_eq!(field.key_for(wild), key);
+            if key.starts_with("action:") {
+                assert_eq!(wild, id, "{e}");
+            }
+        }
+        assert_eq!(E::NoAction { to: ActionPlanned }.fix(), Some(Fix::Actions));
+        assert_eq!(
+            E::ReviewNotEffective { to: Closed }.fix(),
+            Some(Fix::Review)
+        );
+        assert_eq!(E::AlreadyThere(Open).fix(), None);
+    }
 
     /// The lifecycle restated independently of `next_statuses`, so a change
     /// to the table must be made twice, on purpose.
