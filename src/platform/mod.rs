@@ -6,7 +6,8 @@
 //! persistent storage and reads the usage estimate; `isolate` reads an
 //! untrusted file in a throwaway worker before the page does; `stopped`
 //! tells the person when the app stopped; `clock` gives the time and fresh
-//! ids the core takes as arguments; `bench` times Automerge alone for the
+//! ids the core takes as arguments; `print` puts the register's name in
+//! the footer of printed pages; `bench` times Automerge alone for the
 //! browser benchmark.
 
 pub mod bench;
@@ -14,6 +15,7 @@ pub mod clock;
 pub mod files;
 pub mod idb_storage;
 pub mod isolate;
+pub mod print;
 pub mod profile;
 pub mod quota;
 pub mod stopped;

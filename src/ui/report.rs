@@ -1,16 +1,23 @@
-//! The printable report: the register and its audits, counts by grade and
-//! status, then every finding with its requirement, evidence, root cause,
-//! actions and status. Printing uses the browser (and its "Save as PDF");
-//! the print stylesheet hides the app's navigation and controls.
+//! The printable report, as a certification body hands one over: the
+//! register and its audits, counts by grade and status, one table of every
+//! finding with its running deadlines, then each finding compactly (short
+//! fields in a grid, long texts as paragraphs, deadlines with their state,
+//! rejection, dispute and closure). Printing uses the browser (and its
+//! "Save as PDF"); the print stylesheet hides the app's navigation and
+//! controls, sets A4 with page numbers, and `platform::print` adds the
+//! register's name to every page's footer.
 
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use leptos::prelude::*;
 
+use crate::platform::print::PageFooter;
 use crate::ui::screen;
 use crate::ui::state::{today, use_store};
 use ncr_core::catalogue;
+use ncr_core::deadlines::DueState;
+use ncr_core::due::{self, Clock};
 use ncr_core::exchange::exported_findings;
 use ncr_core::model::{Audit, Finding, Grade, RegisterInfo, Status};
 
@@ -18,10 +25,31 @@ use ncr_core::model::{Audit, Finding, Grade, RegisterInfo, Status};
 #[derive(Clone, PartialEq)]
 struct ReportData {
     info: RegisterInfo,
+    /// The report's date: the deadlines' states are as of this day.
+    today: NaiveDate,
     audits: Vec<Audit>,
-    findings: Vec<Finding>,
+    findings: Vec<Item>,
     by_grade: Vec<(Grade, usize)>,
     by_status: Vec<(Status, usize)>,
+}
+
+/// A finding with what the report reads beside it.
+#[derive(Clone, PartialEq)]
+struct Item {
+    finding: Finding,
+    /// The title of the audit it was raised in.
+    audit: Option<String>,
+    /// Its running deadlines, most urgent first (`due::running`).
+    deadlines: Vec<Deadline>,
+}
+
+#[derive(Clone, PartialEq)]
+struct Deadline {
+    what: &'static str,
+    due: Option<NaiveDate>,
+    state: DueState,
+    /// For a corrective action's due date: the action.
+    action: Option<String>,
 }
 
 fn date(d: Option<NaiveDate>) -> String {
@@ -37,6 +65,40 @@ fn or_dash(s: &str) -> String {
     }
 }
 
+/// What a reader must see is missing, rather than an empty line.
+const NOT_RECORDED: &str = "Not recorded";
+
+fn or_not_recorded(s: &str) -> String {
+    if s.trim().is_empty() {
+        NOT_RECORDED.into()
+    } else {
+        s.trim().to_owned()
+    }
+}
+
+fn deadlines_of(f: &Finding, settings: &ncr_core::model::Settings, on: NaiveDate) -> Vec<Deadline> {
+    due::running(f, settings, on)
+        .into_iter()
+        .map(|i| {
+            let (what, action) = match i.clock {
+                Clock::Plan => ("Plan due", None),
+                Clock::Close => ("Close due", None),
+                Clock::FollowUp => ("Follow-up", None),
+                Clock::Action { description, .. } => (
+                    "Action due",
+                    Some(description.trim().to_owned()).filter(|d| !d.is_empty()),
+                ),
+            };
+            Deadline {
+                what,
+                due: i.due,
+                state: i.state,
+                action,
+            }
+        })
+        .collect()
+}
+
 #[component]
 pub fn ReportScreen(register: String) -> impl IntoView {
     let store = use_store();
@@ -47,19 +109,33 @@ pub fn ReportScreen(register: String) -> impl IntoView {
                 if d.id() != rid.get_value() {
                     return None;
                 }
-                let findings: Vec<Finding> = exported_findings(d).into_iter().cloned().collect();
+                let settings = d.settings();
+                let on = today();
+                let audits_by_id = d.audits();
+                let findings: Vec<Item> = exported_findings(d)
+                    .into_iter()
+                    .map(|f| Item {
+                        audit: audits_by_id
+                            .get(&f.audit)
+                            .map(|a| a.title.trim().to_owned())
+                            .filter(|t| !t.is_empty()),
+                        deadlines: deadlines_of(f, &settings, on),
+                        finding: f.clone(),
+                    })
+                    .collect();
                 let mut grades: BTreeMap<Grade, usize> =
                     Grade::ALL.iter().map(|g| (*g, 0)).collect();
                 let mut statuses: BTreeMap<Status, usize> =
                     Status::ALL.iter().map(|s| (*s, 0)).collect();
-                for f in &findings {
-                    *grades.entry(f.grade).or_default() += 1;
-                    *statuses.entry(f.status).or_default() += 1;
+                for i in &findings {
+                    *grades.entry(i.finding.grade).or_default() += 1;
+                    *statuses.entry(i.finding.status).or_default() += 1;
                 }
-                let mut audits: Vec<Audit> = d.audits().into_values().collect();
+                let mut audits: Vec<Audit> = audits_by_id.into_values().collect();
                 audits.sort_by(|a, b| a.starts_on.cmp(&b.starts_on).then(a.title.cmp(&b.title)));
                 Some(ReportData {
                     info: d.info()?,
+                    today: on,
                     audits,
                     findings,
                     by_grade: Grade::ALL.iter().map(|g| (*g, grades[g])).collect(),
@@ -85,6 +161,22 @@ pub fn ReportScreen(register: String) -> impl IntoView {
     }
 }
 
+/// The footer's register name, cut so that it leaves room for the page
+/// number beside it.
+fn footer_text(name: &str, on: NaiveDate) -> String {
+    const MAX: usize = 70;
+    let name = name.trim();
+    let name = if name.chars().count() > MAX {
+        format!(
+            "{}…",
+            name.chars().take(MAX - 1).collect::<String>().trim_end()
+        )
+    } else {
+        name.to_owned()
+    };
+    format!("{name} — nonconformity report of {}", on.format("%Y-%m-%d"))
+}
+
 #[component]
 fn Report(data: ReportData) -> impl IntoView {
     let store = use_store();
@@ -93,30 +185,47 @@ fn Report(data: ReportData) -> impl IntoView {
         .get_untracked()
         .map(|p| p.name)
         .unwrap_or_default();
+    // Kept while this report is shown; the view is rebuilt (and the old
+    // footer dropped) whenever the register changes.
+    let footer = PageFooter::show(&footer_text(&data.info.name, data.today));
+    on_cleanup(move || drop(footer));
     let total = data.findings.len();
     let audits = data.audits.clone();
+    let overview = data.findings.clone();
     view! {
         <article class="report" aria-labelledby="report-title">
-            <header>
+            <header class="report-head">
                 <h2 id="report-title">{data.info.name.clone()}</h2>
                 <p class="muted">
                     {format!(
                         "Nonconformity report of {} · prepared by {}",
-                        today().format("%Y-%m-%d"),
+                        data.today.format("%Y-%m-%d"),
                         or_dash(&prepared_by),
                     )}
                 </p>
                 <dl class="facts">
-                    <div>
-                        <dt>"Organisation"</dt>
-                        <dd>{or_dash(&data.info.organisation)}</dd>
-                    </div>
-                    <div>
-                        <dt>"Scope"</dt>
-                        <dd>{or_dash(&data.info.scope)}</dd>
-                    </div>
-                    <div>
+                    {(!data.info.organisation.trim().is_empty())
+                        .then(|| {
+                            view! {
+                                <div>
+                                    <dt>"Organisation"</dt>
+                                    " "
+                                    <dd>{data.info.organisation.clone()}</dd>
+                                </div>
+                            }
+                        })}
+                    {(!data.info.scope.trim().is_empty())
+                        .then(|| {
+                            view! {
+                                <div class="facts-wide">
+                                    <dt>"Scope"</dt>
+                                    " "
+                                    <dd>{data.info.scope.clone()}</dd>
+                                </div>
+                            }
+                        })} <div>
                         <dt>"Findings"</dt>
+                        " "
                         <dd>{total.to_string()}</dd>
                     </div>
                 </dl>
@@ -144,8 +253,8 @@ fn Report(data: ReportData) -> impl IntoView {
                                                 <tr>
                                                     <td>{a.title}</td>
                                                     <td>{a.kind.label()}</td>
-                                                    <td>{date(a.starts_on)}</td>
-                                                    <td>{date(a.ends_on)}</td>
+                                                    <td class="date">{date(a.starts_on)}</td>
+                                                    <td class="date">{date(a.ends_on)}</td>
                                                     <td>{or_dash(&a.lead_auditor)}</td>
                                                 </tr>
                                             }
@@ -169,7 +278,7 @@ fn Report(data: ReportData) -> impl IntoView {
                                     view! {
                                         <tr>
                                             <th scope="row">{g.label()}</th>
-                                            <td>{n.to_string()}</td>
+                                            <td class="count">{n.to_string()}</td>
                                         </tr>
                                     }
                                 })
@@ -186,7 +295,7 @@ fn Report(data: ReportData) -> impl IntoView {
                                     view! {
                                         <tr>
                                             <th scope="row">{s.label()}</th>
-                                            <td>{n.to_string()}</td>
+                                            <td class="count">{n.to_string()}</td>
                                         </tr>
                                     }
                                 })
@@ -194,153 +303,380 @@ fn Report(data: ReportData) -> impl IntoView {
                         </tbody>
                     </table>
                 </div>
+                <Overview items=overview on=data.today />
             </section>
             <section aria-labelledby="report-findings">
                 <h3 id="report-findings">"Findings"</h3>
                 {data
                     .findings
                     .into_iter()
-                    .map(|f| view! { <ReportFinding finding=f /> })
+                    .map(|item| view! { <ReportFinding item=item /> })
                     .collect_view()}
             </section>
         </article>
     }
 }
 
+/// One row per finding: the whole register on a page or two. The
+/// references are text: the app's hash routes leave no `#` for an
+/// in-page link to the finding's section below.
 #[component]
-fn ReportFinding(finding: Finding) -> impl IntoView {
-    let f = finding;
+fn Overview(items: Vec<Item>, on: NaiveDate) -> impl IntoView {
+    let rows = items
+        .into_iter()
+        .map(|item| {
+            let f = item.finding;
+            let title = if f.title.trim().is_empty() {
+                "(untitled)".to_owned()
+            } else {
+                f.title.clone()
+            };
+            let due = if item.deadlines.is_empty() {
+                // A finished finding runs no clock; one still open without
+                // a date runs none either, and that must show.
+                (!f.status.is_finished()).then(|| no_clock(&f).2.into_any())
+            } else {
+                let lines = item
+                    .deadlines
+                    .into_iter()
+                    .map(|d| {
+                        view! {
+                            <li>
+                                {d.what} " "
+                                <span class="date">
+                                    {d.due.map(|x| x.format("%Y-%m-%d").to_string())}
+                                </span> {deadline_state(d.state, d.due.is_some())}
+                            </li>
+                        }
+                    })
+                    .collect_view();
+                Some(view! { <ul class="clocks">{lines}</ul> }.into_any())
+            };
+            view! {
+                <tr>
+                    <td class="reference">{f.reference.clone()}</td>
+                    <td>{title}</td>
+                    <td>{f.grade.label()}</td>
+                    <td>{f.status.label()}</td>
+                    <td>{f.requirement_list().join(", ")}</td>
+                    <td>{f.owner.clone()}</td>
+                    <td>{due}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        // Wider than a phone: it scrolls in its own box, which the
+        // keyboard reaches (it holds nothing focusable) and which is named.
+        <div class="table-scroll" tabindex="0" role="group" aria-labelledby="report-overview">
+            <table class="report-table report-overview">
+                <caption id="report-overview">
+                    {format!("All findings, deadlines as of {}", on.format("%Y-%m-%d"))}
+                </caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Reference"</th>
+                        <th scope="col" class="title">
+                            "Title"
+                        </th>
+                        <th scope="col">"Grade"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Requirement"</th>
+                        <th scope="col">"Owner"</th>
+                        <th scope="col" class="due">
+                            "Due"
+                        </th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}
+
+/// What an unfinished finding that runs no clock shows instead: (label,
+/// value) in its section, and the summary's words. A nonconformity lacks
+/// its detection date; an improvement its follow-up date.
+fn no_clock(f: &Finding) -> (&'static str, &'static str, &'static str) {
+    if f.grade.is_nonconformity() {
+        ("Due", "No due date", "No due date")
+    } else {
+        ("Follow-up", "No date set", "No follow-up date")
+    }
+}
+
+/// " · Overdue by 3 days", stressed when it presses: on paper, in black
+/// and white, weight is what stands out.
+fn deadline_state(state: DueState, dated: bool) -> impl IntoView {
+    let sep = if dated { " · " } else { "" };
+    let text = state.to_string();
+    if matches!(state, DueState::Overdue { .. } | DueState::DueSoon { .. }) {
+        view! {
+            {sep}
+            <strong>{text}</strong>
+        }
+        .into_any()
+    } else {
+        view! {
+            {sep}
+            {text}
+        }
+        .into_any()
+    }
+}
+
+/// A nonconformity past its opening, whose analysis and actions a reader
+/// expects to find: their absence is shown rather than left out.
+fn analysed_nonconformity(f: &Finding) -> bool {
+    f.grade.is_nonconformity()
+        && !matches!(
+            f.status,
+            Status::Open | Status::Rejected | Status::Withdrawn
+        )
+}
+
+/// The short fields, in the grid: (label, value, wide). Empty optional
+/// fields are left out.
+fn short_fields(item: &Item) -> Vec<(&'static str, String, bool)> {
+    let f = &item.finding;
+    let mut out = vec![
+        ("Grade", f.grade.label().to_owned(), false),
+        ("Status", f.status.label().to_owned(), false),
+        ("Source", f.source.label().to_owned(), false),
+        (
+            "Detected on",
+            f.detected_on
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_else(|| NOT_RECORDED.into()),
+            false,
+        ),
+    ];
+    fn optional(
+        out: &mut Vec<(&'static str, String, bool)>,
+        label: &'static str,
+        value: &str,
+        wide: bool,
+    ) {
+        if !value.trim().is_empty() {
+            out.push((label, value.trim().to_owned(), wide));
+        }
+    }
+    optional(&mut out, "Raised by", &f.raised_by, false);
+    optional(&mut out, "Area", &f.area, false);
+    if f.owner.trim().is_empty() && !f.status.is_finished() {
+        out.push(("Owner", "Not assigned".into(), false));
+    } else {
+        optional(&mut out, "Owner", &f.owner, false);
+    }
+    let cause = f.cause.map(|c| c.label()).unwrap_or("");
+    optional(&mut out, "Cause", cause, false);
+    let audit = item.audit.as_deref().unwrap_or("");
+    optional(&mut out, "Audit", audit, true);
     let requirements = f
         .requirement_list()
         .into_iter()
         .map(|r| catalogue::label(r).unwrap_or_else(|| r.to_owned()))
-        .collect::<Vec<_>>();
+        .collect::<Vec<_>>()
+        .join("; ");
+    out.push(("Requirement", or_not_recorded(&requirements), true));
+    // A follow-up date stops running once the finding is finished, and is
+    // still part of the record; a running one is among the deadlines.
+    if !f.grade.is_nonconformity() && f.status.is_finished() {
+        if let Some(d) = f.follow_up {
+            out.push(("Follow up on", d.format("%Y-%m-%d").to_string(), false));
+        }
+    }
+    if f.status == Status::Closed || f.closure.closed_on.is_some() {
+        let on = f
+            .closure
+            .closed_on
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_else(|| NOT_RECORDED.into());
+        let closed = match f.closure.closed_by.trim() {
+            "" => on,
+            by => format!("{on} by {by}"),
+        };
+        out.push(("Closed on", closed, true));
+    }
+    out
+}
+
+/// The long texts, as paragraphs: (label, text). Statement and evidence
+/// always (they are the finding); the rest when recorded, or when a reader
+/// must see that it is missing.
+fn long_fields(f: &Finding) -> Vec<(&'static str, String)> {
+    let mut out = vec![
+        ("Statement", or_not_recorded(&f.statement)),
+        ("Evidence", or_not_recorded(&f.evidence)),
+    ];
+    let correction = f.correction.description.trim();
+    match (correction, f.correction.done_on) {
+        ("", None) => {}
+        (text, Some(d)) => out.push((
+            "Correction",
+            format!(
+                "{} (done on {})",
+                or_not_recorded(text),
+                d.format("%Y-%m-%d")
+            ),
+        )),
+        (text, None) => out.push(("Correction", text.to_owned())),
+    }
     let root_cause = match (f.root_cause.method.trim(), f.root_cause.statement.trim()) {
-        ("", "") => "—".to_owned(),
-        ("", s) => s.to_owned(),
-        (m, "") => format!("({m})"),
-        (m, s) => format!("{s} ({m})"),
+        ("", "") => analysed_nonconformity(f).then(|| NOT_RECORDED.to_owned()),
+        ("", s) => Some(s.to_owned()),
+        (m, "") => Some(format!("{NOT_RECORDED} ({m})")),
+        (m, s) => Some(format!("{s} ({m})")),
     };
-    let mut actions: Vec<_> = f.actions.values().cloned().collect();
-    actions.sort_by_key(|a| (a.due.is_none(), a.due));
+    if let Some(r) = root_cause {
+        out.push(("Root cause", r));
+    }
+    if !f.rejection_reason.trim().is_empty() || f.status == Status::Rejected {
+        out.push(("Rejection reason", or_not_recorded(&f.rejection_reason)));
+    }
+    if !f.dispute.reason.trim().is_empty() {
+        let raised = f
+            .dispute
+            .raised_on
+            .map(|d| format!(" (disputed on {})", d.format("%Y-%m-%d")))
+            .unwrap_or_default();
+        out.push(("Dispute", format!("{}{raised}", f.dispute.reason.trim())));
+        let answer = match (f.dispute.outcome, f.dispute.answer.trim()) {
+            (Some(o), "") => o.label().to_owned(),
+            (Some(o), a) => format!("{}: {a}", o.label()),
+            (None, "") => "Awaited".to_owned(),
+            (None, a) => a.to_owned(),
+        };
+        out.push(("The body's answer", answer));
+    }
+    if let Some(d) = f.disposition {
+        out.push((
+            "Closed without corrective action",
+            format!("{}: {}", d.label(), or_not_recorded(&f.disposition_reason)),
+        ));
+    }
     let review = match f.review.result {
-        Some(r) => format!(
-            "{} — {} on {}",
-            r.label(),
-            or_dash(&f.review.reviewer),
-            date(f.review.reviewed_on)
-        ),
+        Some(r) => {
+            let mut text = r.label().to_owned();
+            if !f.review.reviewer.trim().is_empty() {
+                text.push_str(&format!(" — {}", f.review.reviewer.trim()));
+            }
+            if let Some(d) = f.review.reviewed_on {
+                text.push_str(&format!(" on {}", d.format("%Y-%m-%d")));
+            }
+            if !f.review.notes.trim().is_empty() {
+                text.push_str(&format!(". {}", f.review.notes.trim()));
+            }
+            Some(text)
+        }
         None => match f.review.due {
-            Some(d) => format!("Not yet reviewed (due {})", d.format("%Y-%m-%d")),
-            None => "Not yet reviewed".into(),
+            Some(d) => Some(format!("Not yet reviewed (due {})", d.format("%Y-%m-%d"))),
+            None => (f.grade.is_nonconformity() && f.status == Status::Closed)
+                .then(|| NOT_RECORDED.to_owned()),
         },
     };
-    let heading = if f.title.is_empty() {
+    if let Some(r) = review {
+        out.push(("Effectiveness review", r));
+    }
+    if !f.isms_changes.trim().is_empty() {
+        out.push(("Changes to the ISMS", f.isms_changes.trim().to_owned()));
+    }
+    out
+}
+
+#[component]
+fn ReportFinding(item: Item) -> impl IntoView {
+    let short = short_fields(&item);
+    let long = long_fields(&item.finding);
+    let f = item.finding;
+    let mut actions: Vec<_> = f.actions.values().cloned().collect();
+    actions.sort_by_key(|a| (a.due.is_none(), a.due));
+    // Only where actions are expected by now is their absence news.
+    let no_actions = actions.is_empty()
+        && analysed_nonconformity(&f)
+        && !matches!(f.status, Status::Analysed | Status::Reopened);
+    let heading = if f.title.trim().is_empty() {
         format!("{} (untitled)", f.reference)
     } else {
-        format!("{} {}", f.reference, f.title)
-    };
-    let text_block = |label: &'static str, text: String| {
-        view! {
-            <div class="report-text">
-                <dt>{label}</dt>
-                <dd>{or_dash(&text)}</dd>
-            </div>
-        }
+        format!("{} {}", f.reference, f.title.trim())
     };
     // Named by its heading, so each finding is a region a reader (and a
     // screen reader's landmark list) can go to.
     let heading_id = format!("report-finding-{}", f.id);
     let labelled_by = heading_id.clone();
+    let meta = short
+        .into_iter()
+        .map(|(label, value, wide)| {
+            view! {
+                <div class:wide=wide>
+                    <dt>{label}</dt>
+                    " "
+                    <dd>{value}</dd>
+                </div>
+            }
+        })
+        .collect_view();
+    let deadlines = if item.deadlines.is_empty() {
+        // Still open, yet no clock runs: no detection date, or an
+        // improvement without a follow-up date.
+        (!f.status.is_finished())
+            .then(|| {
+                let (what, value, _) = no_clock(&f);
+                view! {
+                    <div>
+                        <dt>{what}</dt>
+                        " "
+                        <dd>{value}</dd>
+                    </div>
+                }
+            })
+            .into_any()
+    } else {
+        item.deadlines
+            .into_iter()
+            .map(|d| {
+                // A line each: a deadline's date and state read as one.
+                view! {
+                    <div class="wide">
+                        <dt>{d.what}</dt>
+                        " "
+                        <dd>
+                            <span class="date">
+                                {d.due.map(|x| x.format("%Y-%m-%d").to_string())}
+                            </span>
+                            {deadline_state(d.state, d.due.is_some())}
+                            {d.action.map(|a| format!(" (\u{201c}{a}\u{201d})"))}
+                        </dd>
+                    </div>
+                }
+            })
+            .collect_view()
+            .into_any()
+    };
+    let texts = long
+        .into_iter()
+        .map(|(label, text)| {
+            view! {
+                <div class="report-text">
+                    <dt>{label}</dt>
+                    " "
+                    <dd>{text}</dd>
+                </div>
+            }
+        })
+        .collect_view();
     view! {
         <section class="report-finding" aria-labelledby=labelled_by>
             <h4 id=heading_id>{heading}</h4>
-            <dl class="report-meta">
-                <div>
-                    <dt>"Grade"</dt>
-                    <dd>{f.grade.label()}</dd>
-                </div>
-                <div>
-                    <dt>"Status"</dt>
-                    <dd>{f.status.label()}</dd>
-                </div>
-                <div>
-                    <dt>"Source"</dt>
-                    <dd>{f.source.label()}</dd>
-                </div>
-                <div>
-                    <dt>"Detected on"</dt>
-                    <dd>{date(f.detected_on)}</dd>
-                </div>
-                <div>
-                    <dt>"Area"</dt>
-                    <dd>{or_dash(&f.area)}</dd>
-                </div>
-                <div>
-                    <dt>"Raised by"</dt>
-                    <dd>{or_dash(&f.raised_by)}</dd>
-                </div>
-                <div>
-                    <dt>"Owner"</dt>
-                    <dd>{or_dash(&f.owner)}</dd>
-                </div>
-            </dl>
-            <dl class="report-body">
-                {text_block("Requirement", requirements.join("; "))}
-                {text_block("Statement", f.statement.clone())}
-                {text_block("Evidence", f.evidence.clone())}
-                {text_block("Correction", f.correction.description.clone())}
-                {text_block("Root cause", root_cause)} {text_block("Effectiveness review", review)}
-                {(f.status == Status::Closed)
-                    .then(|| {
-                        text_block(
-                            "Closed",
-                            format!(
-                                "{} by {}",
-                                date(f.closure.closed_on),
-                                or_dash(&f.closure.closed_by),
-                            ),
-                        )
-                    })}
-                {f
-                    .disposition
-                    .map(|d| {
-                        text_block(
-                            "Closed without corrective action",
-                            format!("{}: {}", d.label(), or_dash(&f.disposition_reason)),
-                        )
-                    })}
-                {(!f.grade.is_nonconformity() && f.follow_up.is_some())
-                    .then(|| text_block("Follow up on", date(f.follow_up)))}
-                {(!f.rejection_reason.trim().is_empty())
-                    .then(|| text_block("Rejection reason", f.rejection_reason.clone()))}
-                {(!f.dispute.reason.trim().is_empty())
-                    .then(|| {
-                        text_block(
-                            "Dispute",
-                            format!(
-                                "{} (disputed on {})",
-                                f.dispute.reason.trim(),
-                                date(f.dispute.raised_on),
-                            ),
-                        )
-                    })}
-                {(!f.dispute.reason.trim().is_empty())
-                    .then(|| {
-                        text_block(
-                            "The body's answer",
-                            match f.dispute.outcome {
-                                Some(o) => format!("{}: {}", o.label(), or_dash(&f.dispute.answer)),
-                                None => or_dash(&f.dispute.answer),
-                            },
-                        )
-                    })}
-            </dl>
+            <dl class="report-meta">{meta} {deadlines}</dl>
+            <dl class="report-body">{texts}</dl>
             {if actions.is_empty() {
-                view! { <p class="muted">"No corrective actions recorded."</p> }.into_any()
+                no_actions
+                    .then(|| view! { <p class="muted">"No corrective actions recorded."</p> })
+                    .into_any()
             } else {
                 view! {
-                    <table class="report-table">
+                    <table class="report-table report-actions">
                         <caption>"Corrective actions"</caption>
                         <thead>
                             <tr>
@@ -358,10 +694,12 @@ fn ReportFinding(finding: Finding) -> impl IntoView {
                                     view! {
                                         <tr>
                                             <td>{or_dash(&a.description)}</td>
-                                            <td>{or_dash(&a.owner)}</td>
-                                            <td>{date(a.due)}</td>
+                                            <td>{a.owner}</td>
+                                            <td class="date">{date(a.due)}</td>
                                             <td>{a.status.label()}</td>
-                                            <td>{date(a.done_on)}</td>
+                                            <td class="date">
+                                                {a.done_on.map(|d| d.format("%Y-%m-%d").to_string())}
+                                            </td>
                                         </tr>
                                     }
                                 })
