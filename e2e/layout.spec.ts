@@ -91,6 +91,20 @@ test.describe("desktop", () => {
   });
 });
 
+test.describe("tablet", () => {
+  test.use({ viewport: { width: 820, height: 1180 } });
+
+  test("every column of the table is in view without scrolling it sideways", async ({ page }) => {
+    await page.goto("./");
+    await setProfile(page);
+    await openDemo(page);
+    const [table_, box] = await table(page).evaluate((t) => [t.scrollWidth, t.parentElement!.clientWidth]);
+    expect(table_, "the table fits its box (Due was cut off at 820 px)").toBeLessThanOrEqual(box);
+    await expect(table(page).getByRole("columnheader", { name: "Due" })).toBeInViewport();
+    await noSidewaysScroll(page);
+  });
+});
+
 test.describe("phone", () => {
   test.use({ viewport: { width: 390, height: 844 } });
 
