@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use leptos::prelude::*;
 
+use crate::ui::fingerprint::StateFingerprint;
 use crate::ui::screen;
 use crate::ui::state::{today, use_store};
 use ncr_core::catalogue;
@@ -120,6 +121,7 @@ fn Report(data: ReportData) -> impl IntoView {
                         <dd>{total.to_string()}</dd>
                     </div>
                 </dl>
+                <StateFingerprint />
             </header>
             {(!audits.is_empty())
                 .then(|| {
