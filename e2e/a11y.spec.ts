@@ -85,6 +85,16 @@ const SCREENS: Screen[] = [
       await expect(page.getByLabel("Reason for deletion")).toBeVisible();
     },
   },
+  // "Check a report", answered (a mistyped fingerprint: no file needed).
+  {
+    name: "check a report",
+    open: async (page) => {
+      await route(page, "#/check", "Check a report");
+      await page.getByLabel("Fingerprint from the report").fill("NCR1 0123");
+      await page.getByRole("button", { name: "Check", exact: true }).click();
+      await expect(page.getByRole("status", { name: "Check result" })).toContainText("mistyped");
+    },
+  },
   // Last: the import's mapping screen stays above every screen until it is
   // finished or cancelled. Columns, statuses, dates and the preview.
   {

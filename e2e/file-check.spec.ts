@@ -122,7 +122,7 @@ test("a check that traps in the worker (simulated) is refused; the register and 
       "self.wasm = await app.default({ module_or_path: data.module });",
     )
     .replace(
-      "answer = app[call](new Uint8Array(data.bytes));",
+      'answer = app[call](new Uint8Array(data.bytes), String(data.arg ?? ""));',
       // The raw export, given a slice far outside the instance's memory.
       "answer = self.wasm[call](0xfffff000, 0x800);",
     );

@@ -6,11 +6,12 @@
 // which aborts the release build, or a trap) kills only this worker's copy
 // of the reader, never the page.
 //
-// In:  { glue, module, call, bytes }: the URL of a wasm module's JS glue
-//      (same origin, beside this script), the module (compiled already, so
-//      nothing is fetched or compiled again, or the URL of its .wasm), the
-//      name of the exported function to call (ncr_…), the file (an
-//      ArrayBuffer, transferred).
+// In:  { glue, module, call, bytes, arg }: the URL of a wasm module's JS
+//      glue (same origin, beside this script), the module (compiled already,
+//      so nothing is fetched or compiled again, or the URL of its .wasm),
+//      the name of the exported function to call (ncr_…), the file (an
+//      ArrayBuffer, transferred), and a string the call takes second (the
+//      fingerprint to check; ignored by the calls that take only the file).
 // Out: a JSON string: the function's answer, {"ok": ...} or {"error": "..."},
 //      or {"failed": {"stage": "start" | "read", "message": "..."}} when the
 //      module did not start here or the call threw or trapped.
@@ -35,7 +36,7 @@ self.onmessage = async ({ data }) => {
   try {
     const call = data.call;
     if (!/^ncr_[a-z_]+$/.test(call) || typeof app[call] !== "function") throw new Error(`no function ${call}`);
-    answer = app[call](new Uint8Array(data.bytes));
+    answer = app[call](new Uint8Array(data.bytes), String(data.arg ?? ""));
   } catch (e) {
     answer = failed("read", e);
   }

@@ -14,8 +14,14 @@
 //! ([`read_workbook`], `crates/sheet-reader`), which also keeps the reader
 //! out of the app's module until a workbook is imported.
 //!
-//! Both ends of the file check live here: [`check_file`] on the page and
-//! [`ncr_check_file`], the export the worker calls.
+//! "Check a report" reads its file there from start to finish
+//! ([`check_report`]): the answer is all the page needs, so the page never
+//! reads that file at all, and rebuilding a past state of a large register
+//! does not hold up the page.
+//!
+//! Both ends of each check live here: [`check_file`] and [`check_report`]
+//! on the page, [`ncr_check_file`] and [`ncr_check_report`], the exports
+//! the worker calls.
 
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
@@ -26,6 +32,7 @@ use crate::platform::clock::system_clock;
 use crate::platform::files::js_error;
 use ncr_core::document::{DocError, RegisterDoc};
 use ncr_core::exchange::xlsx_read::{SheetAnswer, WorkbookAnswer};
+use ncr_core::fingerprint::{self, CheckOutcome, Fingerprint};
 use ncr_core::model::RegisterInfo;
 
 /// The refusal for a file that made the reader fail or hang.
@@ -90,7 +97,7 @@ extern "C" {
 /// file's account and never reads the file on the page.
 pub async fn check_file(bytes: &[u8]) -> Result<RegisterInfo, String> {
     let glue = GLUE_URL.with(Clone::clone);
-    let answer = in_worker(&glue, wasm_bindgen::module(), "ncr_check_file", bytes)
+    let answer = in_worker(&glue, wasm_bindgen::module(), "ncr_check_file", bytes, "")
         .await
         .map_err(|e| {
             format!("This file could not be checked: the file reader did not start ({e}). Nothing was changed.")
@@ -125,9 +132,15 @@ pub async fn read_workbook(bytes: &[u8]) -> Result<Vec<SheetAnswer>, String> {
     };
     let glue = url(SHEET_READER_GLUE).map_err(started)?;
     let wasm = url(SHEET_READER_WASM).map_err(started)?;
-    let answer = in_worker(&glue, JsValue::from_str(&wasm), "ncr_read_workbook", bytes)
-        .await
-        .map_err(started)?;
+    let answer = in_worker(
+        &glue,
+        JsValue::from_str(&wasm),
+        "ncr_read_workbook",
+        bytes,
+        "",
+    )
+    .await
+    .map_err(started)?;
     let Some(text) = answer else {
         return Err(UNSAFE_WORKBOOK.into());
     };
@@ -149,18 +162,70 @@ pub async fn read_workbook(bytes: &[u8]) -> Result<Vec<SheetAnswer>, String> {
 pub const UNSAFE_WORKBOOK: &str =
     "This workbook could not be read safely: it made the reader fail. Nothing was imported.";
 
+/// The answer of [`ncr_check_report`], as JSON; `Failed` as for [`Answer`].
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum ReportAnswer {
+    Ok(CheckOutcome),
+    Error(String),
+    Failed { stage: String, message: String },
+}
+
+/// "Check a report", run in the worker: whether the register file holds
+/// the state `typed` (a fingerprint as the person typed it) names. The file
+/// is read leniently, as stored data is: a report printed from a register
+/// with an item this version cannot read is still checked, and nothing of
+/// the file is kept.
+#[wasm_bindgen]
+pub fn ncr_check_report(bytes: &[u8], typed: &str) -> String {
+    let answer = match typed.parse::<Fingerprint>() {
+        Err(e) => ReportAnswer::Error(e.to_string()),
+        Ok(fp) => match RegisterDoc::open(bytes, automerge::ActorId::random(), system_clock) {
+            Ok(doc) => ReportAnswer::Ok(fingerprint::check(&doc, &fp)),
+            Err(e) => ReportAnswer::Error(e.to_string()),
+        },
+    };
+    serde_json::to_string(&answer).unwrap_or_else(|_| r#"{"error":"unreadable answer"}"#.into())
+}
+
+/// Whether the register file `bytes` holds the state the fingerprint
+/// `typed` names, worked out in a throwaway worker; `Err` is the sentence
+/// to show (a file that is no register, or made the reader fail).
+pub async fn check_report(bytes: &[u8], typed: &str) -> Result<CheckOutcome, String> {
+    let glue = GLUE_URL.with(Clone::clone);
+    let answer = in_worker(
+        &glue,
+        wasm_bindgen::module(),
+        "ncr_check_report",
+        bytes,
+        typed,
+    )
+    .await
+    .map_err(|e| format!("This file could not be checked: the file reader did not start ({e})."))?;
+    match answer.and_then(|a| serde_json::from_str::<ReportAnswer>(&a).ok()) {
+        Some(ReportAnswer::Ok(outcome)) => Ok(outcome),
+        Some(ReportAnswer::Error(sentence)) => Err(sentence),
+        Some(ReportAnswer::Failed { stage, message }) if stage == "start" => Err(format!(
+            "This file could not be checked: the file reader did not start ({message})."
+        )),
+        Some(ReportAnswer::Failed { .. }) | None => Err(UNSAFE.into()),
+    }
+}
+
 /// Runs `call` (an `ncr_…` export of the module whose glue is at `glue`)
-/// on `bytes` in a throwaway worker, and ends the worker. `Err` when the
-/// worker did not start; `Ok(None)` when it failed outside the call or
-/// ran out of time; otherwise its one answer.
+/// on `bytes` (and `arg`, a second argument for the exports that take one)
+/// in a throwaway worker, and ends the worker. `Err` when the worker did
+/// not start; `Ok(None)` when it failed outside the call or ran out of
+/// time; otherwise its one answer.
 async fn in_worker(
     glue: &str,
     module: JsValue,
     call: &str,
     bytes: &[u8],
+    arg: &str,
 ) -> Result<Option<String>, String> {
     let worker = start_worker()?;
-    let answer = ask(&worker, glue, module, call, bytes).await;
+    let answer = ask(&worker, glue, module, call, bytes, arg).await;
     worker.terminate();
     Ok(answer)
 }
@@ -185,6 +250,7 @@ async fn ask(
     module: JsValue,
     call: &str,
     bytes: &[u8],
+    arg: &str,
 ) -> Option<String> {
     let window = web_sys::window()?;
     let mut settle: Option<js_sys::Function> = None;
@@ -221,6 +287,7 @@ async fn ask(
         ("module", module),
         ("call", JsValue::from_str(call)),
         ("bytes", copy.clone().into()),
+        ("arg", JsValue::from_str(arg)),
     ]
     .iter()
     .all(|(key, value)| js_sys::Reflect::set(&message, &JsValue::from_str(key), value).is_ok())

@@ -7,6 +7,7 @@ use crate::ui::device::{Device, NetworkStatus, UpdateBanner};
 use crate::ui::due::DueSoonScreen;
 use crate::ui::exchange::{Exchange, ExchangePanels, OpenRegisterFile};
 use crate::ui::finding::FindingScreen;
+use crate::ui::fingerprint::CheckScreen;
 use crate::ui::home::Home;
 use crate::ui::records::{DeletedScreen, DetailsScreen};
 use crate::ui::register::RegisterScreen;
@@ -92,6 +93,7 @@ pub fn App() -> impl IntoView {
                 Route::Report(r) => view! { <ReportScreen register=r /> }.into_any(),
                 Route::Deleted(r) => view! { <DeletedScreen register=r /> }.into_any(),
                 Route::Details(r) => view! { <DetailsScreen register=r /> }.into_any(),
+                Route::Check => view! { <CheckScreen /> }.into_any(),
             }}
         </main>
     }

@@ -20,6 +20,15 @@ pub fn Home() -> impl IntoView {
                 view! { <Chooser /> }.into_any()
             }
         }}
+        // Also before a profile exists: checking a report writes nothing,
+        // so whoever received one needs no name here to check it.
+        <section class="panel" aria-labelledby="check-report-title">
+            <h2 id="check-report-title">"Received a printed report?"</h2>
+            <p>
+                "Confirm that a register file holds the state a report was printed from, or see what changed since."
+            </p>
+            <a href=Route::Check.href()>"Check a report"</a>
+        </section>
     }
 }
 

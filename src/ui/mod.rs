@@ -8,6 +8,7 @@ mod device;
 mod due;
 mod exchange;
 mod finding;
+mod fingerprint;
 mod form;
 mod history;
 mod home;

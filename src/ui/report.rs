@@ -13,6 +13,7 @@ use chrono::NaiveDate;
 use leptos::prelude::*;
 
 use crate::platform::print::PageFooter;
+use crate::ui::fingerprint::StateFingerprint;
 use crate::ui::screen;
 use crate::ui::state::{today, use_store};
 use ncr_core::catalogue;
@@ -229,6 +230,7 @@ fn Report(data: ReportData) -> impl IntoView {
                         <dd>{total.to_string()}</dd>
                     </div>
                 </dl>
+                <StateFingerprint />
             </header>
             {(!audits.is_empty())
                 .then(|| {

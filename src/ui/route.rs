@@ -30,6 +30,9 @@ pub enum Route {
     Deleted(String),
     /// The register's name, organisation and scope, and its audits.
     Details(String),
+    /// Whether a register file holds the state a printed report names.
+    /// Of no register: the file checked is only read, never opened here.
+    Check,
 }
 
 impl Route {
@@ -50,6 +53,7 @@ impl Route {
             ["r", r, "deleted"] => Route::Deleted((*r).to_owned()),
             ["r", r, "details"] => Route::Details((*r).to_owned()),
             ["r", r, "f", f] => Route::Finding((*r).to_owned(), (*f).to_owned()),
+            ["check"] => Route::Check,
             _ => Route::Home,
         }
     }
@@ -77,12 +81,13 @@ impl Route {
             Route::Report(r) => format!("#/r/{r}/report"),
             Route::Deleted(r) => format!("#/r/{r}/deleted"),
             Route::Details(r) => format!("#/r/{r}/details"),
+            Route::Check => "#/check".into(),
         }
     }
 
     pub fn register(&self) -> Option<&str> {
         match self {
-            Route::Home => None,
+            Route::Home | Route::Check => None,
             Route::Register(r)
             | Route::Findings(r, _, _)
             | Route::Finding(r, _)

@@ -198,6 +198,7 @@ pub fn install(store: Store) {
             Route::Report(_) => format!("Report {}", crate::ui::state::today().format("%Y-%m-%d")),
             Route::Deleted(_) => "Deleted findings".to_owned(),
             Route::Details(_) => "Register details and audits".to_owned(),
+            Route::Check => "Check a report".to_owned(),
             Route::Finding(_, f) => store
                 .with_finding(f, |d| {
                     d.finding(f).map(|f| {

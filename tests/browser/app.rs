@@ -113,6 +113,7 @@ fn routes_round_trip() {
         Route::Finding("abc".into(), "def".into()),
         Route::DueSoon("abc".into()),
         Route::Report("abc".into()),
+        Route::Check,
         Route::findings("abc"),
         // A table link holding text that would break a naive address.
         Route::Findings(

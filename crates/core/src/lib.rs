@@ -11,6 +11,7 @@ pub mod document;
 pub mod due;
 pub mod exchange;
 pub mod fields;
+pub mod fingerprint;
 pub mod model;
 pub mod patterns;
 pub mod query;

@@ -174,11 +174,23 @@ pub fn ExchangePanels() -> impl IntoView {
             .map(|dt| dt.types().includes(&"Files".into(), 0))
             .unwrap_or(false)
     };
+    // "Check a report" only reads a file: one dropped there is not
+    // imported. Its file input takes a file dropped onto it, as any input
+    // does; anywhere else on that screen a drop does nothing.
+    let checking = move || store.route.get_untracked() == Route::Check;
+    let onto_file_input = |ev: &web_sys::DragEvent| {
+        ev.target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .is_some_and(|i| i.type_() == "file")
+    };
     let over = window_event_listener(leptos::ev::dragover, move |ev| {
         if has_files(&ev) {
+            if checking() && onto_file_input(&ev) {
+                return;
+            }
             // Without this the browser refuses the drop.
             ev.prevent_default();
-            exchange.dragging.set(true);
+            exchange.dragging.set(!checking());
         }
     });
     let leave = window_event_listener(leptos::ev::dragleave, move |ev| {
@@ -188,9 +200,15 @@ pub fn ExchangePanels() -> impl IntoView {
         }
     });
     let drop = window_event_listener(leptos::ev::drop, move |ev| {
+        exchange.dragging.set(false);
+        if checking() && onto_file_input(&ev) {
+            return;
+        }
         // Always: a file dropped on a page otherwise replaces the app.
         ev.prevent_default();
-        exchange.dragging.set(false);
+        if checking() {
+            return;
+        }
         let file = ev
             .data_transfer()
             .and_then(|dt| dt.files())

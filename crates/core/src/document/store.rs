@@ -1641,6 +1641,27 @@ impl RegisterDoc {
         fork
     }
 
+    /// This register as it stood at `heads` (changes of this copy), read
+    /// as a fresh load would read it: for comparing a past state with this
+    /// one (`crate::fingerprint`). For reading only: writing to it would
+    /// fork the register's history.
+    pub fn at(&self, heads: &[ChangeHash]) -> Result<RegisterDoc, DocError> {
+        let doc = self.doc.fork_at(heads)?;
+        let mut past = RegisterDoc {
+            persisted: doc.get_heads(),
+            doc,
+            findings: BTreeMap::new(),
+            conflicted: BTreeSet::new(),
+            marks: BTreeMap::new(),
+            unreadable: BTreeMap::new(),
+            changes: Changes::default(),
+            clock: self.clock,
+            drafts: BTreeSet::new(),
+        };
+        past.rehydrate_all()?;
+        Ok(past)
+    }
+
     /// Rebuilds the cache from the document alone: what a fresh load sees.
     /// Tests compare it with the incrementally maintained cache.
     pub fn rehydrated(&self) -> Result<BTreeMap<String, Finding>, DocError> {

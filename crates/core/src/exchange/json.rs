@@ -14,6 +14,13 @@
 //! become arrays in a fixed order. Deleted findings are left out, as in
 //! every other export; deadlines are included as computed, so a reader
 //! needs no knowledge of the register's clock rules.
+//!
+//! The state fingerprint's digest (`crate::fingerprint`) is taken over the
+//! register, audits and findings written by these types ([`shown`]), so a
+//! member added to them changes the digest of every state: a report
+//! printed before would then be refused by "Check a report". Such a change
+//! comes with a new fingerprint version whose checker keeps the old digest
+//! (`tests/it/fingerprint.rs` holds the digest of a fixed register).
 
 use std::collections::BTreeMap;
 
@@ -23,7 +30,8 @@ use serde::Serialize;
 use super::{exported_findings, sorted_actions};
 use crate::deadlines;
 use crate::document::RegisterDoc;
-use crate::model::{Audit, Finding, Settings};
+use crate::fingerprint::Fingerprint;
+use crate::model::{Audit, Finding, RegisterInfo, Settings};
 
 /// What the `format` member says.
 pub const FORMAT: &str = "nc-register-export";
@@ -38,6 +46,8 @@ struct Export<'a> {
     version: u32,
     exported_at: String,
     exported_by: String,
+    /// The state's fingerprint, as the printable report shows it.
+    fingerprint: String,
     register: Register<'a>,
     settings: Settings,
     audits: Vec<AuditOut<'a>>,
@@ -166,6 +176,15 @@ fn non_empty(s: &str) -> Option<&str> {
     (!s.trim().is_empty()).then_some(s)
 }
 
+fn register(id: String, info: Option<&RegisterInfo>) -> Register<'_> {
+    Register {
+        id,
+        name: info.map_or("", |i| i.name.as_str()),
+        organisation: info.map_or("", |i| i.organisation.as_str()),
+        scope: info.map_or("", |i| i.scope.as_str()),
+    }
+}
+
 fn audit(a: &Audit) -> AuditOut<'_> {
     AuditOut {
         id: &a.id,
@@ -281,12 +300,8 @@ pub fn export_register(doc: &RegisterDoc, by: &str, now: DateTime<Utc>) -> Vec<u
         version: VERSION,
         exported_at: now.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
         exported_by: by.to_owned(),
-        register: Register {
-            id: doc.id(),
-            name: info.as_ref().map_or("", |i| i.name.as_str()),
-            organisation: info.as_ref().map_or("", |i| i.organisation.as_str()),
-            scope: info.as_ref().map_or("", |i| i.scope.as_str()),
-        },
+        fingerprint: Fingerprint::of(doc).to_string(),
+        register: register(doc.id(), info.as_ref()),
         settings,
         audits: audits.values().map(audit).collect(),
         findings: exported_findings(doc)
@@ -296,4 +311,41 @@ pub fn export_register(doc: &RegisterDoc, by: &str, now: DateTime<Utc>) -> Vec<u
     };
     // Serialising plain strings, numbers and arrays cannot fail.
     serde_json::to_vec_pretty(&export).unwrap_or_default()
+}
+
+/// What a printed report shows of a register, as compact JSON of this
+/// export's types: the input of the state fingerprint's digest and what
+/// its check compares.
+pub(crate) struct Shown {
+    /// `{"register":{…},"audits":[…]}`, audits by id.
+    pub details: Vec<u8>,
+    /// Each live finding's object, by id.
+    pub findings: BTreeMap<String, Vec<u8>>,
+}
+
+#[derive(Serialize)]
+struct Details<'a> {
+    register: Register<'a>,
+    audits: Vec<AuditOut<'a>>,
+}
+
+pub(crate) fn shown(doc: &RegisterDoc) -> Shown {
+    let info = doc.info();
+    let settings = doc.settings();
+    let audits = doc.audits();
+    let details = Details {
+        register: register(doc.id(), info.as_ref()),
+        audits: audits.values().map(audit).collect(),
+    };
+    // Serialising plain strings, numbers and arrays cannot fail.
+    Shown {
+        details: serde_json::to_vec(&details).unwrap_or_default(),
+        findings: doc
+            .live_findings()
+            .map(|f| {
+                let json = serde_json::to_vec(&finding(f, &settings)).unwrap_or_default();
+                (f.id.clone(), json)
+            })
+            .collect(),
+    }
 }

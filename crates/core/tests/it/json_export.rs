@@ -76,6 +76,7 @@ fn the_schema_refuses_what_the_register_could_not_have_written() {
         ("/findings/0/detected_on", Value::from("06/12/2026")),
         ("/findings/0/requirements", Value::from("A.5.15")),
         ("/version", Value::from(2)),
+        ("/fingerprint", Value::from("NCR1 3f9a0c1d22ab")),
     ] {
         let mut out = good.clone();
         *out.pointer_mut(path).unwrap() = bad;

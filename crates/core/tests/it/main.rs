@@ -11,6 +11,7 @@ mod deadlines;
 mod dependencies;
 mod document;
 mod exchange;
+mod fingerprint;
 mod fuzz_seeded;
 mod history;
 mod import_formats;
