@@ -103,12 +103,30 @@ fn control_id(field: &Field, wild: &str) -> String {
     format!("f-{}", field.key_for(wild))
 }
 
-/// Writes one field, showing a refusal as a message.
-fn save(store: Store, fid: StoredValue<String>, field: &'static Field, wild: String, value: Value) {
-    if let Err(e) = store.update_finding(&fid.get_value(), move |f| {
+/// Writes one field; a refusal is said beside its control (`error`),
+/// where the person is, not in the notices at the top of the page.
+fn save(
+    store: Store,
+    fid: StoredValue<String>,
+    field: &'static Field,
+    wild: String,
+    value: Value,
+    error: RwSignal<Option<String>>,
+) {
+    match store.update_finding(&fid.get_value(), move |f| {
         (field.set)(f, &wild, value);
     }) {
-        store.error(e.to_string());
+        Ok(()) => error.set(None),
+        Err(e) => error.set(Some(e.to_string())),
+    }
+}
+
+/// The refusal of a select's last choice, under it and announced.
+fn select_error(id: &str, error: RwSignal<Option<String>>) -> impl IntoView {
+    view! {
+        <p id=format!("{id}-error") class="field-error" role="alert">
+            {move || error.get()}
+        </p>
     }
 }
 
@@ -320,11 +338,16 @@ fn choice_field(
         }
     });
     let current = move || current.get();
+    let error = RwSignal::new(None::<String>);
     let on_change = move |code: String| {
         let value = Value::Code((!code.is_empty()).then_some(code));
-        save(store, fid, field, wild.clone(), value);
+        save(store, fid, field, wild.clone(), value, error);
     };
-    choice_select(id, field.label, none, field.options(), current, on_change)
+    let refusal = select_error(&id, error);
+    (
+        choice_select(id, field.label, none, field.options(), current, on_change),
+        refusal,
+    )
 }
 
 /// A select of suggested texts, which also shows a text typed elsewhere.
@@ -346,7 +369,9 @@ fn suggest_field(
             _ => String::new(),
         }
     });
-    let on_change = move |t: String| save(store, fid, field, wild.clone(), Value::Text(t));
+    let error = RwSignal::new(None::<String>);
+    let on_change = move |t: String| save(store, fid, field, wild.clone(), Value::Text(t), error);
+    let refusal = select_error(&id, error);
     view! {
         <SelectField id label=field.label on_change>
             <option value="" selected=move || text.get().is_empty()>
@@ -374,5 +399,6 @@ fn suggest_field(
                     })
             }}
         </SelectField>
+        {refusal}
     }
 }

@@ -38,24 +38,27 @@ pub fn RequirementPicker(finding: String) -> impl IntoView {
             .flatten()
             .unwrap_or_default()
     };
+    // A refusal is said under the picker, where the person is working,
+    // rather than in the page's notices at the top.
+    let error = RwSignal::new(None::<String>);
     let add = move |reference: String| {
         let key = canonical(&reference);
         if key.is_empty() {
             return;
         }
-        if let Err(e) = store.update_finding(&fid.get_value(), move |f| {
+        match store.update_finding(&fid.get_value(), move |f| {
             f.requirements.insert(key, true);
         }) {
-            store.error(e.to_string());
+            Ok(()) => error.set(None),
+            Err(e) => error.set(Some(e.to_string())),
         }
         query.set(String::new());
     };
-    let remove = move |key: String| {
-        if let Err(e) = store.update_finding(&fid.get_value(), move |f| {
-            f.requirements.remove(&key);
-        }) {
-            store.error(e.to_string());
-        }
+    let remove = move |key: String| match store.update_finding(&fid.get_value(), move |f| {
+        f.requirements.remove(&key);
+    }) {
+        Ok(()) => error.set(None),
+        Err(e) => error.set(Some(e.to_string())),
     };
     let results = move || {
         let q = query.get();
@@ -110,11 +113,14 @@ pub fn RequirementPicker(finding: String) -> impl IntoView {
                 type="search"
                 autocomplete="off"
                 placeholder="Clause, control or words, e.g. A.5.15 or access control"
-                aria-describedby="f-requirement-help"
+                aria-describedby="f-requirement-help f-requirement-error"
                 prop:value=move || query.get()
                 on:input=move |ev| query.set(event_target_value(&ev))
                 on:keydown=on_key
             />
+            <p id="f-requirement-error" class="field-error" role="alert">
+                {move || error.get()}
+            </p>
             <p id="f-requirement-help" class="help">
                 "Press Enter to add the best match, or pick one below. Text that is not in the catalogue is kept as a policy, legal or contractual requirement."
             </p>
