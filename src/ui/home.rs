@@ -6,6 +6,7 @@ use leptos::task::spawn_local;
 use crate::ui::device::BrowserPanel;
 use crate::ui::route::Route;
 use crate::ui::state::use_store;
+use crate::ui::widgets::RegisterInfoFields;
 use ncr_core::document::NewRegister;
 use ncr_core::model::Auditor;
 
@@ -166,28 +167,7 @@ fn Chooser() -> impl IntoView {
         <section class="panel" aria-labelledby="create-title">
             <h2 id="create-title">"Create register"</h2>
             <form on:submit=create class="stack">
-                <label for="register-name">"Register name"</label>
-                <input
-                    id="register-name"
-                    type="text"
-                    required
-                    prop:value=move || name.get()
-                    on:input=move |ev| name.set(event_target_value(&ev))
-                />
-                <label for="register-organisation">"Organisation"</label>
-                <input
-                    id="register-organisation"
-                    type="text"
-                    prop:value=move || organisation.get()
-                    on:input=move |ev| organisation.set(event_target_value(&ev))
-                />
-                <label for="register-scope">"Scope"</label>
-                <textarea
-                    id="register-scope"
-                    rows="2"
-                    prop:value=move || scope.get()
-                    on:input=move |ev| scope.set(event_target_value(&ev))
-                ></textarea>
+                <RegisterInfoFields prefix="register" name organisation scope />
                 <p class="field-error" role="alert">
                     {move || error.get()}
                 </p>

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use crate::ui::route::Route;
 use crate::ui::screen;
 use crate::ui::state::{new_id, use_store};
-use crate::ui::widgets::{EnumSelect, IsoDateInput};
+use crate::ui::widgets::{BoundText, EnumSelect, IsoDateInput, RegisterInfoFields};
 use ncr_core::document::NewRegister;
 use ncr_core::model::{Audit, Source};
 use ncr_core::validate::parse_date;
@@ -388,28 +388,7 @@ fn RegisterDetails() -> impl IntoView {
         <section class="panel" aria-labelledby="register-details-title">
             <h3 id="register-details-title">"Register details"</h3>
             <form class="stack" on:submit=save>
-                <label for="details-name">"Register name"</label>
-                <input
-                    id="details-name"
-                    type="text"
-                    required
-                    prop:value=move || name.get()
-                    on:input=move |ev| name.set(event_target_value(&ev))
-                />
-                <label for="details-organisation">"Organisation"</label>
-                <input
-                    id="details-organisation"
-                    type="text"
-                    prop:value=move || organisation.get()
-                    on:input=move |ev| organisation.set(event_target_value(&ev))
-                />
-                <label for="details-scope">"Scope"</label>
-                <textarea
-                    id="details-scope"
-                    rows="2"
-                    prop:value=move || scope.get()
-                    on:input=move |ev| scope.set(event_target_value(&ev))
-                ></textarea>
+                <RegisterInfoFields prefix="details" name organisation scope />
                 <p class="field-error" role="alert">
                     {move || error.get()}
                 </p>
@@ -568,14 +547,7 @@ fn Audits() -> impl IntoView {
                 <h4 id="audit-form-title">
                     {move || if editing.get().is_some() { "Edit audit" } else { "Add an audit" }}
                 </h4>
-                <label for="audit-title">"Audit title"</label>
-                <input
-                    id="audit-title"
-                    type="text"
-                    required
-                    prop:value=move || title.get()
-                    on:input=move |ev| title.set(event_target_value(&ev))
-                />
+                <BoundText id="audit-title" label="Audit title" value=title required=true />
                 <EnumSelect
                     id="audit-kind"
                     label="Kind of audit"
@@ -594,20 +566,8 @@ fn Audits() -> impl IntoView {
                     value=ends
                     on_change=Callback::new(move |text| ends.set(text))
                 />
-                <label for="audit-lead">"Lead auditor"</label>
-                <input
-                    id="audit-lead"
-                    type="text"
-                    prop:value=move || lead.get()
-                    on:input=move |ev| lead.set(event_target_value(&ev))
-                />
-                <label for="audit-scope">"Audit scope"</label>
-                <textarea
-                    id="audit-scope"
-                    rows="2"
-                    prop:value=move || scope.get()
-                    on:input=move |ev| scope.set(event_target_value(&ev))
-                ></textarea>
+                <BoundText id="audit-lead" label="Lead auditor" value=lead />
+                <BoundText id="audit-scope" label="Audit scope" value=scope multiline=true />
                 <p class="field-error" role="alert">
                     {move || error.get()}
                 </p>

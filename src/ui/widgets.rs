@@ -236,3 +236,57 @@ pub fn IsoDateInput(
         </span>
     }
 }
+
+/// A labelled text input (or a two-line textarea) bound to a form's own
+/// signal; the form's submit button saves it, not each keystroke.
+#[component]
+pub fn BoundText(
+    #[prop(into)] id: String,
+    label: &'static str,
+    value: RwSignal<String>,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] multiline: bool,
+) -> impl IntoView {
+    let control = if multiline {
+        view! {
+            <textarea
+                id=id.clone()
+                rows="2"
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+            ></textarea>
+        }
+        .into_any()
+    } else {
+        view! {
+            <input
+                id=id.clone()
+                type="text"
+                required=required
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+            />
+        }
+        .into_any()
+    };
+    view! {
+        <label for=id>{label}</label>
+        {control}
+    }
+}
+
+/// A register's name, organisation and scope, as creating a register and
+/// editing its details both ask for them; `prefix` keeps the ids apart.
+#[component]
+pub fn RegisterInfoFields(
+    prefix: &'static str,
+    name: RwSignal<String>,
+    organisation: RwSignal<String>,
+    scope: RwSignal<String>,
+) -> impl IntoView {
+    view! {
+        <BoundText id=format!("{prefix}-name") label="Register name" value=name required=true />
+        <BoundText id=format!("{prefix}-organisation") label="Organisation" value=organisation />
+        <BoundText id=format!("{prefix}-scope") label="Scope" value=scope multiline=true />
+    }
+}
