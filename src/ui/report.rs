@@ -237,33 +237,42 @@ fn Report(data: ReportData) -> impl IntoView {
                     view! {
                         <section aria-labelledby="report-audits">
                             <h3 id="report-audits">"Audits"</h3>
-                            <table class="report-table">
-                                <thead>
-                                    <tr>
-                                        <th scope="col">"Audit"</th>
-                                        <th scope="col">"Kind"</th>
-                                        <th scope="col">"From"</th>
-                                        <th scope="col">"To"</th>
-                                        <th scope="col">"Lead auditor"</th>
-                                    </tr>
-                                </thead>
-                                <tbody>
-                                    {audits
-                                        .into_iter()
-                                        .map(|a| {
-                                            view! {
-                                                <tr>
-                                                    <td>{a.title}</td>
-                                                    <td>{a.kind.label()}</td>
-                                                    <td class="date">{date(a.starts_on)}</td>
-                                                    <td class="date">{date(a.ends_on)}</td>
-                                                    <td>{or_dash(&a.lead_auditor)}</td>
-                                                </tr>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </tbody>
-                            </table>
+                            // Dates are never broken inside; on a phone the
+                            // table scrolls in its own box instead.
+                            <div
+                                class="table-scroll"
+                                tabindex="0"
+                                role="group"
+                                aria-labelledby="report-audits"
+                            >
+                                <table class="report-table">
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"Audit"</th>
+                                            <th scope="col">"Kind"</th>
+                                            <th scope="col">"From"</th>
+                                            <th scope="col">"To"</th>
+                                            <th scope="col">"Lead auditor"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {audits
+                                            .into_iter()
+                                            .map(|a| {
+                                                view! {
+                                                    <tr>
+                                                        <td>{a.title}</td>
+                                                        <td>{a.kind.label()}</td>
+                                                        <td class="date">{date(a.starts_on)}</td>
+                                                        <td class="date">{date(a.ends_on)}</td>
+                                                        <td>{or_dash(&a.lead_auditor)}</td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
                         </section>
                     }
                 })}
@@ -667,6 +676,8 @@ fn ReportFinding(item: Item) -> impl IntoView {
             }
         })
         .collect_view();
+    // The actions' scroll box (a phone) is named by the finding's heading.
+    let actions_label = heading_id.clone();
     view! {
         <section class="report-finding" aria-labelledby=labelled_by>
             <h4 id=heading_id>{heading}</h4>
@@ -678,36 +689,43 @@ fn ReportFinding(item: Item) -> impl IntoView {
                     .into_any()
             } else {
                 view! {
-                    <table class="report-table report-actions">
-                        <caption>"Corrective actions"</caption>
-                        <thead>
-                            <tr>
-                                <th scope="col">"Action"</th>
-                                <th scope="col">"Owner"</th>
-                                <th scope="col">"Due"</th>
-                                <th scope="col">"Status"</th>
-                                <th scope="col">"Done"</th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            {actions
-                                .into_iter()
-                                .map(|a| {
-                                    view! {
-                                        <tr>
-                                            <td>{or_dash(&a.description)}</td>
-                                            <td>{a.owner}</td>
-                                            <td class="date">{date(a.due)}</td>
-                                            <td>{a.status.label()}</td>
-                                            <td class="date">
-                                                {a.done_on.map(|d| d.format("%Y-%m-%d").to_string())}
-                                            </td>
-                                        </tr>
-                                    }
-                                })
-                                .collect_view()}
-                        </tbody>
-                    </table>
+                    <div
+                        class="table-scroll"
+                        tabindex="0"
+                        role="group"
+                        aria-labelledby=actions_label
+                    >
+                        <table class="report-table report-actions">
+                            <caption>"Corrective actions"</caption>
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Action"</th>
+                                    <th scope="col">"Owner"</th>
+                                    <th scope="col">"Due"</th>
+                                    <th scope="col">"Status"</th>
+                                    <th scope="col">"Done"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {actions
+                                    .into_iter()
+                                    .map(|a| {
+                                        view! {
+                                            <tr>
+                                                <td>{or_dash(&a.description)}</td>
+                                                <td>{a.owner}</td>
+                                                <td class="date">{date(a.due)}</td>
+                                                <td>{a.status.label()}</td>
+                                                <td class="date">
+                                                    {a.done_on.map(|d| d.format("%Y-%m-%d").to_string())}
+                                                </td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
                 }
                     .into_any()
             }}
