@@ -114,7 +114,7 @@ test("an observation has no plan clock and closes without corrective action, wit
   await expect(fact(page, "Follow up on")).toContainText("2020-02-01 · Overdue by");
 
   // Closing asks for the disposition and its reason, each by name.
-  await lifecycle(page).getByRole("button", { name: "Close without corrective action" }).click();
+  await lifecycle(page).getByRole("button", { name: "Close without corrective action", exact: true }).click();
   const refusal = lifecycle(page).getByRole("alert");
   await expect(refusal).toContainText("Cannot close without corrective action: choose whether it was considered or not taken up.");
   await expect(refusal).toContainText("Cannot close without corrective action: give the reason.");
@@ -123,7 +123,7 @@ test("an observation has no plan clock and closes without corrective action, wit
   await followUp.getByLabel("Closed as").selectOption({ label: "Not taken up" });
   await followUp.getByLabel("Reason for closing without corrective action").fill("Badges are deactivated every evening.");
   await followUp.getByLabel("Reason for closing without corrective action").blur();
-  await lifecycle(page).getByRole("button", { name: "Close without corrective action" }).click();
+  await lifecycle(page).getByRole("button", { name: "Close without corrective action", exact: true }).click();
   await expectStatus(page, "Closed");
   await expect(lifecycle(page)).toContainText(/Closed on \d{4}-\d{2}-\d{2} by Jane Doe without corrective action, as not taken up: Badges are deactivated every evening\./);
   await expect(lifecycle(page).getByRole("button", { name: "Reconsider (back to open)" })).toBeVisible();
