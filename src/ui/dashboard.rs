@@ -11,6 +11,7 @@ use crate::ui::patterns::RegisterPatterns;
 use crate::ui::records::RecordLinks;
 use crate::ui::route::Route;
 use crate::ui::state::{new_id, today, use_store};
+use crate::ui::widgets::header_row;
 use ncr_core::dashboard::{self, Cell, Dashboard, OPEN_STATUSES};
 use ncr_core::model::Grade;
 use ncr_core::query::DueClock;
@@ -559,13 +560,7 @@ fn Due(register: String, dash: Dashboard) -> impl IntoView {
             <div class="table-wrap">
                 <table class="figures">
                     <caption>"Findings overdue and due soon by deadline"</caption>
-                    <thead>
-                        <tr>
-                            <th scope="col">"Deadline"</th>
-                            <th scope="col">"Overdue"</th>
-                            <th scope="col">"Due soon"</th>
-                        </tr>
-                    </thead>
+                    <thead>{header_row(&["Deadline", "Overdue", "Due soon"])}</thead>
                     <tbody>{body}</tbody>
                 </table>
             </div>
@@ -692,12 +687,7 @@ fn Months(register: String, dash: Dashboard) -> impl IntoView {
                 <table class="figures">
                     <caption>"Findings opened and closed per month"</caption>
                     <thead>
-                        <tr>
-                            <th scope="col">"Month"</th>
-                            <th scope="col">"Opened"</th>
-                            <th scope="col">"Closed"</th>
-                            <th scope="col">"Median days to close"</th>
-                        </tr>
+                        {header_row(&["Month", "Opened", "Closed", "Median days to close"])}
                     </thead>
                     <tbody>{body}</tbody>
                 </table>

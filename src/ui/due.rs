@@ -11,7 +11,7 @@ use crate::ui::exchange::export_name;
 use crate::ui::route::Route;
 use crate::ui::screen;
 use crate::ui::state::{today, use_store};
-use crate::ui::widgets::grade_badge;
+use crate::ui::widgets::{grade_badge, header_row};
 use ncr_core::deadlines::{DueState, DUE_SOON_DAYS};
 use ncr_core::due;
 use ncr_core::exchange::ics;
@@ -110,12 +110,9 @@ fn DueSoonList(register: String) -> impl IntoView {
                     <table class="findings">
                         <caption class="visually-hidden">"Findings due soon"</caption>
                         <thead>
-                            <tr>
-                                <th scope="col">"Reference"</th>
-                                <th scope="col">"Title"</th>
-                                <th scope="col">"Grade"</th>
-                                <th scope="col">"Deadlines, most urgent first"</th>
-                            </tr>
+                            {header_row(
+                                &["Reference", "Title", "Grade", "Deadlines, most urgent first"],
+                            )}
                         </thead>
                         <tbody>
                             <For

@@ -15,6 +15,7 @@ use chrono::{DateTime, Local};
 use leptos::prelude::*;
 
 use crate::ui::state::use_store;
+use crate::ui::widgets::header_row;
 use ncr_core::document::{FieldChange, HistoryEntry, RegisterDoc};
 use ncr_core::model::Finding;
 use ncr_core::schema::{self, Kind, Wild};
@@ -96,12 +97,14 @@ pub fn HistoryPanel(finding: String) -> impl IntoView {
                                         "Changes to this finding, latest first: each change above the ones it builds on"
                                     </caption>
                                     <thead>
-                                        <tr>
-                                            <th scope="col">"Recorded on the author's device"</th>
-                                            <th scope="col">"Who"</th>
-                                            <th scope="col">"What"</th>
-                                            <th scope="col">"Changes"</th>
-                                        </tr>
+                                        {header_row(
+                                            &[
+                                                "Recorded on the author's device",
+                                                "Who",
+                                                "What",
+                                                "Changes",
+                                            ],
+                                        )}
                                     </thead>
                                     <tbody>
                                         {list

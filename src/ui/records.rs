@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use crate::ui::route::Route;
 use crate::ui::screen;
 use crate::ui::state::{new_id, use_store};
-use crate::ui::widgets::{BoundText, EnumSelect, IsoDateInput, RegisterInfoFields};
+use crate::ui::widgets::{header_row, BoundText, EnumSelect, IsoDateInput, RegisterInfoFields};
 use ncr_core::document::NewRegister;
 use ncr_core::model::{Audit, Source};
 use ncr_core::validate::parse_date;
@@ -265,14 +265,16 @@ pub fn DeletedScreen(register: String) -> impl IntoView {
                         <table class="deleted-table">
                             <caption class="visually-hidden">"Deleted findings"</caption>
                             <thead>
-                                <tr>
-                                    <th scope="col">"Reference"</th>
-                                    <th scope="col">"Title"</th>
-                                    <th scope="col">"Reason"</th>
-                                    <th scope="col">"Deleted by"</th>
-                                    <th scope="col">"Deleted on"</th>
-                                    <th scope="col">"Action"</th>
-                                </tr>
+                                {header_row(
+                                    &[
+                                        "Reference",
+                                        "Title",
+                                        "Reason",
+                                        "Deleted by",
+                                        "Deleted on",
+                                        "Action",
+                                    ],
+                                )}
                             </thead>
                             <tbody>
                                 {rows

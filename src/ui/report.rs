@@ -16,6 +16,7 @@ use crate::platform::print::PageFooter;
 use crate::ui::fingerprint::StateFingerprint;
 use crate::ui::screen;
 use crate::ui::state::{today, use_store};
+use crate::ui::widgets::header_row;
 use ncr_core::catalogue;
 use ncr_core::deadlines::DueState;
 use ncr_core::due::{self, Clock};
@@ -247,13 +248,9 @@ fn Report(data: ReportData) -> impl IntoView {
                             >
                                 <table class="report-table">
                                     <thead>
-                                        <tr>
-                                            <th scope="col">"Audit"</th>
-                                            <th scope="col">"Kind"</th>
-                                            <th scope="col">"From"</th>
-                                            <th scope="col">"To"</th>
-                                            <th scope="col">"Lead auditor"</th>
-                                        </tr>
+                                        {header_row(
+                                            &["Audit", "Kind", "From", "To", "Lead auditor"],
+                                        )}
                                     </thead>
                                     <tbody>
                                         {audits
@@ -698,13 +695,7 @@ fn ReportFinding(item: Item) -> impl IntoView {
                         <table class="report-table report-actions">
                             <caption>"Corrective actions"</caption>
                             <thead>
-                                <tr>
-                                    <th scope="col">"Action"</th>
-                                    <th scope="col">"Owner"</th>
-                                    <th scope="col">"Due"</th>
-                                    <th scope="col">"Status"</th>
-                                    <th scope="col">"Done"</th>
-                                </tr>
+                                {header_row(&["Action", "Owner", "Due", "Status", "Done"])}
                             </thead>
                             <tbody>
                                 {actions

@@ -290,3 +290,8 @@ pub fn RegisterInfoFields(
         <BoundText id=format!("{prefix}-scope") label="Scope" value=scope multiline=true />
     }
 }
+
+/// A table's header row: a column header for each name.
+pub fn header_row(columns: &'static [&'static str]) -> impl IntoView {
+    view! { <tr>{columns.iter().map(|&c| view! { <th scope="col">{c}</th> }).collect_view()}</tr> }
+}

@@ -15,7 +15,7 @@ use leptos::task::spawn_local;
 use super::{findings, use_exchange, Exchange, Summary};
 use crate::platform::{files, isolate};
 use crate::ui::state::{new_id, today, use_store, Store};
-use crate::ui::widgets::enum_options;
+use crate::ui::widgets::{enum_options, header_row};
 use ncr_core::document::RegisterDoc;
 use ncr_core::exchange::csv::{self as csv_exchange, CsvTable};
 use ncr_core::exchange::import::{
@@ -290,13 +290,7 @@ pub(super) fn SpreadsheetMapping(import: SheetImport) -> impl IntoView {
             </p>
             <table class="mapping">
                 <caption class="visually-hidden">"Column mapping"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Column"</th>
-                        <th scope="col">"First value"</th>
-                        <th scope="col">"Imports into"</th>
-                    </tr>
-                </thead>
+                <thead>{header_row(&["Column", "First value", "Imports into"])}</thead>
                 <tbody>{mapping_rows}</tbody>
             </table>
             <Show when=partial>
@@ -548,13 +542,7 @@ fn StatusWords(table: Memo<Arc<CsvTable>>) -> impl IntoView {
                     <caption class="visually-hidden">
                         "What each status in the file becomes"
                     </caption>
-                    <thead>
-                        <tr>
-                            <th scope="col">"In the file"</th>
-                            <th scope="col">"Rows"</th>
-                            <th scope="col">"Becomes"</th>
-                        </tr>
-                    </thead>
+                    <thead>{header_row(&["In the file", "Rows", "Becomes"])}</thead>
                     <tbody>{rows_view}</tbody>
                 </table>
             </section>
@@ -619,17 +607,19 @@ fn Preview(live: Memo<ParsedImport>) -> impl IntoView {
                             "The first findings as they will be recorded"
                         </caption>
                         <thead>
-                            <tr>
-                                <th scope="col">"Line"</th>
-                                <th scope="col">"Reference"</th>
-                                <th scope="col">"Title"</th>
-                                <th scope="col">"Grade"</th>
-                                <th scope="col">"Status"</th>
-                                <th scope="col">"Detected on"</th>
-                                <th scope="col">"Actions"</th>
-                                <th scope="col">"Due"</th>
-                                <th scope="col">"Closed on"</th>
-                            </tr>
+                            {header_row(
+                                &[
+                                    "Line",
+                                    "Reference",
+                                    "Title",
+                                    "Grade",
+                                    "Status",
+                                    "Detected on",
+                                    "Actions",
+                                    "Due",
+                                    "Closed on",
+                                ],
+                            )}
                         </thead>
                         <tbody>{body}</tbody>
                     </table>

@@ -332,6 +332,12 @@ impl RegisterDoc {
             return Err(DocError::NotARegister);
         }
         doc.set_actor(actor);
+        RegisterDoc::loaded(doc, clock)
+    }
+
+    /// A register read from its document as a fresh load reads it: every
+    /// finding cached, the document counted as stored.
+    fn loaded(doc: Automerge, clock: Clock) -> Result<RegisterDoc, DocError> {
         let mut store = RegisterDoc {
             persisted: doc.get_heads(),
             doc,
@@ -1646,20 +1652,7 @@ impl RegisterDoc {
     /// one (`crate::fingerprint`). For reading only: writing to it would
     /// fork the register's history.
     pub fn at(&self, heads: &[ChangeHash]) -> Result<RegisterDoc, DocError> {
-        let doc = self.doc.fork_at(heads)?;
-        let mut past = RegisterDoc {
-            persisted: doc.get_heads(),
-            doc,
-            findings: BTreeMap::new(),
-            conflicted: BTreeSet::new(),
-            marks: BTreeMap::new(),
-            unreadable: BTreeMap::new(),
-            changes: Changes::default(),
-            clock: self.clock,
-            drafts: BTreeSet::new(),
-        };
-        past.rehydrate_all()?;
-        Ok(past)
+        RegisterDoc::loaded(self.doc.fork_at(heads)?, self.clock)
     }
 
     /// Rebuilds the cache from the document alone: what a fresh load sees.
