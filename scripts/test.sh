@@ -83,9 +83,9 @@ step() {
 
 step "cargo fmt" - cargo fmt --all --check || true
 step "leptosfmt" - leptosfmt --check src || true
-step "clippy core (native)" - cargo clippy --locked -p ncr-core --all-targets -- -D warnings || true
-step "clippy app (wasm32)" - cargo clippy --locked -p nc-register -p nc-sheet-reader --all-targets --target "$WASM_TARGET" -- -D warnings || true
-step "core tests (native)" cargo_counts cargo test --locked -p ncr-core || true
+step "clippy core and crypt (native)" - cargo clippy --locked -p ncr-core -p nc-crypt --all-targets -- -D warnings || true
+step "clippy app (wasm32)" - cargo clippy --locked -p nc-register -p nc-sheet-reader -p nc-crypt --all-targets --target "$WASM_TARGET" -- -D warnings || true
+step "core tests (native)" cargo_counts cargo test --locked -p ncr-core -p nc-crypt || true
 step "browser tests (wasm32)" cargo_counts cargo test --locked --target "$WASM_TARGET" || true
 if step "release build" - trunk build --release --dist "$E2E_DIST"; then
   step "e2e (Playwright)" playwright_counts npx playwright test || true
