@@ -12,9 +12,11 @@
 //      the name of the exported function to call (ncr_…), the file (an
 //      ArrayBuffer, transferred), and a string the call takes second (the
 //      fingerprint to check; ignored by the calls that take only the file).
-// Out: a JSON string: the function's answer, {"ok": ...} or {"error": "..."},
-//      or {"failed": {"stage": "start" | "read", "message": "..."}} when the
-//      module did not start here or the call threw or trapped.
+// Out: the function's answer: a JSON string, {"ok": ...} or {"error": "..."},
+//      or bytes (a Uint8Array, from the encryption module's seal and open,
+//      passed on without a copy); or {"failed": {"stage": "start" | "read",
+//      "message": "..."}} when the module did not start here or the call
+//      threw or trapped.
 //
 // No global scope of a page exists here, so the app's start() mounts
 // nothing.
@@ -40,5 +42,6 @@ self.onmessage = async ({ data }) => {
   } catch (e) {
     answer = failed("read", e);
   }
-  self.postMessage(answer);
+  if (answer instanceof Uint8Array) self.postMessage(answer, [answer.buffer]);
+  else self.postMessage(answer);
 };

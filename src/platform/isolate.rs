@@ -31,6 +31,7 @@ use wasm_bindgen_futures::JsFuture;
 use crate::platform::clock::system_clock;
 use crate::platform::files::js_error;
 use ncr_core::document::{DocError, RegisterDoc};
+use ncr_core::exchange::sealed::{Answer as CryptAnswer, KeyPair, Keys, Lock, OpenError, Qr};
 use ncr_core::exchange::xlsx_read::{SheetAnswer, WorkbookAnswer};
 use ncr_core::fingerprint::{self, CheckOutcome, Fingerprint};
 use ncr_core::model::RegisterInfo;
@@ -102,7 +103,10 @@ pub async fn check_file(bytes: &[u8]) -> Result<RegisterInfo, String> {
         .map_err(|e| {
             format!("This file could not be checked: the file reader did not start ({e}). Nothing was changed.")
         })?;
-    match answer.and_then(|a| serde_json::from_str::<Answer>(&a).ok()) {
+    match answer
+        .and_then(|a| a.as_string())
+        .and_then(|a| serde_json::from_str::<Answer>(&a).ok())
+    {
         Some(Answer::Ok(info)) => Ok(info),
         Some(Answer::Error(sentence)) => Err(sentence),
         Some(Answer::Failed { stage, message }) if stage == "start" => Err(format!(
@@ -121,27 +125,19 @@ const SHEET_READER_WASM: &str = "nc-sheet-reader_bg.wasm";
 /// reader's own module, fetched only now (and kept offline by the service
 /// worker). Every sheet comes back, each a table or the sentence why not.
 pub async fn read_workbook(bytes: &[u8]) -> Result<Vec<SheetAnswer>, String> {
-    let base = GLUE_URL.with(Clone::clone);
-    let url = |file: &str| {
-        web_sys::Url::new_with_base(file, &base)
-            .map(|u| u.href())
-            .map_err(js_error)
-    };
     let started = |e: String| {
         format!("This workbook could not be read: the workbook reader did not start ({e}). Nothing was imported.")
     };
-    let glue = url(SHEET_READER_GLUE).map_err(started)?;
-    let wasm = url(SHEET_READER_WASM).map_err(started)?;
-    let answer = in_worker(
-        &glue,
-        JsValue::from_str(&wasm),
+    let answer = in_module(
+        SHEET_READER_GLUE,
+        SHEET_READER_WASM,
         "ncr_read_workbook",
         bytes,
         "",
     )
     .await
     .map_err(started)?;
-    let Some(text) = answer else {
+    let Some(text) = answer.and_then(|a| a.as_string()) else {
         return Err(UNSAFE_WORKBOOK.into());
     };
     if let Ok(Answer::Failed { stage, message }) = serde_json::from_str::<Answer>(&text) {
@@ -156,6 +152,32 @@ pub async fn read_workbook(bytes: &[u8]) -> Result<Vec<SheetAnswer>, String> {
         Ok(WorkbookAnswer::Error(sentence)) => Err(sentence),
         Err(_) => Err(UNSAFE_WORKBOOK.into()),
     }
+}
+
+/// Runs `call` of a module of its own (glue and wasm named as Trunk names
+/// a worker's files, beside the app's glue) in a throwaway worker: the
+/// module is fetched only now, and kept offline by the service worker.
+async fn in_module(
+    glue: &str,
+    wasm: &str,
+    call: &str,
+    bytes: &[u8],
+    arg: &str,
+) -> Result<Option<JsValue>, String> {
+    let base = GLUE_URL.with(Clone::clone);
+    let url = |file: &str| {
+        web_sys::Url::new_with_base(file, &base)
+            .map(|u| u.href())
+            .map_err(js_error)
+    };
+    in_worker(
+        &url(glue)?,
+        JsValue::from_str(&url(wasm)?),
+        call,
+        bytes,
+        arg,
+    )
+    .await
 }
 
 /// The refusal for a workbook that made the reader fail or hang.
@@ -202,7 +224,10 @@ pub async fn check_report(bytes: &[u8], typed: &str) -> Result<CheckOutcome, Str
     )
     .await
     .map_err(|e| format!("This file could not be checked: the file reader did not start ({e})."))?;
-    match answer.and_then(|a| serde_json::from_str::<ReportAnswer>(&a).ok()) {
+    match answer
+        .and_then(|a| a.as_string())
+        .and_then(|a| serde_json::from_str::<ReportAnswer>(&a).ok())
+    {
         Some(ReportAnswer::Ok(outcome)) => Ok(outcome),
         Some(ReportAnswer::Error(sentence)) => Err(sentence),
         Some(ReportAnswer::Failed { stage, message }) if stage == "start" => Err(format!(
@@ -212,18 +237,125 @@ pub async fn check_report(bytes: &[u8], typed: &str) -> Result<CheckOutcome, Str
     }
 }
 
+/// The encryption module (crates/crypt), beside the app's glue.
+const CRYPT_GLUE: &str = "nc-crypt.js";
+const CRYPT_WASM: &str = "nc-crypt_bg.wasm";
+
+/// The refusal for a file that made the encryption module fail or hang.
+pub const UNSAFE_SEALED: &str =
+    "This encrypted file could not be read safely: it made the decryption fail. Nothing was changed.";
+
+/// Calls the encryption module; `Err` is the sentence to show.
+async fn in_crypt(call: &str, bytes: &[u8], arg: &str, failed: &str) -> Result<JsValue, String> {
+    let started = |e: String| format!("The encryption module did not start ({e}).");
+    let answer = in_module(CRYPT_GLUE, CRYPT_WASM, call, bytes, arg)
+        .await
+        .map_err(started)?
+        .ok_or_else(|| failed.to_owned())?;
+    if let Some(text) = answer.as_string() {
+        if let Ok(Answer::Failed { stage, message }) = serde_json::from_str::<Answer>(&text) {
+            return Err(if stage == "start" {
+                started(message)
+            } else {
+                failed.to_owned()
+            });
+        }
+    }
+    Ok(answer)
+}
+
+/// The bytes of a `Uint8Array` answer, or the answer's JSON.
+fn bytes_or<T: serde::de::DeserializeOwned>(answer: JsValue) -> Result<Vec<u8>, Option<T>> {
+    match answer.dyn_into::<js_sys::Uint8Array>() {
+        Ok(array) => Ok(array.to_vec()),
+        Err(other) => Err(other
+            .as_string()
+            .and_then(|t| serde_json::from_str::<T>(&t).ok())),
+    }
+}
+
+/// Seals a register file with a passphrase or to people's keys, in a
+/// throwaway worker (scrypt's second of work and memory stay off the page).
+pub async fn seal(bytes: &[u8], lock: &Lock) -> Result<Vec<u8>, String> {
+    let lock = serde_json::to_string(lock).map_err(|e| e.to_string())?;
+    let failed = "The file could not be encrypted: the encryption failed.";
+    let answer = in_crypt("ncr_seal", bytes, &lock, failed).await?;
+    match bytes_or::<CryptAnswer<()>>(answer) {
+        Ok(sealed) => Ok(sealed),
+        Err(Some(CryptAnswer::Error(sentence))) => Err(sentence),
+        Err(_) => Err(failed.into()),
+    }
+}
+
+/// What opening a sealed file came to.
+pub enum Opened {
+    /// The file inside, to be read like any other.
+    Plain(Vec<u8>),
+    /// Refused: the kind (a passphrase may be all it needs) and the sentence.
+    Refused(OpenError, String),
+}
+
+/// Opens a sealed file in a throwaway worker. `Err` is a sentence for a
+/// file that made the module fail.
+pub async fn open_sealed(bytes: &[u8], keys: &Keys) -> Result<Opened, String> {
+    let keys = serde_json::to_string(keys).map_err(|e| e.to_string())?;
+    let answer = in_crypt("ncr_open", bytes, &keys, UNSAFE_SEALED).await?;
+    match bytes_or::<CryptAnswer<()>>(answer) {
+        Ok(plain) => Ok(Opened::Plain(plain)),
+        Err(Some(CryptAnswer::Refused { kind, sentence })) => Ok(Opened::Refused(kind, sentence)),
+        Err(Some(CryptAnswer::Error(sentence))) => Err(sentence),
+        Err(_) => Err(UNSAFE_SEALED.into()),
+    }
+}
+
+/// A JSON answer of the encryption module.
+async fn crypt_json<T: serde::de::DeserializeOwned>(call: &str, arg: &str) -> Result<T, String> {
+    let failed = "The encryption module did not answer.";
+    let answer = in_crypt(call, &[], arg, failed).await?;
+    match answer
+        .as_string()
+        .and_then(|t| serde_json::from_str::<CryptAnswer<T>>(&t).ok())
+    {
+        Some(CryptAnswer::Ok(value)) => Ok(value),
+        Some(CryptAnswer::Error(sentence)) | Some(CryptAnswer::Refused { sentence, .. }) => {
+            Err(sentence)
+        }
+        None => Err(failed.into()),
+    }
+}
+
+/// A new age key pair, made in the encryption module.
+pub async fn new_key_pair() -> Result<KeyPair, String> {
+    crypt_json("ncr_new_key", "").await
+}
+
+/// A public key as typed, checked and trimmed.
+pub async fn check_recipient(key: &str) -> Result<String, String> {
+    crypt_json("ncr_check_recipient", key).await
+}
+
+/// The public key of a secret key pasted in.
+pub async fn public_key_of(secret: &str) -> Result<String, String> {
+    crypt_json("ncr_public_key_of", secret).await
+}
+
+/// The QR code of a public key.
+pub async fn key_qr(text: &str) -> Result<Qr, String> {
+    crypt_json("ncr_key_qr", text).await
+}
+
 /// Runs `call` (an `ncr_…` export of the module whose glue is at `glue`)
 /// on `bytes` (and `arg`, a second argument for the exports that take one)
 /// in a throwaway worker, and ends the worker. `Err` when the worker did
 /// not start; `Ok(None)` when it failed outside the call or ran out of
-/// time; otherwise its one answer.
+/// time; otherwise its one answer (a JSON string, or bytes).
 async fn in_worker(
     glue: &str,
     module: JsValue,
     call: &str,
     bytes: &[u8],
     arg: &str,
-) -> Result<Option<String>, String> {
+) -> Result<Option<JsValue>, String> {
     let worker = start_worker()?;
     let answer = ask(&worker, glue, module, call, bytes, arg).await;
     worker.terminate();
@@ -251,7 +383,7 @@ async fn ask(
     call: &str,
     bytes: &[u8],
     arg: &str,
-) -> Option<String> {
+) -> Option<JsValue> {
     let window = web_sys::window()?;
     let mut settle: Option<js_sys::Function> = None;
     let promise = js_sys::Promise::new(&mut |resolve, _reject| settle = Some(resolve));
@@ -305,5 +437,5 @@ async fn ask(
     worker.set_onerror(None);
     worker.set_onmessageerror(None);
     drop((on_message, on_failure));
-    data?.as_string()
+    data.filter(|d| !d.is_null() && !d.is_undefined())
 }

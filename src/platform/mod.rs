@@ -15,6 +15,7 @@ pub mod clock;
 pub mod files;
 pub mod idb_storage;
 pub mod isolate;
+pub mod keys;
 pub mod print;
 pub mod profile;
 pub mod quota;

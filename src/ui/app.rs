@@ -9,6 +9,7 @@ use crate::ui::exchange::{Exchange, ExchangePanels, OpenRegisterFile};
 use crate::ui::finding::FindingScreen;
 use crate::ui::fingerprint::CheckScreen;
 use crate::ui::home::Home;
+use crate::ui::keys::KeysScreen;
 use crate::ui::records::{DeletedScreen, DetailsScreen};
 use crate::ui::register::RegisterScreen;
 use crate::ui::report::ReportScreen;
@@ -94,6 +95,7 @@ pub fn App() -> impl IntoView {
                 Route::Deleted(r) => view! { <DeletedScreen register=r /> }.into_any(),
                 Route::Details(r) => view! { <DetailsScreen register=r /> }.into_any(),
                 Route::Check => view! { <CheckScreen /> }.into_any(),
+                Route::Keys => view! { <KeysScreen /> }.into_any(),
             }}
         </main>
     }

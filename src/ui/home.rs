@@ -30,6 +30,13 @@ pub fn Home() -> impl IntoView {
             </p>
             <a href=Route::Check.href()>"Check a report"</a>
         </section>
+        <section class="panel" aria-labelledby="keys-link-title">
+            <h2 id="keys-link-title">"Encrypted files"</h2>
+            <p>
+                "Your key pair opens register files encrypted to you; your colleagues' public keys let you encrypt files to them."
+            </p>
+            <a href=Route::Keys.href()>"Encryption keys"</a>
+        </section>
     }
 }
 

@@ -13,6 +13,7 @@ mod form;
 mod history;
 mod home;
 mod integrity;
+mod keys;
 mod lifecycle;
 mod patterns;
 mod picker;

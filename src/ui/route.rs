@@ -33,6 +33,8 @@ pub enum Route {
     /// Whether a register file holds the state a printed report names.
     /// Of no register: the file checked is only read, never opened here.
     Check,
+    /// This browser's age key pair and colleagues' public keys.
+    Keys,
 }
 
 impl Route {
@@ -54,6 +56,7 @@ impl Route {
             ["r", r, "details"] => Route::Details((*r).to_owned()),
             ["r", r, "f", f] => Route::Finding((*r).to_owned(), (*f).to_owned()),
             ["check"] => Route::Check,
+            ["keys"] => Route::Keys,
             _ => Route::Home,
         }
     }
@@ -82,12 +85,13 @@ impl Route {
             Route::Deleted(r) => format!("#/r/{r}/deleted"),
             Route::Details(r) => format!("#/r/{r}/details"),
             Route::Check => "#/check".into(),
+            Route::Keys => "#/keys".into(),
         }
     }
 
     pub fn register(&self) -> Option<&str> {
         match self {
-            Route::Home | Route::Check => None,
+            Route::Home | Route::Check | Route::Keys => None,
             Route::Register(r)
             | Route::Findings(r, _, _)
             | Route::Finding(r, _)

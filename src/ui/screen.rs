@@ -199,6 +199,7 @@ pub fn install(store: Store) {
             Route::Deleted(_) => "Deleted findings".to_owned(),
             Route::Details(_) => "Register details and audits".to_owned(),
             Route::Check => "Check a report".to_owned(),
+            Route::Keys => "Encryption keys".to_owned(),
             Route::Finding(_, f) => store
                 .with_finding(f, |d| {
                     d.finding(f).map(|f| {

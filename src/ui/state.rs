@@ -71,6 +71,14 @@ const SAVE_RETRY_MS: i32 = 5_000;
 
 type BrowserSession = Session<IdbStorage, LocalDrafts>;
 
+/// A register file made for export, with the record written once it is
+/// delivered (`Store::export_file`, `Store::deliver_export`).
+pub struct RegisterExport {
+    pub register: String,
+    pub bytes: Vec<u8>,
+    pub record: ncr_core::session::ExportRecord,
+}
+
 /// The UI's one store: the core [`Session`] (the open register and the
 /// protocol that stores it) plus the signals components read. Every intent
 /// goes through the session; this wrapper adds only reactivity, the
@@ -729,16 +737,38 @@ impl Store {
     /// Downloads the whole register (the file other auditors merge) and
     /// remembers what it contained, for the unexported-work reminder.
     pub fn export_register(&self, filename: &str) -> Result<(), String> {
+        let export = self.export_file()?;
+        self.deliver_export(export, filename)
+    }
+
+    /// The register file's bytes and the record of the export, to be
+    /// delivered once they are ready (an encrypted export seals them
+    /// first, in a worker).
+    pub fn export_file(&self) -> Result<RegisterExport, String> {
         let (bytes, record) = self
             .session
             .with_value(|s| s.export(system_clock()))
             .ok_or("no register is open")?;
-        let id = self
+        let register = self
             .with_doc_untracked(RegisterDoc::id)
             .ok_or("no register is open")?;
-        crate::platform::files::download(&bytes, filename, ncr_core::exchange::REGISTER_MIME)?;
+        Ok(RegisterExport {
+            register,
+            bytes,
+            record,
+        })
+    }
+
+    /// Downloads an export and records it: "exported" means a copy
+    /// exists outside this browser, sealed or not.
+    pub fn deliver_export(&self, export: RegisterExport, filename: &str) -> Result<(), String> {
+        crate::platform::files::download(
+            &export.bytes,
+            filename,
+            ncr_core::exchange::REGISTER_MIME,
+        )?;
         // The file is out either way; a lost record only means an early reminder.
-        let _ = profile::record_export(&id, &record);
+        let _ = profile::record_export(&export.register, &export.record);
         self.exports.update(|n| *n += 1);
         Ok(())
     }

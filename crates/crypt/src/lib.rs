@@ -22,113 +22,14 @@
 use std::io::{Read, Write};
 
 use age::secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize};
 
-/// The scrypt work factor (log2 N) of a sealed file: age's own choice for
-/// about a second of work, and the most the `age-encryption` npm package
-/// accepts by default, so every sealed file opens there.
-pub const WORK_FACTOR: u8 = 18;
-
-/// The most work a passphrase file may ask of this device before it is
-/// refused: 2^20 is four times the usual cost (a GiB of memory, where a
-/// wasm module has at most four), so a crafted file cannot stall the
-/// worker for minutes or run it out of memory.
-pub const MAX_WORK_FACTOR: u8 = 20;
-
-/// The shortest passphrase a file is sealed with. The file travels, and
-/// anyone who finds it can try passphrases offline at leisure; scrypt makes
-/// each guess cost a second, which only helps a passphrase that is not
-/// among the first few million guesses.
-pub const MIN_PASSPHRASE_CHARS: usize = 12;
-
-/// How a file is sealed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lock {
-    /// Anyone with the passphrase opens it.
-    Passphrase(String),
-    /// Whoever holds the secret key of one of these public keys
-    /// (`age1…`) opens it.
-    Recipients(Vec<String>),
-}
-
-/// What a file may be opened with: the passphrase the person typed, if
-/// any, and the secret keys (`AGE-SECRET-KEY-1…`) this browser keeps.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Keys {
-    #[serde(default)]
-    pub passphrase: Option<String>,
-    #[serde(default)]
-    pub identities: Vec<String>,
-}
-
-/// Why a file was not sealed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
-pub enum SealError {
-    #[error(
-        "A passphrase needs at least {MIN_PASSPHRASE_CHARS} characters. A few unrelated words are easy to remember and hard to guess."
-    )]
-    ShortPassphrase,
-    #[error("Choose at least one person to encrypt the file to.")]
-    NoRecipients,
-    #[error("“{0}” is not an age public key: a public key starts with age1 and has 62 characters.")]
-    BadRecipient(String),
-    #[error("The file could not be encrypted ({0}).")]
-    Failed(String),
-}
-
-/// Why a sealed file did not open. Each says what happened and that
-/// nothing changed, because the app changes nothing on any of them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum OpenError {
-    #[error("This file is not encrypted with age.")]
-    NotSealed,
-    #[error("This file is encrypted with a passphrase. Type the passphrase to open it.")]
-    NeedsPassphrase,
-    #[error("That passphrase does not open this file. Nothing was changed.")]
-    WrongPassphrase,
-    #[error(
-        "This file is encrypted to people's age keys, and this browser has no key. Create your key under “Encryption keys” and ask the sender to encrypt the file to your public key. Nothing was changed."
-    )]
-    NoKey,
-    #[error(
-        "This file is encrypted to other people's keys: this browser's key is not one of them. Ask the sender to encrypt it to your public key. Nothing was changed."
-    )]
-    WrongKey,
-    #[error(
-        "This encrypted file is damaged: part of it is not what was encrypted, so it cannot be trusted. Ask for the file again. Nothing was changed."
-    )]
-    Damaged,
-    #[error(
-        "This file's passphrase protection asks for far more work than usual (work factor {required}, at most {MAX_WORK_FACTOR} accepted), which would stall this device. Nothing was changed."
-    )]
-    TooMuchWork { required: u8 },
-    #[error("This file uses a newer version of the age format than this app reads. Nothing was changed.")]
-    NewerFormat,
-    #[error("The key kept in this browser is not a readable age secret key.")]
-    BadIdentity,
-}
-
-/// Whether `bytes` look like an age file, binary or armored: the test that
-/// routes an incoming file here before anything else reads it.
-pub fn is_sealed(bytes: &[u8]) -> bool {
-    const BINARY: &[u8] = b"age-encryption.org/";
-    const ARMORED: &[u8] = b"-----BEGIN AGE ENCRYPTED FILE-----";
-    let start = bytes
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(bytes.len());
-    bytes.starts_with(BINARY) || bytes[start..].starts_with(ARMORED)
-}
+pub use ncr_core::exchange::sealed::*;
 
 /// Seals `plain` as a binary age file.
 pub fn seal(plain: &[u8], lock: &Lock) -> Result<Vec<u8>, SealError> {
     let encryptor = match lock {
         Lock::Passphrase(passphrase) => {
-            if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
-                return Err(SealError::ShortPassphrase);
-            }
+            check_passphrase(passphrase)?;
             let mut recipient = age::scrypt::Recipient::new(SecretString::from(passphrase.clone()));
             recipient.set_work_factor(WORK_FACTOR);
             age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
@@ -159,10 +60,11 @@ pub fn open(sealed: &[u8], keys: &Keys) -> Result<Vec<u8>, OpenError> {
     if !is_sealed(sealed) {
         return Err(OpenError::NotSealed);
     }
-    let decryptor = age::Decryptor::new(age::armor::ArmoredReader::new(sealed)).map_err(|e| match e {
-        age::DecryptError::UnknownFormat => OpenError::NewerFormat,
-        _ => OpenError::Damaged,
-    })?;
+    let decryptor =
+        age::Decryptor::new(age::armor::ArmoredReader::new(sealed)).map_err(|e| match e {
+            age::DecryptError::UnknownFormat => OpenError::NewerFormat,
+            _ => OpenError::Damaged,
+        })?;
     let reader = if decryptor.is_scrypt() {
         let passphrase = keys.passphrase.as_ref().ok_or(OpenError::NeedsPassphrase)?;
         let mut identity = age::scrypt::Identity::new(SecretString::from(passphrase.clone()));
@@ -223,14 +125,6 @@ pub fn check_recipient(key: &str) -> Result<String, SealError> {
     parse_recipient(key).map(|r| r.to_string())
 }
 
-/// A new key pair: the secret key (`AGE-SECRET-KEY-1…`) and its public
-/// key (`age1…`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct KeyPair {
-    pub secret: String,
-    pub public: String,
-}
-
 /// Makes a key pair from the platform's random source.
 pub fn new_key_pair() -> KeyPair {
     let identity = age::x25519::Identity::generate();
@@ -250,14 +144,6 @@ pub fn public_key_of(secret: &str) -> Result<String, OpenError> {
         .map_err(|_| OpenError::BadIdentity)
 }
 
-/// A QR code's modules, row by row, `'1'` for dark: the page draws them as
-/// an SVG of its own, so nothing is rendered outside the page's control.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Qr {
-    pub width: usize,
-    pub modules: String,
-}
-
 /// The QR code of `text` (a public key) at error correction level M, which
 /// a phone's camera reads off a laptop's screen.
 pub fn qr(text: &str) -> Option<Qr> {
@@ -272,18 +158,6 @@ pub fn qr(text: &str) -> Option<Qr> {
     })
 }
 
-/// The answers the worker passes back as JSON.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Answer<T> {
-    Ok(T),
-    /// The sentence to show.
-    Error(String),
-    /// A sealed file that did not open: its kind (so the page can ask for
-    /// a passphrase) and the sentence.
-    Refused { kind: OpenError, sentence: String },
-}
-
 #[cfg(target_arch = "wasm32")]
 mod exports {
     //! What the worker script calls (`public/check-worker.js`): each takes
@@ -291,6 +165,7 @@ mod exports {
     //! `Uint8Array`, passed on without copying) or a JSON [`Answer`].
 
     use super::*;
+    use serde::Serialize;
     use wasm_bindgen::prelude::*;
 
     fn json<T: Serialize>(answer: &Answer<T>) -> String {
@@ -324,6 +199,24 @@ mod exports {
         }
     }
 
+    /// A public key as typed, checked and trimmed; the file is ignored.
+    #[wasm_bindgen]
+    pub fn ncr_check_recipient(_bytes: &[u8], key: &str) -> String {
+        match check_recipient(key) {
+            Ok(key) => json(&Answer::Ok(key)),
+            Err(e) => json(&Answer::<()>::Error(e.to_string())),
+        }
+    }
+
+    /// The public key of a secret key pasted in; the file is ignored.
+    #[wasm_bindgen]
+    pub fn ncr_public_key_of(_bytes: &[u8], secret: &str) -> String {
+        match public_key_of(secret) {
+            Ok(key) => json(&Answer::Ok(key)),
+            Err(e) => json(&Answer::<()>::Error(e.to_string())),
+        }
+    }
+
     /// A new key pair, as a JSON [`KeyPair`]; the file is ignored.
     #[wasm_bindgen]
     pub fn ncr_new_key(_bytes: &[u8], _arg: &str) -> String {
@@ -335,7 +228,9 @@ mod exports {
     pub fn ncr_key_qr(_bytes: &[u8], text: &str) -> String {
         match qr(text) {
             Some(code) => json(&Answer::Ok(code)),
-            None => json(&Answer::<()>::Error("This text is too long for a QR code.".into())),
+            None => json(&Answer::<()>::Error(
+                "This text is too long for a QR code.".into(),
+            )),
         }
     }
 }
@@ -379,7 +274,10 @@ mod tests {
             open(&sealed, &with_passphrase("correct horse battery stapler")),
             Err(OpenError::WrongPassphrase)
         );
-        assert_eq!(open(&sealed, &Keys::default()), Err(OpenError::NeedsPassphrase));
+        assert_eq!(
+            open(&sealed, &Keys::default()),
+            Err(OpenError::NeedsPassphrase)
+        );
         // A key is no passphrase: the file still asks for one.
         let pair = new_key_pair();
         assert_eq!(
@@ -413,8 +311,14 @@ mod tests {
         )
         .unwrap();
         assert!(sealed.starts_with(b"age-encryption.org/v1\n-> X25519 "));
-        assert_eq!(open(&sealed, &with_identities(&[&alice.secret])).unwrap(), plain);
-        assert_eq!(open(&sealed, &with_identities(&[&bob.secret])).unwrap(), plain);
+        assert_eq!(
+            open(&sealed, &with_identities(&[&alice.secret])).unwrap(),
+            plain
+        );
+        assert_eq!(
+            open(&sealed, &with_identities(&[&bob.secret])).unwrap(),
+            plain
+        );
         assert_eq!(
             open(&sealed, &with_identities(&[&carol.secret, &bob.secret])).unwrap(),
             plain
@@ -425,7 +329,10 @@ mod tests {
         );
         assert_eq!(open(&sealed, &Keys::default()), Err(OpenError::NoKey));
         // A passphrase is no key.
-        assert_eq!(open(&sealed, &with_passphrase(PASSPHRASE)), Err(OpenError::NoKey));
+        assert_eq!(
+            open(&sealed, &with_passphrase(PASSPHRASE)),
+            Err(OpenError::NoKey)
+        );
         assert_eq!(
             open(&sealed, &with_identities(&["AGE-SECRET-KEY-1NOTAKEY"])),
             Err(OpenError::BadIdentity)
@@ -434,12 +341,21 @@ mod tests {
 
     #[test]
     fn recipients_are_checked_before_sealing() {
-        assert_eq!(seal(b"x", &Lock::Recipients(vec![])), Err(SealError::NoRecipients));
+        assert_eq!(
+            seal(b"x", &Lock::Recipients(vec![])),
+            Err(SealError::NoRecipients)
+        );
         let bad = seal(b"x", &Lock::Recipients(vec!["age1notakey".into()]));
         assert_eq!(bad, Err(SealError::BadRecipient("age1notakey".into())));
-        assert!(bad.unwrap_err().to_string().contains("“age1notakey” is not an age public key"));
+        assert!(bad
+            .unwrap_err()
+            .to_string()
+            .contains("“age1notakey” is not an age public key"));
         let pair = new_key_pair();
-        assert_eq!(check_recipient(&format!(" {}\n", pair.public)), Ok(pair.public.clone()));
+        assert_eq!(
+            check_recipient(&format!(" {}\n", pair.public)),
+            Ok(pair.public.clone())
+        );
         // A secret key pasted where a public key belongs is refused, and
         // the sentence does not repeat it whole.
         let refused = check_recipient(&pair.secret).unwrap_err().to_string();
@@ -453,14 +369,25 @@ mod tests {
         let sealed = seal(&plain, &Lock::Recipients(vec![pair.public.clone()])).unwrap();
         let keys = with_identities(&[&pair.secret]);
         let header_end = sealed.windows(4).position(|w| w == b"\n---").unwrap() + 4;
-        let header_end = header_end + sealed[header_end..].iter().position(|b| *b == b'\n').unwrap() + 1;
-        for at in (header_end..sealed.len()).step_by(997).chain([sealed.len() - 1]) {
+        let header_end = header_end
+            + sealed[header_end..]
+                .iter()
+                .position(|b| *b == b'\n')
+                .unwrap()
+            + 1;
+        for at in (header_end..sealed.len())
+            .step_by(997)
+            .chain([sealed.len() - 1])
+        {
             let mut damaged = sealed.clone();
             damaged[at] ^= 0x01;
             assert_eq!(open(&damaged, &keys), Err(OpenError::Damaged), "byte {at}");
         }
         // Cut short, or with bytes after the end.
-        assert_eq!(open(&sealed[..sealed.len() - 10], &keys), Err(OpenError::Damaged));
+        assert_eq!(
+            open(&sealed[..sealed.len() - 10], &keys),
+            Err(OpenError::Damaged)
+        );
         let mut longer = sealed.clone();
         longer.extend_from_slice(b"more");
         assert_eq!(open(&longer, &keys), Err(OpenError::Damaged));
@@ -477,7 +404,10 @@ mod tests {
         let mut damaged = sealed.clone();
         let last = damaged.len() - 3;
         damaged[last] ^= 0x80;
-        assert_eq!(open(&damaged, &with_passphrase(PASSPHRASE)), Err(OpenError::Damaged));
+        assert_eq!(
+            open(&damaged, &with_passphrase(PASSPHRASE)),
+            Err(OpenError::Damaged)
+        );
     }
 
     #[test]
@@ -490,8 +420,11 @@ mod tests {
                 &pair.public.parse::<age::x25519::Recipient>().unwrap() as &dyn age::Recipient,
             ))
             .unwrap();
-            let armor = age::armor::ArmoredWriter::wrap_output(&mut armored, age::armor::Format::AsciiArmor)
-                .unwrap();
+            let armor = age::armor::ArmoredWriter::wrap_output(
+                &mut armored,
+                age::armor::Format::AsciiArmor,
+            )
+            .unwrap();
             let mut writer = encryptor.wrap_output(armor).unwrap();
             writer.write_all(&plain).unwrap();
             writer.finish().unwrap().finish().unwrap();
@@ -499,7 +432,10 @@ mod tests {
         let mut with_leading_space = b"\r\n  ".to_vec();
         with_leading_space.extend_from_slice(&armored);
         assert!(is_sealed(&with_leading_space));
-        assert_eq!(open(&armored, &with_identities(&[&pair.secret])).unwrap(), plain);
+        assert_eq!(
+            open(&armored, &with_identities(&[&pair.secret])).unwrap(),
+            plain
+        );
     }
 
     #[test]
@@ -518,11 +454,17 @@ mod tests {
         // A later version of the format is refused (age reads its header
         // as unknown only when it is whole, which this one is not).
         assert!(matches!(
-            open(b"age-encryption.org/v2\n-> x\n", &with_passphrase(PASSPHRASE)),
+            open(
+                b"age-encryption.org/v2\n-> x\n",
+                &with_passphrase(PASSPHRASE)
+            ),
             Err(OpenError::NewerFormat | OpenError::Damaged)
         ));
         assert_eq!(
-            open(b"age-encryption.org/v1\ngarbage", &with_passphrase(PASSPHRASE)),
+            open(
+                b"age-encryption.org/v1\ngarbage",
+                &with_passphrase(PASSPHRASE)
+            ),
             Err(OpenError::Damaged)
         );
     }
@@ -547,7 +489,11 @@ mod tests {
         let pair = new_key_pair();
         let code = qr(&pair.public).unwrap();
         assert_eq!(code.modules.len(), code.width * code.width);
-        assert!(code.width >= 21 && code.width <= 41, "version 1–6: {}", code.width);
+        assert!(
+            code.width >= 21 && code.width <= 41,
+            "version 1–6: {}",
+            code.width
+        );
         assert!(code.modules.contains('1') && code.modules.contains('0'));
     }
 

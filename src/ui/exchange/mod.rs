@@ -16,6 +16,7 @@
 //! layer's sentence as an alert and change nothing.
 
 mod register_file;
+mod sealed;
 mod spreadsheet;
 mod toolbar;
 
@@ -29,6 +30,7 @@ use crate::ui::state::{use_store, Store};
 use ncr_core::exchange;
 use ncr_core::exchange::import::ImportOptions;
 use register_file::{Foreign, ForeignChoice};
+use sealed::{SealedExport, SealedFile, SealedFilePrompt};
 use spreadsheet::{SheetImport, SpreadsheetMapping};
 
 pub use register_file::{export_register_file, OpenRegisterFile};
@@ -59,6 +61,10 @@ pub struct Exchange {
     cancelled: RwSignal<bool>,
     busy: RwSignal<bool>,
     dragging: RwSignal<bool>,
+    /// An encrypted file waiting for its passphrase.
+    sealed: RwSignal<Option<SealedFile>>,
+    /// Whether the encrypted export's form is open.
+    sealing: RwSignal<bool>,
 }
 
 impl Exchange {
@@ -73,11 +79,14 @@ impl Exchange {
             cancelled: RwSignal::new(false),
             busy: RwSignal::new(false),
             dragging: RwSignal::new(false),
+            sealed: RwSignal::new(None),
+            sealing: RwSignal::new(false),
         });
     }
 
     fn clear(&self) {
         self.foreign.set(None);
+        self.sealed.set(None);
         self.summary.set(None);
         self.sheet_import.set(None);
         self.cancelled.set(true);
@@ -106,6 +115,19 @@ impl Exchange {
             store.error("Set your name and initials before importing a file.");
             return;
         }
+        // An encrypted file is opened first (with this browser's key, or
+        // a passphrase asked for), then routed as what it holds.
+        let (name, bytes) = if exchange::is_sealed(&bytes) {
+            match self
+                .unseal(store, name, std::sync::Arc::new(bytes), None)
+                .await
+            {
+                Some(opened) => opened,
+                None => return,
+            }
+        } else {
+            (name, bytes)
+        };
         let lower = name.to_ascii_lowercase();
         if lower.ends_with(".csv") {
             self.receive_csv(store, name, &bytes);
@@ -231,6 +253,10 @@ pub fn ExchangePanels() -> impl IntoView {
                 </div>
             </Show>
             <ForeignChoice />
+            <SealedFilePrompt />
+            <Show when=move || exchange.sealing.get()>
+                <SealedExport />
+            </Show>
             <div class="import-summary" role="status" aria-live="polite">
                 {move || exchange.summary.get().map(|s| view! { <SummaryView summary=s /> })}
             </div>

@@ -255,13 +255,13 @@ pub fn OpenRegisterFile() -> impl IntoView {
             <section class="panel" aria-labelledby="open-file-title">
                 <h2 id="open-file-title">"Received a register file?"</h2>
                 <p>
-                    "Open a register file (.ncr) exported by another auditor to work on the same register. You can also drop it onto the page."
+                    "Open a register file (.ncr, or .ncr.age when encrypted) exported by another auditor to work on the same register. You can also drop it onto the page."
                 </p>
                 <input
                     id="open-register-file"
                     class="file-input visually-hidden"
                     type="file"
-                    accept=".ncr,application/octet-stream"
+                    accept=".ncr,.age,application/octet-stream"
                     disabled=move || exchange.busy.get()
                     on:change=import
                 />

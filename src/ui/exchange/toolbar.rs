@@ -61,11 +61,19 @@ pub fn ExchangeToolbar(register: String) -> impl IntoView {
             >
                 "Export"
             </button>
+            <button
+                type="button"
+                aria-expanded=move || exchange.sealing.get().to_string()
+                on:click=move |_| exchange.sealing.update(|open| *open = !*open)
+                title="Download the register file encrypted with a passphrase or to people's keys"
+            >
+                "Export encrypted…"
+            </button>
             <input
                 id="import-file"
                 class="file-input visually-hidden"
                 type="file"
-                accept=".ncr,.csv,.xlsx,.xlsm,application/octet-stream,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                accept=".ncr,.age,.csv,.xlsx,.xlsm,application/octet-stream,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
                 aria-describedby="import-help"
                 disabled=move || exchange.busy.get()
                 on:change=import
@@ -74,7 +82,7 @@ pub fn ExchangeToolbar(register: String) -> impl IntoView {
                 "Import"
             </label>
             <span id="import-help" class="visually-hidden">
-                "A register file from another auditor, or a spreadsheet of findings (CSV or Excel workbook). You can also drop a file onto the page."
+                "A register file from another auditor (encrypted or not), or a spreadsheet of findings (CSV or Excel workbook). You can also drop a file onto the page."
             </span>
             <button type="button" on:click=export_xlsx>
                 "Export to Excel (XLSX)"

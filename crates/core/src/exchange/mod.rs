@@ -33,6 +33,7 @@ pub mod csv;
 pub mod ics;
 pub mod import;
 pub mod json;
+pub mod sealed;
 pub mod xlsx;
 pub mod xlsx_read;
 
@@ -45,6 +46,12 @@ use crate::text;
 
 /// The extension of register files (see the module documentation).
 pub const REGISTER_EXTENSION: &str = "ncr";
+
+/// The extension a sealed (age-encrypted) register file gets after its
+/// own: `….ncr.age`, as the age tools name what they encrypt.
+pub const SEALED_EXTENSION: &str = "age";
+
+pub use sealed::is_sealed;
 
 /// Register files are opaque bytes to everything but an Automerge reader.
 pub const REGISTER_MIME: &str = "application/octet-stream";
