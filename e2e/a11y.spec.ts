@@ -1,4 +1,6 @@
+import { writeFileSync } from "node:fs";
 import AxeBuilder from "@axe-core/playwright";
+import { Encrypter } from "age-encryption";
 import { expect, openDemo, setProfile, test, type Page } from "./fixtures";
 
 // axe-core (WCAG 2.0/2.1 A and AA rules) on every screen of the demo
@@ -93,6 +95,54 @@ const SCREENS: Screen[] = [
       await page.getByLabel("Fingerprint from the report").fill("NCR1 0123");
       await page.getByRole("button", { name: "Check", exact: true }).click();
       await expect(page.getByRole("status", { name: "Check result" })).toContainText("mistyped");
+    },
+  },
+  // Encryption keys: a key made (its text, QR code and key file), a
+  // colleague's key in the address book.
+  {
+    name: "encryption keys",
+    open: async (page) => {
+      await route(page, "#/keys", "Encryption keys");
+      const create = page.getByRole("button", { name: "Create my key" });
+      if (await create.isVisible()) await create.click();
+      await expect(page.getByRole("img", { name: "QR code of your public key" })).toBeVisible();
+      const key = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+      if (!(await page.getByRole("cell", { name: key }).isVisible())) {
+        await page.getByLabel("Name", { exact: true }).fill("Bob Ray");
+        await page.getByLabel("Public key", { exact: true }).fill(key);
+        await page.getByRole("button", { name: "Add key" }).click();
+        await expect(page.getByRole("cell", { name: key })).toBeVisible();
+      }
+    },
+  },
+  {
+    name: "encrypted export, passphrase chosen",
+    open: async (page, r) => {
+      await route(page, `#/r/${r}/findings`, /Northwind/);
+      const toggle = page.getByRole("button", { name: "Export encrypted…" });
+      if ((await toggle.getAttribute("aria-expanded")) !== "true") await toggle.click();
+      const form = page.getByRole("region", { name: "Export an encrypted register file" });
+      await form.getByLabel("A passphrase").check();
+      await form.getByRole("button", { name: "Encrypt and export" }).click();
+      await expect(form.getByRole("alert")).toContainText("at least 12 characters");
+      await form.getByRole("button", { name: "Close" }).click();
+    },
+  },
+  // An encrypted file asks for its passphrase, after a wrong one.
+  {
+    name: "encrypted file, wrong passphrase",
+    open: async (page, r) => {
+      await route(page, `#/r/${r}/findings`, /Northwind/);
+      const e = new Encrypter();
+      e.setScryptWorkFactor(12);
+      e.setPassphrase("the right passphrase");
+      const path = test.info().outputPath("sealed.ncr.age");
+      writeFileSync(path, await e.encrypt(new Uint8Array([1, 2, 3])));
+      await page.getByLabel("Import", { exact: true }).setInputFiles(path);
+      const prompt = page.getByRole("dialog", { name: "sealed.ncr.age is encrypted" });
+      await prompt.getByLabel("Passphrase").fill("a wrong passphrase");
+      await prompt.getByRole("button", { name: "Open file" }).click();
+      await expect(prompt.getByRole("alert")).toContainText("does not open this file");
     },
   },
   // Last: the import's mapping screen stays above every screen until it is
