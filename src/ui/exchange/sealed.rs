@@ -155,6 +155,13 @@ pub(super) fn SealedFilePrompt() -> impl IntoView {
                                 <p id="sealed-error" class="field-error" role="alert">
                                     {move || exchange.sealed.get().and_then(|s| s.error)}
                                 </p>
+                                // A passphrase costs the file's scrypt work:
+                                // seconds on a phone, said so.
+                                <p role="status" class="muted">
+                                    {move || {
+                                        exchange.busy.get().then_some("Opening the file…")
+                                    }}
+                                </p>
                                 <div class="actions">
                                     <button
                                         type="submit"
