@@ -39,7 +39,7 @@ async function toCheck(page: Page) {
 /// On the check screen: checks `file` against `fingerprint`; returns the
 /// answer's region.
 async function check(page: Page, file: string, fingerprint: string) {
-  await page.getByLabel("Register file").setInputFiles(file);
+  await page.getByLabel("Register file", { exact: true }).setInputFiles(file);
   await page.getByLabel("Fingerprint from the report").fill(fingerprint);
   await page.getByRole("button", { name: "Check", exact: true }).click();
   const answer = page.getByRole("status", { name: "Check result" });
@@ -160,5 +160,36 @@ test("a file dropped on the check screen is not imported", async ({ page }) => {
   await expect(heading).toBeVisible();
   await page.getByRole("link", { name: "NC Register", exact: true }).click();
   await expect(page.getByRole("heading", { level: 2, name: "No register yet" })).toBeVisible();
+  expectClean(w);
+});
+
+test("an encrypted register file is checked too, once its passphrase is typed", async ({ page }) => {
+  test.setTimeout(120_000);
+  const w = await watch(page);
+  await page.goto("./");
+  await setProfile(page);
+  await createRegister(page);
+  await newFinding(page, "Clean desk policy not followed");
+  const printed = await printedFingerprint(page);
+
+  const passphrase = "seven lamps on the quay";
+  await page.getByRole("button", { name: "Export encrypted…" }).click();
+  const form = page.getByRole("region", { name: "Export an encrypted register file" });
+  await form.getByLabel("A passphrase").check();
+  await form.getByLabel("Passphrase", { exact: true }).fill(passphrase);
+  await form.getByLabel("Repeat the passphrase").fill(passphrase);
+  const sealed = (await download(page, "Encrypt and export", "printed.ncr.age")).path;
+
+  await toCheck(page);
+  await expect(await check(page, sealed, printed)).toHaveText(
+    "This file is encrypted with a passphrase: type it above and check again.",
+  );
+  await page.getByLabel("Passphrase of the encrypted file").fill("seven lamps on the pier");
+  await page.getByRole("button", { name: "Check", exact: true }).click();
+  const answer = page.getByRole("status", { name: "Check result" });
+  await expect(answer).toHaveText("That passphrase does not open this file. Nothing was changed.");
+  await page.getByLabel("Passphrase of the encrypted file").fill(passphrase);
+  await page.getByRole("button", { name: "Check", exact: true }).click();
+  await expect(answer).toHaveText(SAME);
   expectClean(w);
 });

@@ -10,8 +10,10 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::platform::{files, isolate};
+use crate::platform::isolate::Opened;
+use crate::platform::{files, isolate, keys};
 use crate::ui::state::use_store;
+use ncr_core::exchange::{is_sealed, sealed};
 use ncr_core::fingerprint::{CheckOutcome, Fingerprint, Listed, Since};
 
 /// In the report's header: the fingerprint of the state it shows, and what
@@ -43,6 +45,8 @@ enum Answer {
 #[component]
 pub fn CheckScreen() -> impl IntoView {
     let typed = RwSignal::new(String::new());
+    // Asked for only once a file turns out to be encrypted with one.
+    let passphrase = RwSignal::new(None::<String>);
     let answer = RwSignal::new(None::<Answer>);
     let file_input = NodeRef::<leptos::html::Input>::new();
     // Counts checks and edits of the form: an answer that arrives after
@@ -74,10 +78,13 @@ pub fn CheckScreen() -> impl IntoView {
         let this = run.get_value();
         spawn_local(async move {
             let result = match files::read(&file).await {
-                Ok(bytes) => isolate::check_report(&bytes, &text)
-                    .await
-                    .map(Answer::Checked)
-                    .unwrap_or_else(Answer::Refused),
+                Ok(bytes) => match unsealed(bytes, passphrase).await {
+                    Ok(bytes) => isolate::check_report(&bytes, &text)
+                        .await
+                        .map(Answer::Checked)
+                        .unwrap_or_else(Answer::Refused),
+                    Err(sentence) => Answer::Refused(sentence),
+                },
                 Err(e) => Answer::Refused(format!("The file could not be read ({e}).")),
             };
             if run.get_value() == this {
@@ -105,10 +112,34 @@ pub fn CheckScreen() -> impl IntoView {
                 <input
                     id="check-file"
                     type="file"
-                    accept=".ncr,application/octet-stream"
+                    accept=".ncr,.age,application/octet-stream"
                     node_ref=file_input
-                    on:change=move |_| clear()
+                    on:change=move |_| {
+                        passphrase.set(None);
+                        clear();
+                    }
                 />
+                {move || {
+                    passphrase
+                        .get()
+                        .is_some()
+                        .then(|| {
+                            view! {
+                                <label for="check-passphrase">
+                                    "Passphrase of the encrypted file"
+                                </label>
+                                <input
+                                    id="check-passphrase"
+                                    type="password"
+                                    autocomplete="off"
+                                    on:input=move |ev| {
+                                        passphrase.set(Some(event_target_value(&ev)));
+                                        clear();
+                                    }
+                                />
+                            }
+                        })
+                }}
                 <label for="check-fingerprint">"Fingerprint from the report"</label>
                 <input
                     id="check-fingerprint"
@@ -134,6 +165,29 @@ pub fn CheckScreen() -> impl IntoView {
                 {move || answer.get().map(|a| view! { <AnswerView answer=a /> })}
             </div>
         </section>
+    }
+}
+
+/// The register file inside an encrypted one, opened with this browser's
+/// key or the passphrase typed (whose field appears when the file needs
+/// one); a plain file as it is.
+async fn unsealed(bytes: Vec<u8>, passphrase: RwSignal<Option<String>>) -> Result<Vec<u8>, String> {
+    if !is_sealed(&bytes) {
+        return Ok(bytes);
+    }
+    let keys = sealed::Keys {
+        passphrase: passphrase.get_untracked().filter(|p| !p.is_empty()),
+        identities: keys::own_key()
+            .map(|k| vec![k.pair.secret])
+            .unwrap_or_default(),
+    };
+    match isolate::open_sealed(&bytes, &keys).await? {
+        Opened::Plain(plain) => Ok(plain),
+        Opened::Refused(sealed::OpenError::NeedsPassphrase, _) => {
+            passphrase.set(Some(String::new()));
+            Err("This file is encrypted with a passphrase: type it above and check again.".into())
+        }
+        Opened::Refused(_, sentence) => Err(sentence),
     }
 }
 

@@ -254,7 +254,10 @@ pub fn ExchangePanels() -> impl IntoView {
             </Show>
             <ForeignChoice />
             <SealedFilePrompt />
-            <Show when=move || exchange.sealing.get()>
+            // A register's export: not above the screens of no register.
+            <Show when=move || {
+                exchange.sealing.get() && store.route.with(|r| r.register().is_some())
+            }>
                 <SealedExport />
             </Show>
             <div class="import-summary" role="status" aria-live="polite">
