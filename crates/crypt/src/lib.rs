@@ -516,4 +516,69 @@ mod tests {
             with_identities(&["k"])
         );
     }
+
+    mod mutated {
+        //! Every file is untrusted: a sealed file changed anywhere, by a
+        //! flipped bit, a byte put in or taken out, or cut short, is
+        //! refused with a sentence, never opened as something else and
+        //! never a panic (which would only stop the worker, but say less).
+
+        use super::*;
+        use proptest::prelude::*;
+        use std::sync::OnceLock;
+
+        fn sealed() -> &'static (Vec<u8>, Vec<u8>, Keys) {
+            static SEALED: OnceLock<(Vec<u8>, Vec<u8>, Keys)> = OnceLock::new();
+            SEALED.get_or_init(|| {
+                let pair = new_key_pair();
+                let plain: Vec<u8> = (0..150_000u32).map(|i| (i * 7 % 251) as u8).collect();
+                let sealed = seal(&plain, &Lock::Recipients(vec![pair.public])).unwrap();
+                (plain, sealed, with_identities(&[&pair.secret]))
+            })
+        }
+
+        #[derive(Debug, Clone)]
+        enum Change {
+            Flip(usize, u8),
+            Insert(usize, u8),
+            Remove(usize),
+            Cut(usize),
+        }
+
+        fn change() -> impl Strategy<Value = Change> {
+            prop_oneof![
+                (any::<usize>(), 1..=255u8).prop_map(|(at, bits)| Change::Flip(at, bits)),
+                (any::<usize>(), any::<u8>()).prop_map(|(at, b)| Change::Insert(at, b)),
+                any::<usize>().prop_map(Change::Remove),
+                any::<usize>().prop_map(Change::Cut),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+            #[test]
+            fn a_changed_file_is_refused(changes in prop::collection::vec(change(), 1..4)) {
+                let (plain, sealed, keys) = sealed();
+                let mut bytes = sealed.clone();
+                for c in changes {
+                    let n = bytes.len().max(1);
+                    match c {
+                        Change::Flip(at, bits) => if !bytes.is_empty() { bytes[at % n] ^= bits },
+                        Change::Insert(at, b) => bytes.insert(at % (bytes.len() + 1), b),
+                        Change::Remove(at) => if !bytes.is_empty() { bytes.remove(at % n); },
+                        Change::Cut(at) => bytes.truncate(at % n),
+                    }
+                }
+                match open(&bytes, keys) {
+                    // Only the very same file opens (a change undone by a later one).
+                    Ok(opened) => {
+                        prop_assert_eq!(&bytes, sealed);
+                        prop_assert_eq!(&opened, plain);
+                    }
+                    Err(e) => prop_assert!(!e.to_string().is_empty()),
+                }
+            }
+        }
+    }
 }
