@@ -102,6 +102,9 @@ pub struct Store {
     pub opened: RwSignal<Option<String>>,
     /// Bumped after each export of the register file.
     pub exports: RwSignal<u64>,
+    /// Bumped whenever attachments' bytes were stored in this browser (an
+    /// attachment added or received): what shows "missing" looks again.
+    pub stored_attachments: RwSignal<u64>,
 }
 
 fn load_index() -> Vec<RegisterEntry> {
@@ -131,6 +134,7 @@ impl Store {
             ready: RwSignal::new(false),
             opened: RwSignal::new(None),
             exports: RwSignal::new(0),
+            stored_attachments: RwSignal::new(0),
         }
     }
 
@@ -425,6 +429,38 @@ impl Store {
     ) -> Result<(), DocError> {
         let today = today();
         self.mutate(|doc| doc.update_finding(id, today, edit))
+    }
+
+    /// Attaches bytes already stored under `record.hash` to a finding.
+    pub fn add_attachment(
+        &self,
+        finding: &str,
+        record: ncr_core::model::Attachment,
+    ) -> Result<String, String> {
+        let today = today();
+        let id = new_id();
+        self.mutate(|doc| doc.add_attachment(finding, id, today, record))
+            .map_err(|e| e.to_string())
+    }
+
+    pub fn remove_attachment(&self, finding: &str, attachment: &str) -> Result<(), String> {
+        let today = today();
+        self.mutate(|doc| doc.remove_attachment(finding, attachment, today))
+            .map_err(|e| e.to_string())
+    }
+
+    /// Stores attachments received in a register file, each by its hash
+    /// (already checked against its bytes); how many were new here.
+    pub async fn store_received(&self, attachments: &[(String, Vec<u8>)]) -> Result<usize, String> {
+        let mut new = 0;
+        for (_, bytes) in attachments {
+            let (_, added) = crate::platform::attachments::put(bytes).await?;
+            new += usize::from(added);
+        }
+        if !attachments.is_empty() {
+            self.stored_attachments.update(|n| *n += 1);
+        }
+        Ok(new)
     }
 
     /// Deletes a finding with the reason the person gave.
@@ -728,7 +764,17 @@ impl Store {
 
     /// Downloads the whole register (the file other auditors merge) and
     /// remembers what it contained, for the unexported-work reminder.
-    pub fn export_register(&self, filename: &str) -> Result<(), String> {
+    ///
+    /// With `attachments` and a register that has some, the file is a
+    /// bundle (`ncr_core::exchange::bundle`) carrying the bytes this browser
+    /// holds; without, it is the plain register file. Returns how many
+    /// attachments went into the file and how many could not (not stored
+    /// here, or damaged).
+    pub async fn export_register(
+        &self,
+        filename: &str,
+        attachments: bool,
+    ) -> Result<(usize, usize), String> {
         let (bytes, record) = self
             .session
             .with_value(|s| s.export(system_clock()))
@@ -736,11 +782,34 @@ impl Store {
         let id = self
             .with_doc_untracked(RegisterDoc::id)
             .ok_or("no register is open")?;
+        let hashes = if attachments {
+            self.with_doc_untracked(RegisterDoc::attachment_hashes)
+                .unwrap_or_default()
+        } else {
+            Default::default()
+        };
+        let mut carried = Vec::new();
+        let mut left_out = 0;
+        for hash in &hashes {
+            match crate::platform::attachments::bytes(hash).await {
+                Ok(Some(b)) => carried.push((hash.clone(), b)),
+                _ => left_out += 1,
+            }
+        }
+        let bytes = if carried.is_empty() {
+            bytes
+        } else {
+            let (bundled, skipped) =
+                ncr_core::exchange::bundle::bundle(&bytes, &carried).map_err(|e| e.to_string())?;
+            left_out += skipped.len();
+            carried.truncate(carried.len() - skipped.len());
+            bundled
+        };
         crate::platform::files::download(&bytes, filename, ncr_core::exchange::REGISTER_MIME)?;
         // The file is out either way; a lost record only means an early reminder.
         let _ = profile::record_export(&id, &record);
         self.exports.update(|n| *n += 1);
-        Ok(())
+        Ok((carried.len(), left_out))
     }
 
     /// Whole days this person's oldest unexported change has waited, once

@@ -72,9 +72,9 @@ pub fn clean_mime(mime: &str) -> String {
         && m.split_once('/').is_some_and(|(a, b)| {
             !a.is_empty()
                 && !b.is_empty()
-                && (a.to_owned() + b).bytes().all(|c| {
-                    c.is_ascii_alphanumeric() || matches!(c, b'.' | b'+' | b'-' | b'_')
-                })
+                && (a.to_owned() + b)
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'+' | b'-' | b'_'))
         });
     if ok {
         m
@@ -95,7 +95,10 @@ pub fn is_picture(mime: &str) -> bool {
 /// Photos the browser may scale down before storing: still images it
 /// decodes everywhere (a GIF may be animated, and is kept as it is).
 pub fn is_scalable(mime: &str) -> bool {
-    matches!(mime, "image/jpeg" | "image/png" | "image/webp" | "image/bmp")
+    matches!(
+        mime,
+        "image/jpeg" | "image/png" | "image/webp" | "image/bmp"
+    )
 }
 
 /// What makes an attachment record unusable, as a sentence's end, or

@@ -392,8 +392,10 @@ fn finding_from_raw(key: &str, raw: Raw) -> Result<FindingRead, Box<Unreadable>>
                     });
                     match read {
                         Ok(a) => {
-                            attachments
-                                .insert(pid, serde_json::to_value(a).expect("an attachment serialises"));
+                            attachments.insert(
+                                pid,
+                                serde_json::to_value(a).expect("an attachment serialises"),
+                            );
                         }
                         Err(reason) => {
                             attachments.remove(&pid);

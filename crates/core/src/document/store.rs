@@ -21,9 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::error::DocError;
 use super::genesis::{self, AUDITORS, AUDITS, FINDINGS, REGISTER, SCHEMA, SETTINGS};
 use super::read::{self, ItemKind, Mark, Unreadable};
-use crate::model::{
-    Attachment, Audit, Auditor, CorrectiveAction, Finding, RegisterInfo, Settings,
-};
+use crate::model::{Attachment, Audit, Auditor, CorrectiveAction, Finding, RegisterInfo, Settings};
 use crate::validate;
 
 /// Milliseconds since the Unix epoch; injected so tests are deterministic and

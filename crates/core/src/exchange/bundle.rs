@@ -59,7 +59,9 @@ pub struct Unbundled {
 pub enum BundleError {
     #[error("This register bundle could not be read ({0}). Nothing was changed.")]
     Unreadable(String),
-    #[error("This register bundle holds {0}, which a register bundle never holds. Nothing was changed.")]
+    #[error(
+        "This register bundle holds {0}, which a register bundle never holds. Nothing was changed."
+    )]
     UnknownEntry(String),
     #[error("This register bundle holds {0} twice. Nothing was changed.")]
     Duplicate(String),
@@ -137,7 +139,11 @@ pub fn unbundle(bytes: &[u8]) -> Result<Unbundled, BundleError> {
         } else {
             match name.strip_prefix(ATTACHMENT_DIR) {
                 Some(hash) if is_hash(hash) => MAX_ATTACHMENT_BYTES,
-                _ => return Err(BundleError::UnknownEntry(format!("\u{201c}{shown}\u{201d}"))),
+                _ => {
+                    return Err(BundleError::UnknownEntry(format!(
+                        "\u{201c}{shown}\u{201d}"
+                    )))
+                }
             }
         };
         if entry.compression() != zip::CompressionMethod::Stored

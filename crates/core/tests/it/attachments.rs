@@ -110,7 +110,9 @@ fn attachments_are_checked_before_they_are_written() {
     assert!(doc.add_attachment("f1", "p3".into(), today(), bad).is_err());
     let mut huge = record("d.png", &photo(4, 10));
     huge.size = MAX_ATTACHMENT_BYTES + 1;
-    assert!(doc.add_attachment("f1", "p4".into(), today(), huge).is_err());
+    assert!(doc
+        .add_attachment("f1", "p4".into(), today(), huge)
+        .is_err());
     assert!(matches!(
         doc.add_attachment("nope", "p5".into(), today(), record("e.png", &photo(5, 10))),
         Err(DocError::FindingNotFound(_))
@@ -351,9 +353,10 @@ fn bundles_are_bounded() {
             |e| matches!(e, BundleError::UnknownEntry(_)),
         ),
         // No register (a zip with the register twice, the writer refuses).
-        (zip_of(&[(&format!("attachments/{h}"), b"abc", stored)]), |e| {
-            matches!(e, BundleError::NoRegister)
-        }),
+        (
+            zip_of(&[(&format!("attachments/{h}"), b"abc", stored)]),
+            |e| matches!(e, BundleError::NoRegister),
+        ),
         // A compressed entry (a zip bomb needs one).
         (
             zip_of(&[
