@@ -75,12 +75,17 @@ async function auditor(browser: Browser, name: string, initials: string) {
 /// finding lists it.
 async function attach(page: Page, path: string, name: string) {
   await page.getByLabel("Attach files").setInputFiles(path);
-  await expect(evidence(page).getByText(name, { exact: true })).toBeVisible();
+  await expect(item(page, name)).toBeVisible();
   await saved(page);
 }
 
 function evidence(page: Page) {
   return page.getByRole("region", { name: "Evidence files" });
+}
+
+/// The list item of an attached file, by its name.
+function item(page: Page, name: string) {
+  return evidence(page).getByRole("listitem").filter({ hasText: name });
 }
 
 /// Downloads an attachment from the open finding; its bytes.
@@ -127,7 +132,16 @@ test("two auditors attach photos offline, exchange files and both end with both 
   const bob = await auditor(browser, "Bob Ray", "BR");
   const a = ann.page;
   const b = bob.page;
-  for (const page of [a, b]) await expect(page.getByText(/^Ready to work offline/)).toBeVisible();
+  // Once the service worker holds the app, the pages it controls need no
+  // network (as e2e/file-check.spec.ts does it).
+  for (const page of [a, b]) {
+    await expect(page.getByText(/^Ready to work offline/)).toBeVisible();
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+    });
+    await page.reload();
+    expect(await page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+  }
 
   await createRegister(a);
   const annFinding = await newFinding(a, "Server rack left open");
@@ -196,7 +210,7 @@ test("a large photo is scaled down before it is stored", async ({ page }) => {
   await openFinding(page, ref);
   // 2,000 pixels wide: over the default 1,600, so stored as a JPEG.
   await page.getByLabel("Attach files").setInputFiles(writeFile("screen.png", png(2000, 50, 5)));
-  await expect(evidence(page).getByText("screen.jpg", { exact: true })).toBeVisible();
+  await expect(item(page, "screen.jpg")).toBeVisible();
   const stored = await downloadAttachment(page, "screen.jpg");
   expect([...stored.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
   const size = await page.evaluate(async (b64) => {
@@ -261,7 +275,7 @@ test("a file without its attachments shows them missing; a tampered bundle is re
   await b.getByLabel("Open a register file").setInputFiles(plain);
   await expect(b.getByRole("heading", { level: 2, name: "ACME ISMS 2026", exact: true })).toBeVisible();
   await openFinding(b, ref);
-  await expect(evidence(b).getByText("badges.png", { exact: true })).toBeVisible();
+  await expect(item(b, "badges.png")).toBeVisible();
   await expect(evidence(b).getByText(/^Missing: this browser does not have this file/)).toBeVisible();
   await expect(evidence(b).getByRole("button", { name: "Download badges.png" })).toBeDisabled();
   await expect(b.getByRole("alert").filter({ hasText: /\S/ })).toHaveCount(0);

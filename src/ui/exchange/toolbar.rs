@@ -28,7 +28,7 @@ pub fn ExchangeToolbar(register: String) -> impl IntoView {
     // is the plain register file and they show as missing there.
     let has_attachments = move || {
         store
-            .with_findings(|d| !d.attachment_hashes().is_empty())
+            .with_findings(|d| d.findings().values().any(|f| !f.attachments.is_empty()))
             .unwrap_or(false)
     };
     let with_attachments = RwSignal::new(true);
