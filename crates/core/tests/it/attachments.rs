@@ -339,7 +339,8 @@ fn bundles_are_bounded() {
     let reg = doc.save();
     let stored = zip::CompressionMethod::Stored;
     let h = sha256_hex(b"abc");
-    let cases: Vec<(Vec<u8>, fn(&BundleError) -> bool)> = vec![
+    type Expected = fn(&BundleError) -> bool;
+    let cases: Vec<(Vec<u8>, Expected)> = vec![
         // A path that leaves the folder, an unknown entry, an upper-case hash.
         (
             zip_of(&[(REGISTER_ENTRY, &reg, stored), ("../evil", b"x", stored)]),
