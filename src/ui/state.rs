@@ -805,6 +805,9 @@ impl Store {
             carried.truncate(carried.len() - skipped.len());
             bundled
         };
+        // The file as it leaves: a plain register file or a bundle, told
+        // apart on import by its first bytes, so whatever wraps it (an
+        // encrypted export) wraps these bytes whole.
         crate::platform::files::download(&bytes, filename, ncr_core::exchange::REGISTER_MIME)?;
         // The file is out either way; a lost record only means an early reminder.
         let _ = profile::record_export(&id, &record);

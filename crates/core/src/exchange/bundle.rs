@@ -19,7 +19,7 @@
 //! against the hash that names them: a bundle fails whole, so an import
 //! never stores part of a tampered file.
 
-use std::io::{Cursor, Read, Write};
+use std::io::{Cursor, Write};
 
 use thiserror::Error;
 
@@ -118,22 +118,38 @@ pub fn bundle(
 
 /// Reads a bundle (see the module's documentation for what is refused).
 /// Pure and bounded: the work is at most one pass over `bytes` plus one
-/// SHA-256 of each attachment.
+/// CRC-32 and, for attachments, one SHA-256 of each entry; nothing is
+/// allocated beyond the entries' own bytes.
+///
+/// A reader of its own rather than the zip crate's: a bundle only ever
+/// holds stored entries, which are slices of the file, and the crate's
+/// reader (with the inflaters it brings) would add about as much to the
+/// app's download as the rest of this feature.
 pub fn unbundle(bytes: &[u8]) -> Result<Unbundled, BundleError> {
-    let unreadable = |e: zip::result::ZipError| BundleError::Unreadable(e.to_string());
     if !is_bundle(bytes) {
         return Err(BundleError::Unreadable("it is not a zip".into()));
     }
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(unreadable)?;
-    if archive.len() > MAX_ENTRIES {
+    let end = end_of_directory(bytes)?;
+    if end.entries > MAX_ENTRIES {
         return Err(BundleError::TooMany);
     }
     let mut register = None;
     let mut attachments: Vec<(String, Vec<u8>)> = Vec::new();
-    for i in 0..archive.len() {
-        let mut entry = archive.by_index_raw(i).map_err(unreadable)?;
-        let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
-        let shown: String = name.chars().take(80).collect();
+    let mut seen = std::collections::BTreeSet::new();
+    // Stored entries never overlap, so together they fit in the file: a
+    // directory whose entries all point at one large entry would
+    // otherwise copy it thousands of times.
+    let mut total: u64 = 0;
+    let mut at = end.directory;
+    for _ in 0..end.entries {
+        let entry = central_entry(bytes, at)?;
+        at = entry.next;
+        let shown: String = String::from_utf8_lossy(entry.name)
+            .chars()
+            .take(80)
+            .collect();
+        let name = std::str::from_utf8(entry.name)
+            .map_err(|_| BundleError::UnknownEntry(format!("\u{201c}{shown}\u{201d}")))?;
         let limit = if name == REGISTER_ENTRY {
             MAX_REGISTER_BYTES
         } else {
@@ -146,48 +162,190 @@ pub fn unbundle(bytes: &[u8]) -> Result<Unbundled, BundleError> {
                 }
             }
         };
-        if entry.compression() != zip::CompressionMethod::Stored
-            || entry.encrypted()
-            || entry.compressed_size() != entry.size()
-        {
+        if entry.method != 0 || entry.flags & 1 != 0 || entry.packed != entry.size {
             return Err(BundleError::Packed(shown));
         }
-        // Stored entries: the declared size is what lies in the file, so
-        // it can never exceed the file itself.
-        if entry.size() > limit || entry.size() > bytes.len() as u64 {
+        if entry.size > limit {
             return Err(BundleError::TooLarge(shown));
         }
-        let mut content = Vec::with_capacity(entry.size() as usize);
-        (&mut entry)
-            .take(limit + 1)
-            .read_to_end(&mut content)
-            .map_err(|e| BundleError::Unreadable(e.to_string()))?;
-        if content.len() as u64 != entry.size() {
+        if !seen.insert(name) {
+            return Err(BundleError::Duplicate(shown));
+        }
+        total = total.saturating_add(entry.size);
+        if total > bytes.len() as u64 {
+            return Err(BundleError::Unreadable(
+                "its entries overlap one another".into(),
+            ));
+        }
+        let content = local_data(bytes, &entry)?;
+        if crc32(content) != entry.crc {
             return Err(BundleError::Unreadable(format!(
-                "{shown} is shorter or longer than its directory says"
+                "{shown} does not match its checksum"
             )));
         }
         if name == REGISTER_ENTRY {
-            if register.replace(content).is_some() {
+            if register.replace(content.to_vec()).is_some() {
                 return Err(BundleError::Duplicate(shown));
             }
         } else {
-            let hash = name[ATTACHMENT_DIR.len()..].to_owned();
-            if sha256_hex(&content) != hash {
+            let hash = &name[ATTACHMENT_DIR.len()..];
+            if sha256_hex(content) != hash {
                 return Err(BundleError::HashMismatch(hash[..12].to_owned()));
             }
-            attachments.push((hash, content));
+            attachments.push((hash.to_owned(), content.to_vec()));
         }
     }
     let register = register.ok_or(BundleError::NoRegister)?;
     attachments.sort_by(|a, b| a.0.cmp(&b.0));
-    let before = attachments.len();
-    attachments.dedup_by(|a, b| a.0 == b.0);
-    if attachments.len() != before {
-        return Err(BundleError::Duplicate("an attachment".into()));
-    }
     Ok(Unbundled {
         register,
         attachments,
     })
+}
+
+fn short_read(what: &str) -> BundleError {
+    BundleError::Unreadable(format!("{what} is cut short or out of place"))
+}
+
+fn u16_at(bytes: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(
+        bytes.get(at..at.checked_add(2)?)?.try_into().ok()?,
+    ))
+}
+
+fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(
+        bytes.get(at..at.checked_add(4)?)?.try_into().ok()?,
+    ))
+}
+
+/// Where the central directory starts, and how many entries it lists.
+struct End {
+    directory: usize,
+    entries: usize,
+}
+
+/// The end of central directory record: the last 22 bytes, or up to a
+/// 64 kB comment before them (searched from the end, so a signature inside
+/// an entry's data is never taken for it). ZIP64 is not read: no entry of a
+/// bundle may come near 4 GB.
+fn end_of_directory(bytes: &[u8]) -> Result<End, BundleError> {
+    const SIGNATURE: u32 = 0x0605_4b50;
+    let last = bytes
+        .len()
+        .checked_sub(22)
+        .ok_or_else(|| short_read("the zip"))?;
+    let first = last.saturating_sub(usize::from(u16::MAX));
+    let at = (first..=last)
+        .rev()
+        .find(|&i| {
+            u32_at(bytes, i) == Some(SIGNATURE)
+                && u16_at(bytes, i + 20).map(|c| i + 22 + usize::from(c)) == Some(bytes.len())
+        })
+        .ok_or_else(|| BundleError::Unreadable("it has no zip directory".into()))?;
+    let entries = u16_at(bytes, at + 10).ok_or_else(|| short_read("the zip directory"))?;
+    let directory = u32_at(bytes, at + 16).ok_or_else(|| short_read("the zip directory"))?;
+    if entries == u16::MAX || directory == u32::MAX {
+        return Err(BundleError::Unreadable("it is a ZIP64 archive".into()));
+    }
+    Ok(End {
+        directory: directory as usize,
+        entries: usize::from(entries),
+    })
+}
+
+struct Entry<'a> {
+    name: &'a [u8],
+    flags: u16,
+    method: u16,
+    crc: u32,
+    packed: u64,
+    size: u64,
+    local: usize,
+    next: usize,
+}
+
+fn central_entry(bytes: &[u8], at: usize) -> Result<Entry<'_>, BundleError> {
+    const SIGNATURE: u32 = 0x0201_4b50;
+    let bad = || short_read("an entry of the zip directory");
+    if u32_at(bytes, at) != Some(SIGNATURE) {
+        return Err(bad());
+    }
+    // Offsets come from the file: saturating, so one near the end of the
+    // address space reads nothing rather than wrapping round.
+    let field16 = |o: usize| u16_at(bytes, at.saturating_add(o)).ok_or_else(bad);
+    let field32 = |o: usize| u32_at(bytes, at.saturating_add(o)).ok_or_else(bad);
+    let base = at.saturating_add(46);
+    let name_len = usize::from(field16(28)?);
+    let extra_len = usize::from(field16(30)?);
+    let comment_len = usize::from(field16(32)?);
+    let name = bytes
+        .get(base..base.saturating_add(name_len))
+        .ok_or_else(bad)?;
+    Ok(Entry {
+        name,
+        flags: field16(8)?,
+        method: field16(10)?,
+        crc: field32(16)?,
+        packed: u64::from(field32(20)?),
+        size: u64::from(field32(24)?),
+        local: field32(42)? as usize,
+        next: base
+            .saturating_add(name_len)
+            .saturating_add(extra_len)
+            .saturating_add(comment_len),
+    })
+}
+
+/// An entry's bytes, from its local header, whose name must agree with
+/// the directory's (a zip whose two disagree is read differently by
+/// different tools: refused).
+fn local_data<'a>(bytes: &'a [u8], entry: &Entry<'_>) -> Result<&'a [u8], BundleError> {
+    const SIGNATURE: u32 = 0x0403_4b50;
+    let at = entry.local;
+    let bad = || short_read("an entry");
+    if u32_at(bytes, at) != Some(SIGNATURE) {
+        return Err(bad());
+    }
+    let name_len = usize::from(u16_at(bytes, at.saturating_add(26)).ok_or_else(bad)?);
+    let extra_len = usize::from(u16_at(bytes, at.saturating_add(28)).ok_or_else(bad)?);
+    let base = at.saturating_add(30);
+    if bytes.get(base..base.saturating_add(name_len)) != Some(entry.name) {
+        return Err(BundleError::Unreadable(
+            "an entry's name differs between its header and the directory".into(),
+        ));
+    }
+    let start = base.saturating_add(name_len).saturating_add(extra_len);
+    let len = usize::try_from(entry.size).map_err(|_| bad())?;
+    bytes
+        .get(start..start.checked_add(len).ok_or_else(bad)?)
+        .ok_or_else(bad)
+}
+
+/// The zip's CRC-32 (IEEE, reflected), by a table built at compile time.
+fn crc32(bytes: &[u8]) -> u32 {
+    const TABLE: [u32; 256] = {
+        let mut table = [0u32; 256];
+        let mut n = 0;
+        while n < 256 {
+            let mut c = n as u32;
+            let mut k = 0;
+            while k < 8 {
+                c = if c & 1 != 0 {
+                    (c >> 1) ^ 0xedb8_8320
+                } else {
+                    c >> 1
+                };
+                k += 1;
+            }
+            table[n] = c;
+            n += 1;
+        }
+        table
+    };
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc = TABLE[((crc ^ u32::from(b)) & 0xff) as usize] ^ (crc >> 8);
+    }
+    !crc
 }

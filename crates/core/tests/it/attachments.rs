@@ -380,7 +380,25 @@ fn bundles_are_bounded() {
         assert!(expected(&err), "{err:?}");
         assert!(err.to_string().ends_with("Nothing was changed."), "{err}");
     }
+    // Two directory entries that point at one entry's bytes (the way a
+    // directory could make a reader copy one large entry thousands of
+    // times): a duplicate name, or more bytes than the file holds.
     let (whole, _) = bundle::bundle(&reg, &[(h.clone(), b"abc".to_vec())]).unwrap();
+    let directory = whole.windows(4).rposition(|w| w == b"PK\x01\x02").unwrap();
+    let end = whole.windows(4).rposition(|w| w == b"PK\x05\x06").unwrap();
+    let entry = whole[directory..end].to_vec();
+    let mut doubled = whole[..end].to_vec();
+    doubled.extend_from_slice(&entry);
+    let mut tail = whole[end..].to_vec();
+    for at in [8, 10] {
+        let n = u16::from_le_bytes([tail[at], tail[at + 1]]) + 1;
+        tail[at..at + 2].copy_from_slice(&n.to_le_bytes());
+    }
+    let size = u32::from_le_bytes(tail[12..16].try_into().unwrap()) + entry.len() as u32;
+    tail[12..16].copy_from_slice(&size.to_le_bytes());
+    doubled.extend_from_slice(&tail);
+    let err = bundle::unbundle(&doubled).unwrap_err();
+    assert!(matches!(err, BundleError::Duplicate(_)), "{err:?}");
     for cut in [whole.len() / 3, whole.len() / 2, whole.len() - 5] {
         assert!(bundle::unbundle(&whole[..cut]).is_err());
     }
