@@ -80,7 +80,7 @@ async function attach(page: Page, path: string, name: string) {
 }
 
 function evidence(page: Page) {
-  return page.getByRole("region", { name: "Evidence files" });
+  return page.getByRole("region", { name: "Attachments", exact: true });
 }
 
 /// The list item of an attached file, by its name.

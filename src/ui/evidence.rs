@@ -106,9 +106,9 @@ pub fn EvidenceFiles(finding: String) -> impl IntoView {
     let file_id = move || format!("attach-file-{}", fid.get_value());
     view! {
         <section class="panel evidence" aria-labelledby="evidence-title">
-            <h3 id="evidence-title">"Evidence files"</h3>
+            <h3 id="evidence-title">"Attachments"</h3>
             <p class="hint">
-                "Photos and files kept with this finding. They are stored in this browser and travel in the register file when it is exported with attachments. Photos are scaled down to "
+                "Photos and files kept with this finding as evidence. They are stored in this browser and travel in the register file when it is exported with attachments. Photos are scaled down to "
                 {profile::photo_side()} " pixels on their longest side."
             </p>
             {move || {
