@@ -219,6 +219,15 @@ test("a large photo is scaled down before it is stored", async ({ page }) => {
     return [bitmap.width, bitmap.height];
   }, stored.toString("base64"));
   expect(size).toEqual([1600, 40]);
+
+  // The storage figures count it, beside the registers.
+  await page.getByRole("link", { name: "NC Register" }).click();
+  const usage = page.getByRole("table", { name: "Stored registers" });
+  await expect(usage.getByRole("row", { name: /^Attachments \(1 file\)/ })).toContainText(
+    stored.length < 1000 ? `${stored.length} B` : `${(stored.length / 1000).toFixed(1)} kB`,
+  );
+  // The photo size is a setting of this browser.
+  await expect(page.getByLabel("Scale photos down to (longest side, pixels)")).toHaveValue("1600");
   expectClean(w);
 });
 

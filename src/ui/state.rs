@@ -71,6 +71,14 @@ const SAVE_RETRY_MS: i32 = 5_000;
 
 type BrowserSession = Session<IdbStorage, LocalDrafts>;
 
+/// A register file made for export, with the record written once it is
+/// delivered (`Store::export_file`, `Store::deliver_export`).
+pub struct RegisterExport {
+    pub register: String,
+    pub bytes: Vec<u8>,
+    pub record: ncr_core::session::ExportRecord,
+}
+
 /// The UI's one store: the core [`Session`] (the open register and the
 /// protocol that stores it) plus the signals components read. Every intent
 /// goes through the session; this wrapper adds only reactivity, the
@@ -764,30 +772,57 @@ impl Store {
 
     /// Downloads the whole register (the file other auditors merge) and
     /// remembers what it contained, for the unexported-work reminder.
-    ///
-    /// With `attachments` and a register that has some, the file is a
-    /// bundle (`ncr_core::exchange::bundle`) carrying the bytes this browser
-    /// holds; without, it is the plain register file. Returns how many
-    /// attachments went into the file and how many could not (not stored
-    /// here, or damaged).
-    pub async fn export_register(
-        &self,
-        filename: &str,
-        attachments: bool,
-    ) -> Result<(usize, usize), String> {
+    pub fn export_register(&self, filename: &str) -> Result<(), String> {
+        let export = self.export_file()?;
+        self.deliver_export(export, filename)
+    }
+
+    /// The register file's bytes and the record of the export, to be
+    /// delivered once they are ready (an encrypted export seals them
+    /// first, in a worker).
+    pub fn export_file(&self) -> Result<RegisterExport, String> {
         let (bytes, record) = self
             .session
             .with_value(|s| s.export(system_clock()))
             .ok_or("no register is open")?;
-        let id = self
+        let register = self
             .with_doc_untracked(RegisterDoc::id)
             .ok_or("no register is open")?;
-        let hashes = if attachments {
-            self.with_doc_untracked(RegisterDoc::attachment_hashes)
-                .unwrap_or_default()
-        } else {
-            Default::default()
-        };
+        Ok(RegisterExport {
+            register,
+            bytes,
+            record,
+        })
+    }
+
+    /// Downloads an export and records it: "exported" means a copy
+    /// exists outside this browser, sealed or not.
+    pub fn deliver_export(&self, export: RegisterExport, filename: &str) -> Result<(), String> {
+        crate::platform::files::download(
+            &export.bytes,
+            filename,
+            ncr_core::exchange::REGISTER_MIME,
+        )?;
+        // The file is out either way; a lost record only means an early reminder.
+        let _ = profile::record_export(&export.register, &export.record);
+        self.exports.update(|n| *n += 1);
+        Ok(())
+    }
+
+    /// An export with the attachments of the register's findings that this
+    /// browser holds: a bundle (`ncr_core::exchange::bundle`) in place of
+    /// the plain register file, which stays as it is when there are none.
+    /// Also how many attachments went in and how many could not (not
+    /// stored here, or damaged). Whatever wraps the file afterwards (an
+    /// encrypted export) wraps these bytes whole: an import tells a bundle
+    /// from a plain file by its first bytes, once unwrapped.
+    pub async fn carry_attachments(
+        &self,
+        mut export: RegisterExport,
+    ) -> Result<(RegisterExport, usize, usize), String> {
+        let hashes = self
+            .with_doc_untracked(RegisterDoc::attachment_hashes)
+            .unwrap_or_default();
         let mut carried = Vec::new();
         let mut left_out = 0;
         for hash in &hashes {
@@ -796,23 +831,17 @@ impl Store {
                 _ => left_out += 1,
             }
         }
-        let bytes = if carried.is_empty() {
-            bytes
-        } else {
-            let (bundled, skipped) =
-                ncr_core::exchange::bundle::bundle(&bytes, &carried).map_err(|e| e.to_string())?;
-            left_out += skipped.len();
-            carried.truncate(carried.len() - skipped.len());
-            bundled
-        };
-        // The file as it leaves: a plain register file or a bundle, told
-        // apart on import by its first bytes, so whatever wraps it (an
-        // encrypted export) wraps these bytes whole.
-        crate::platform::files::download(&bytes, filename, ncr_core::exchange::REGISTER_MIME)?;
-        // The file is out either way; a lost record only means an early reminder.
-        let _ = profile::record_export(&id, &record);
-        self.exports.update(|n| *n += 1);
-        Ok((carried.len(), left_out))
+        if carried.is_empty() {
+            return Ok((export, 0, left_out));
+        }
+        let (bundled, skipped) = ncr_core::exchange::bundle::bundle(&export.bytes, &carried)
+            .map_err(|e| e.to_string())?;
+        export.bytes = bundled;
+        Ok((
+            export,
+            carried.len() - skipped.len(),
+            left_out + skipped.len(),
+        ))
     }
 
     /// Whole days this person's oldest unexported change has waited, once

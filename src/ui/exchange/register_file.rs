@@ -304,7 +304,18 @@ fn describe_merge(
 pub fn export_register_file(store: Store, attachments: bool) {
     let name = export_name(store, exchange::REGISTER_EXTENSION);
     spawn_local(async move {
-        match store.export_register(&name, attachments).await {
+        let result = async {
+            let export = store.export_file()?;
+            let (export, carried, left_out) = if attachments {
+                store.carry_attachments(export).await?
+            } else {
+                (export, 0, 0)
+            };
+            store.deliver_export(export, &name)?;
+            Ok::<_, String>((carried, left_out))
+        }
+        .await;
+        match result {
             Ok((_, 0)) => {}
             Ok((carried, left_out)) => store.info(format!(
                 "Exported with {carried} attachment(s). {left_out} attachment(s) are not stored in this browser and were left out; they show as missing where the file is opened."
