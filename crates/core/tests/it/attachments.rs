@@ -73,6 +73,18 @@ fn an_attachment_is_one_change_with_its_author_and_survives_a_reopen() {
     assert_eq!(a.author, doc.person_hex());
     assert_eq!(a.added_on, Some(today()));
     assert_eq!(ops(&doc, "f1").last().unwrap(), "add_attachment");
+    // The history names what was attached, by the path the schema knows.
+    let added = doc.history("f1").unwrap().pop().unwrap();
+    let name = added
+        .changes
+        .iter()
+        .find(|c| c.path == ["attachments", "p1", "name"])
+        .expect("the name is in the history");
+    assert_eq!(name.new.as_deref(), Some("rack.png"));
+    assert!(added
+        .changes
+        .iter()
+        .all(|c| ncr_core::schema::at_path(&c.path).is_some()));
     let reopened = RegisterDoc::open(&doc.save(), ActorId::from([5u8; 16]), clock).unwrap();
     assert_eq!(
         reopened.finding("f1").unwrap().attachments,
@@ -122,6 +134,23 @@ fn attachments_are_checked_before_they_are_written() {
     doc.add_attachment("f2", "p6".into(), today(), record("a.png", &bytes))
         .unwrap();
     assert_eq!(doc.attachment_hashes().len(), 1);
+    // Another register's findings copied in keep their attachments.
+    let mut other = common::demo_register();
+    let copied = other
+        .copy_findings_from(&doc, || format!("copy-{}", uuid_like()), today())
+        .unwrap();
+    let with: Vec<_> = copied
+        .iter()
+        .filter_map(|id| other.finding(id))
+        .filter(|f| !f.attachments.is_empty())
+        .collect();
+    assert_eq!(with.len(), 2);
+}
+
+fn uuid_like() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
 }
 
 #[test]
