@@ -236,23 +236,27 @@ test("a large photo is scaled down before it is stored", async ({ page }) => {
 /// the hash can tell.
 function tamper(bundle: Buffer): Buffer {
   const out = Buffer.from(bundle);
-  let at = out.indexOf(Buffer.from("attachments/", "latin1"));
-  // Local header: the name starts 30 bytes in; sizes and CRC before it.
-  const header = at - 30;
+  // The local header: the name starts 30 bytes in.
+  const header = out.indexOf(Buffer.from("attachments/", "latin1")) - 30;
   expect(out.readUInt32LE(header)).toBe(0x04034b50);
   const nameLength = out.readUInt16LE(header + 26);
   const extraLength = out.readUInt16LE(header + 28);
-  const size = out.readUInt32LE(header + 22);
+  const name = out.subarray(header + 30, header + 30 + nameLength);
   const data = header + 30 + nameLength + extraLength;
+  // The directory's entry of the same name holds the size and the CRC.
+  const central = out.indexOf(name, data) - 46;
+  expect(out.readUInt32LE(central)).toBe(0x02014b50);
+  const size = out.readUInt32LE(central + 24);
   out[data + (size >> 1)] ^= 0xff;
   const crc = crc32(out.subarray(data, data + size));
-  out.writeUInt32LE(crc, header + 14);
-  // The central directory's copy of the CRC.
-  const name = out.subarray(header + 30, header + 30 + nameLength);
-  at = out.indexOf(name, data + size);
-  const central = at - 46;
-  expect(out.readUInt32LE(central)).toBe(0x02014b50);
   out.writeUInt32LE(crc, central + 16);
+  if (out.readUInt16LE(header + 6) & 8) {
+    // Written as a stream: the CRC follows the bytes, in a data descriptor.
+    const descriptor = out.readUInt32LE(data + size) === 0x08074b50 ? data + size + 4 : data + size;
+    out.writeUInt32LE(crc, descriptor);
+  } else {
+    out.writeUInt32LE(crc, header + 14);
+  }
   return out;
 }
 

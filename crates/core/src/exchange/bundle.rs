@@ -94,7 +94,13 @@ pub fn bundle(
         // A fixed time: the same register and attachments make the same bytes.
         .last_modified_time(zip::DateTime::default())
         .large_file(register.len() as u64 >= u64::from(u32::MAX));
-    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    // The writer the workbook export already links (a stream into a
+    // `Cursor<&mut Vec<u8>>`, names as `&str` and `String`): another
+    // writer type would add a second copy of the zip writer to the app.
+    // A stream writes each entry's sizes after its bytes, which every zip
+    // reader (and `unbundle`, which reads them from the directory) takes.
+    let mut out = Vec::new();
+    let mut zip = zip::ZipWriter::new_stream(Cursor::new(&mut out));
     zip.start_file(REGISTER_ENTRY, options).map_err(w)?;
     zip.write_all(register)
         .map_err(|e| BundleError::Write(e.to_string()))?;
@@ -112,7 +118,7 @@ pub fn bundle(
         zip.write_all(bytes)
             .map_err(|e| BundleError::Write(e.to_string()))?;
     }
-    let out = zip.finish().map_err(w)?.into_inner();
+    zip.finish().map_err(w)?;
     Ok((out, skipped))
 }
 

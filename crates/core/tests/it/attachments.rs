@@ -467,3 +467,30 @@ fn mutated_bundles_never_panic() {
         }
     }
 }
+
+/// Timing for the notes (docs/BENCHMARKS.md): a register with 50 MB of
+/// attachments bundled and unbundled natively, release build:
+/// `cargo test -p ncr-core --release --test it attachments::bundle_timing -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement, not a check"]
+fn bundle_timing() {
+    let doc = common::demo_register();
+    let register = doc.save();
+    let files: Vec<(String, Vec<u8>)> = (0..50u8)
+        .map(|n| {
+            let bytes = photo(n, 1024 * 1024);
+            (sha256_hex(&bytes), bytes)
+        })
+        .collect();
+    let start = std::time::Instant::now();
+    let (bundle, _) = bundle::bundle(&register, &files).unwrap();
+    let made = start.elapsed();
+    let start = std::time::Instant::now();
+    let back = bundle::unbundle(&bundle).unwrap();
+    let read = start.elapsed();
+    assert_eq!(back.attachments.len(), 50);
+    eprintln!(
+        "bundle of {} B: written in {made:?}, read and checked (CRC-32 and SHA-256 of each entry) in {read:?}",
+        bundle.len()
+    );
+}
