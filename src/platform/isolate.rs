@@ -70,8 +70,28 @@ enum Answer {
 /// the strict open refuses is still answered with its identity, because the
 /// page refuses it itself, with the sentence of what it was about to do
 /// (merge, open, copy), after running the same reading code here first.
+///
+/// A bundle (the register file with attachments) is unpacked here first,
+/// every attachment checked against its hash, and its register read as
+/// above: a bundle the page then unpacks has already been unpacked once,
+/// without harm, by the same code.
 #[wasm_bindgen]
 pub fn ncr_check_file(bytes: &[u8]) -> String {
+    let unbundled;
+    let bytes = if ncr_core::exchange::bundle::is_bundle(bytes) {
+        match ncr_core::exchange::bundle::unbundle(bytes) {
+            Ok(u) => {
+                unbundled = u;
+                unbundled.register.as_slice()
+            }
+            Err(e) => {
+                return serde_json::to_string(&Answer::Error(e.to_string()))
+                    .unwrap_or_else(|_| r#"{"error":"unreadable answer"}"#.into())
+            }
+        }
+    } else {
+        bytes
+    };
     let answer = match RegisterDoc::open_file(bytes, automerge::ActorId::random(), system_clock) {
         Ok(doc) => match doc.info() {
             Some(info) => Answer::Ok(info),
@@ -200,12 +220,21 @@ enum ReportAnswer {
 /// the file is kept.
 #[wasm_bindgen]
 pub fn ncr_check_report(bytes: &[u8], typed: &str) -> String {
-    let answer = match typed.parse::<Fingerprint>() {
-        Err(e) => ReportAnswer::Error(e.to_string()),
-        Ok(fp) => match RegisterDoc::open(bytes, automerge::ActorId::random(), system_clock) {
-            Ok(doc) => ReportAnswer::Ok(fingerprint::check(&doc, &fp)),
-            Err(e) => ReportAnswer::Error(e.to_string()),
-        },
+    // A bundle's register is what the report was printed from.
+    let register = if ncr_core::exchange::bundle::is_bundle(bytes) {
+        ncr_core::exchange::bundle::unbundle(bytes).map(|u| u.register)
+    } else {
+        Ok(bytes.to_vec())
+    };
+    let answer = match (typed.parse::<Fingerprint>(), register) {
+        (Err(e), _) => ReportAnswer::Error(e.to_string()),
+        (_, Err(e)) => ReportAnswer::Error(e.to_string()),
+        (Ok(fp), Ok(bytes)) => {
+            match RegisterDoc::open(&bytes, automerge::ActorId::random(), system_clock) {
+                Ok(doc) => ReportAnswer::Ok(fingerprint::check(&doc, &fp)),
+                Err(e) => ReportAnswer::Error(e.to_string()),
+            }
+        }
     };
     serde_json::to_string(&answer).unwrap_or_else(|_| r#"{"error":"unreadable answer"}"#.into())
 }

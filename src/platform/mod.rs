@@ -1,5 +1,6 @@
 //! Platform adapters: the only code (besides `ui`) that talks to browser
-//! APIs. `idb_storage` implements the core's storage port on IndexedDB;
+//! APIs. `attachments` stores attachments' bytes by hash and scales photos
+//! down; `idb_storage` implements the core's storage port on IndexedDB;
 //! `profile` keeps small settings in localStorage; `files` downloads and
 //! reads files; `tabs` tells other tabs of saved changes; `sw` registers
 //! the service worker and reports new versions; `quota` asks for
@@ -10,6 +11,7 @@
 //! the footer of printed pages; `bench` times Automerge alone for the
 //! browser benchmark.
 
+pub mod attachments;
 pub mod bench;
 pub mod clock;
 pub mod files;

@@ -16,6 +16,7 @@ const DRAFT_PREFIX: &str = "ncr.draft.";
 /// Key prefix of the per-register export records (other tabs watch it).
 pub const EXPORTED_PREFIX: &str = "ncr.exported.";
 const REMINDER_DAYS: &str = "ncr.reminder-days";
+const PHOTO_SIDE: &str = "ncr.photo-side";
 
 /// Days unexported work may wait before the register screen reminds.
 pub const DEFAULT_REMINDER_DAYS: u32 = 7;
@@ -196,4 +197,17 @@ pub fn reminder_days() -> u32 {
 
 pub fn set_reminder_days(days: u32) -> Result<(), String> {
     LocalStorage::set(REMINDER_DAYS, days).map_err(|e| e.to_string())
+}
+
+/// The longest side, in pixels, a photo is scaled down to before it is
+/// stored (a setting of this browser: the device decides what it keeps).
+pub fn photo_side() -> u32 {
+    LocalStorage::get(PHOTO_SIDE)
+        .ok()
+        .filter(|n| ncr_core::attachment::PHOTO_SIDES.contains(n))
+        .unwrap_or(ncr_core::attachment::DEFAULT_PHOTO_SIDE)
+}
+
+pub fn set_photo_side(pixels: u32) -> Result<(), String> {
+    LocalStorage::set(PHOTO_SIDE, pixels).map_err(|e| e.to_string())
 }

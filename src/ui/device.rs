@@ -5,9 +5,10 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::platform::{profile, quota, sw};
+use crate::platform::{attachments, profile, quota, sw};
 use crate::ui::exchange::export_register_file;
 use crate::ui::state::{use_store, SaveState, Store};
+use ncr_core::attachment::PHOTO_SIDES;
 use ncr_core::text::human_bytes;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,9 +185,11 @@ pub fn BrowserPanel() -> impl IntoView {
     Effect::new(move |_| {
         store.registers.track();
         store.exports.track();
+        store.stored_attachments.track();
         spawn_local(async move {
             let per_register = store.usage().await.and_then(Result::ok);
-            usage.try_set(Some((per_register, quota::estimate().await)));
+            let files = attachments::usage().await.ok();
+            usage.try_set(Some((per_register, files, quota::estimate().await)));
         });
     });
     let ask = move |_| {
@@ -199,6 +202,25 @@ pub fn BrowserPanel() -> impl IntoView {
                 );
             }
         });
+    };
+    let photo_side = RwSignal::new(profile::photo_side());
+    let side_error = RwSignal::new(None::<String>);
+    let set_side = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        match text.trim().parse::<u32>() {
+            Ok(px) if PHOTO_SIDES.contains(&px) => match profile::set_photo_side(px) {
+                Ok(()) => {
+                    side_error.set(None);
+                    photo_side.set(px);
+                }
+                Err(e) => side_error.set(Some(format!("The setting was not saved: {e}"))),
+            },
+            _ => side_error.set(Some(format!(
+                "Photo size: \"{text}\" is not a whole number of pixels from {} to {}.",
+                PHOTO_SIDES.start(),
+                PHOTO_SIDES.end()
+            ))),
+        }
     };
     let days_error = RwSignal::new(None::<String>);
     let set_days = move |ev: leptos::ev::Event| {
@@ -249,7 +271,7 @@ pub fn BrowserPanel() -> impl IntoView {
                 </button>
             </Show>
             {move || {
-                let Some((per_register, estimate)) = usage.get() else {
+                let Some((per_register, files, estimate)) = usage.get() else {
                     return view! { <p>"Measuring storage…"</p> }.into_any();
                 };
                 let names = store.registers.get_untracked();
@@ -271,6 +293,22 @@ pub fn BrowserPanel() -> impl IntoView {
                         }
                     })
                     .collect_view();
+                let files_row = files
+                    .map(|(count, bytes)| {
+                        // Shared by every register (a photo is stored once, by its
+                        // content), so a row of its own.
+                        view! {
+                            <tr>
+                                <th scope="row">
+                                    {format!(
+                                        "Attachments ({count} file{})",
+                                        if count == 1 { "" } else { "s" },
+                                    )}
+                                </th>
+                                <td>{human_bytes(bytes as f64)}</td>
+                            </tr>
+                        }
+                    });
                 let total = estimate
                     .map(|e| {
                         format!(
@@ -288,12 +326,31 @@ pub fn BrowserPanel() -> impl IntoView {
                                 <th scope="col">"Size"</th>
                             </tr>
                         </thead>
-                        <tbody>{rows}</tbody>
+                        <tbody>{rows} {files_row}</tbody>
                     </table>
                     <p>{total}</p>
                 }
                     .into_any()
             }}
+            <h3>"Photos"</h3>
+            <label for="photo-side">"Scale photos down to (longest side, pixels)"</label>
+            <input
+                id="photo-side"
+                type="number"
+                min=PHOTO_SIDES.start().to_string()
+                max=PHOTO_SIDES.end().to_string()
+                step="1"
+                prop:value=move || photo_side.get().to_string()
+                on:change=set_side
+                aria-describedby="photo-side-help photo-side-error"
+                aria-invalid=move || if side_error.with(Option::is_some) { "true" } else { "false" }
+            />
+            <p id="photo-side-help" class="hint">
+                "Photos attached to findings are stored at most this large, as JPEG; other files are kept as they are."
+            </p>
+            <p id="photo-side-error" class="field-error" role="alert">
+                {move || side_error.get()}
+            </p>
             <h3>"Export reminder"</h3>
             <label for="reminder-days">"Remind me to export after (days)"</label>
             <input
@@ -348,7 +405,10 @@ pub fn ExportReminder() -> impl IntoView {
                                         "You have changes from {age} that exist only in this browser. Export the register to keep a copy elsewhere.",
                                     )}
                                 </p>
-                                <button type="button" on:click=move |_| export_register_file(store)>
+                                <button
+                                    type="button"
+                                    on:click=move |_| export_register_file(store, true)
+                                >
                                     "Export now"
                                 </button>
                             </div>

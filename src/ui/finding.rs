@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::ui::conflicts::ConflictPanel;
+use crate::ui::evidence::EvidenceFiles;
 use crate::ui::form::{read, SectionFields};
 use crate::ui::history::HistoryPanel;
 use crate::ui::integrity::AttentionPanel;
@@ -181,6 +182,7 @@ fn FindingDetail(register: String, finding: String) -> impl IntoView {
             <AttentionPanel finding=fid.get_value() />
             <ConflictPanel finding=fid.get_value() />
             <FindingForm finding=fid.get_value() />
+            <EvidenceFiles finding=fid.get_value() />
             <LifecyclePanels finding=fid.get_value() />
             <HistoryPanel finding=fid.get_value() />
         </article>

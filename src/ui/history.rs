@@ -190,6 +190,8 @@ fn intent(e: &HistoryEntry) -> &'static str {
         "copy_finding" => "Copied from another register",
         "import_findings" => "Imported from a spreadsheet",
         "resolve_conflict" => "Resolved a conflict",
+        "add_attachment" => "Attached a file",
+        "remove_attachment" => "Removed an attachment",
         _ => "Changed",
     }
 }
@@ -213,6 +215,8 @@ fn field_name(path: &[&str], finding: Option<&Finding>, doc: &RegisterDoc) -> Op
     match (field.kind, field.wild) {
         // Bookkeeping.
         (Kind::Id, _) => None,
+        // An attachment is added and removed whole: its name says which.
+        (_, Wild::Attachment) if field.key != "attachment:*:name" => None,
         (_, Wild::Finding) => {
             let reference = doc
                 .finding(wild)

@@ -6,6 +6,7 @@ mod conflicts;
 mod dashboard;
 mod device;
 mod due;
+mod evidence;
 mod exchange;
 mod finding;
 mod fingerprint;

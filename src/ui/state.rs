@@ -110,6 +110,9 @@ pub struct Store {
     pub opened: RwSignal<Option<String>>,
     /// Bumped after each export of the register file.
     pub exports: RwSignal<u64>,
+    /// Bumped whenever attachments' bytes were stored in this browser (an
+    /// attachment added or received): what shows "missing" looks again.
+    pub stored_attachments: RwSignal<u64>,
 }
 
 fn load_index() -> Vec<RegisterEntry> {
@@ -139,6 +142,7 @@ impl Store {
             ready: RwSignal::new(false),
             opened: RwSignal::new(None),
             exports: RwSignal::new(0),
+            stored_attachments: RwSignal::new(0),
         }
     }
 
@@ -433,6 +437,38 @@ impl Store {
     ) -> Result<(), DocError> {
         let today = today();
         self.mutate(|doc| doc.update_finding(id, today, edit))
+    }
+
+    /// Attaches bytes already stored under `record.hash` to a finding.
+    pub fn add_attachment(
+        &self,
+        finding: &str,
+        record: ncr_core::model::Attachment,
+    ) -> Result<String, String> {
+        let today = today();
+        let id = new_id();
+        self.mutate(|doc| doc.add_attachment(finding, id, today, record))
+            .map_err(|e| e.to_string())
+    }
+
+    pub fn remove_attachment(&self, finding: &str, attachment: &str) -> Result<(), String> {
+        let today = today();
+        self.mutate(|doc| doc.remove_attachment(finding, attachment, today))
+            .map_err(|e| e.to_string())
+    }
+
+    /// Stores attachments received in a register file, each by its hash
+    /// (already checked against its bytes); how many were new here.
+    pub async fn store_received(&self, attachments: &[(String, Vec<u8>)]) -> Result<usize, String> {
+        let mut new = 0;
+        for (_, bytes) in attachments {
+            let (_, added) = crate::platform::attachments::put(bytes).await?;
+            new += usize::from(added);
+        }
+        if !attachments.is_empty() {
+            self.stored_attachments.update(|n| *n += 1);
+        }
+        Ok(new)
     }
 
     /// Deletes a finding with the reason the person gave.
@@ -771,6 +807,41 @@ impl Store {
         let _ = profile::record_export(&export.register, &export.record);
         self.exports.update(|n| *n += 1);
         Ok(())
+    }
+
+    /// An export with the attachments of the register's findings that this
+    /// browser holds: a bundle (`ncr_core::exchange::bundle`) in place of
+    /// the plain register file, which stays as it is when there are none.
+    /// Also how many attachments went in and how many could not (not
+    /// stored here, or damaged). Whatever wraps the file afterwards (an
+    /// encrypted export) wraps these bytes whole: an import tells a bundle
+    /// from a plain file by its first bytes, once unwrapped.
+    pub async fn carry_attachments(
+        &self,
+        mut export: RegisterExport,
+    ) -> Result<(RegisterExport, usize, usize), String> {
+        let hashes = self
+            .with_doc_untracked(RegisterDoc::attachment_hashes)
+            .unwrap_or_default();
+        let mut carried = Vec::new();
+        let mut left_out = 0;
+        for hash in &hashes {
+            match crate::platform::attachments::bytes(hash).await {
+                Ok(Some(b)) => carried.push((hash.clone(), b)),
+                _ => left_out += 1,
+            }
+        }
+        if carried.is_empty() {
+            return Ok((export, 0, left_out));
+        }
+        let (bundled, skipped) = ncr_core::exchange::bundle::bundle(&export.bytes, &carried)
+            .map_err(|e| e.to_string())?;
+        export.bytes = bundled;
+        Ok((
+            export,
+            carried.len() - skipped.len(),
+            left_out + skipped.len(),
+        ))
     }
 
     /// Whole days this person's oldest unexported change has waited, once

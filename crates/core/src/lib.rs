@@ -3,6 +3,7 @@
 //! gloo) or the UI (leptos): `tests/layering.rs` enforces it, and all of it
 //! tests with plain `cargo test`.
 
+pub mod attachment;
 pub mod catalogue;
 pub mod dashboard;
 pub mod deadlines;

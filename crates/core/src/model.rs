@@ -331,6 +331,32 @@ pub struct Dispute {
     pub outcome: Option<DisputeOutcome>,
 }
 
+/// A photo or file attached to a finding as evidence. Its bytes live
+/// outside the document (the browser stores them by [`Attachment::hash`]),
+/// so every copy of the register stays small and a photo sent twice is kept
+/// once; the document holds only this record, keyed by its own id in the
+/// finding's `attachments` map so two auditors attaching at once both keep
+/// theirs.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Attachment {
+    pub id: String,
+    /// SHA-256 of the bytes as stored, 64 lowercase hexadecimal digits.
+    pub hash: String,
+    /// The file's name as it was picked (no folders).
+    pub name: String,
+    /// Its media type as the browser gave it (`image/jpeg`), or empty.
+    pub mime: String,
+    /// Bytes stored (after a photo was scaled down).
+    pub size: u64,
+    /// The person (hex id) who attached it.
+    pub author: String,
+    /// Their name, as the register knew them then.
+    pub added_by: String,
+    #[autosurgeon(with = "date_str")]
+    #[serde(default, with = "date_str")]
+    pub added_on: Option<NaiveDate>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Finding {
     /// UUID, also the finding's key in the document's `findings` map.
@@ -395,6 +421,10 @@ pub struct Finding {
     #[serde(default)]
     #[autosurgeon(missing = "Default::default")]
     pub deletion_reason: String,
+    /// Photos and files kept as evidence, keyed by the attachment's id.
+    #[serde(default)]
+    #[autosurgeon(missing = "Default::default")]
+    pub attachments: BTreeMap<String, Attachment>,
 }
 
 impl Finding {
@@ -431,6 +461,7 @@ impl Finding {
             disposition_reason: String::new(),
             dispute: Dispute::default(),
             deletion_reason: String::new(),
+            attachments: BTreeMap::new(),
         }
     }
 

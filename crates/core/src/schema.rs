@@ -28,6 +28,15 @@ pub const MAX_ACTIONS: usize = 200;
 /// Requirements, similar-finding links and "why" steps on one finding.
 pub const MAX_ITEMS: usize = 500;
 
+/// Photos and files on one finding: a finding's evidence, not an album;
+/// low enough that a crafted file cannot make one page load thousands of
+/// thumbnails.
+pub const MAX_ATTACHMENTS: usize = 100;
+
+/// Characters of an attachment's file name or media type: every file
+/// system's name limit is 255.
+pub const MAX_FILE_NAME: usize = 255;
+
 /// The path step that matches any key (see the module's documentation).
 pub const ANY: &str = "*";
 
@@ -65,6 +74,8 @@ pub enum Kind {
     },
     /// A number of days, or none.
     Days,
+    /// A number of bytes (an attachment's size).
+    Size,
     /// The key of an audit in the register's `audits` map, or empty.
     Audit,
     /// Bookkeeping nobody reads or edits (a record's own id).
@@ -132,6 +143,8 @@ pub enum Wild {
     Requirement,
     /// Another finding's id.
     Finding,
+    /// An attachment's id.
+    Attachment,
 }
 
 /// What a field may hold beyond its kind.
@@ -166,6 +179,7 @@ pub enum Value {
     Code(Option<String>),
     Flag(bool),
     Days(Option<u32>),
+    Size(u64),
 }
 
 /// Reads a field; the `&str` is the key standing for [`ANY`]. `None` when
@@ -330,6 +344,7 @@ impl Field {
             Wild::Action => f.actions.keys().cloned().collect(),
             Wild::Requirement => f.requirements.keys().cloned().collect(),
             Wild::Finding => f.similar.keys().cloned().collect(),
+            Wild::Attachment => f.attachments.keys().cloned().collect(),
         }
     }
 
@@ -541,6 +556,26 @@ fn set_why(f: &mut Finding, step: &str, v: Value) -> bool {
     }
     true
 }
+
+macro_rules! attachment_text {
+    ($m:ident) => {
+        (
+            |f: &Finding, id: &str| f.attachments.get(id).map(|a| Value::Text(a.$m.clone())),
+            |f: &mut Finding, id: &str, v: Value| match (f.attachments.get_mut(id), v) {
+                (Some(a), Value::Text(t)) => {
+                    a.$m = t;
+                    true
+                }
+                _ => false,
+            },
+        )
+    };
+}
+
+const FILE_NAME: Limits = Limits {
+    max_chars: Some(MAX_FILE_NAME),
+    ..NO_LIMITS
+};
 
 // ----- the table -----------------------------------------------------------------
 
@@ -1088,11 +1123,102 @@ pub static FIELDS: &[Field] = &[
         Kind::Days,
         days!(clocks.minor_close_days),
     ),
+    // Attachments are added and removed whole (`add_attachment`,
+    // `remove_attachment`), never typed: off the form, but named for the
+    // history and validated like any field.
+    field(
+        &["attachments", ANY, "id"],
+        "attachment:*:id",
+        "Attachment id",
+        Kind::Id,
+        attachment_text!(id),
+    )
+    .wild(Wild::Attachment)
+    .limits(NO_LIMITS),
+    field(
+        &["attachments", ANY, "hash"],
+        "attachment:*:hash",
+        "Attachment content (SHA-256)",
+        Kind::Id,
+        attachment_text!(hash),
+    )
+    .wild(Wild::Attachment)
+    .limits(NO_LIMITS),
+    field(
+        &["attachments", ANY, "name"],
+        "attachment:*:name",
+        "Attachment",
+        Kind::Text,
+        attachment_text!(name),
+    )
+    .wild(Wild::Attachment)
+    .limits(FILE_NAME),
+    field(
+        &["attachments", ANY, "mime"],
+        "attachment:*:mime",
+        "Attachment type",
+        Kind::Text,
+        attachment_text!(mime),
+    )
+    .wild(Wild::Attachment)
+    .limits(FILE_NAME),
+    field(
+        &["attachments", ANY, "size"],
+        "attachment:*:size",
+        "Attachment size",
+        Kind::Size,
+        (
+            |f, id| f.attachments.get(id).map(|a| Value::Size(a.size)),
+            |f, id, v| match (f.attachments.get_mut(id), v) {
+                (Some(a), Value::Size(n)) => {
+                    a.size = n;
+                    true
+                }
+                _ => false,
+            },
+        ),
+    )
+    .wild(Wild::Attachment),
+    field(
+        &["attachments", ANY, "author"],
+        "attachment:*:author",
+        "Attachment author id",
+        Kind::Id,
+        attachment_text!(author),
+    )
+    .wild(Wild::Attachment)
+    .limits(NO_LIMITS),
+    field(
+        &["attachments", ANY, "added_by"],
+        "attachment:*:added_by",
+        "Attachment added by",
+        Kind::Text,
+        attachment_text!(added_by),
+    )
+    .wild(Wild::Attachment),
+    field(
+        &["attachments", ANY, "added_on"],
+        "attachment:*:added_on",
+        "Attachment added on",
+        Kind::Date,
+        (
+            |f, id| f.attachments.get(id).map(|a| Value::Date(a.added_on)),
+            |f, id, v| match (f.attachments.get_mut(id), v) {
+                (Some(a), Value::Date(d)) => {
+                    a.added_on = d;
+                    true
+                }
+                _ => false,
+            },
+        ),
+    )
+    .wild(Wild::Attachment),
 ];
 
 /// How many entries a finding's maps may hold, named as messages name them.
-pub fn collections(f: &Finding) -> [(&'static str, usize, usize); 4] {
+pub fn collections(f: &Finding) -> [(&'static str, usize, usize); 5] {
     [
+        ("Attachments", f.attachments.len(), MAX_ATTACHMENTS),
         ("Corrective actions", f.actions.len(), MAX_ACTIONS),
         ("Requirements", f.requirements.len(), MAX_ITEMS),
         ("Similar findings", f.similar.len(), MAX_ITEMS),
@@ -1119,6 +1245,7 @@ mod tests {
             Wild::Action => "a1",
             Wild::Requirement => "A.5.15",
             Wild::Finding => "other",
+            Wild::Attachment => "p1",
         }
     }
 
@@ -1133,6 +1260,7 @@ mod tests {
             }
             Kind::Flag { .. } => Value::Flag(n % 2 == 1),
             Kind::Days => Value::Days(Some(n * 10)),
+            Kind::Size => Value::Size(u64::from(n) * 1000),
         }
     }
 
@@ -1140,6 +1268,8 @@ mod tests {
     fn populated() -> Finding {
         let mut f = Finding::new("f".into(), "NC-1".into());
         f.actions.insert("a1".into(), CorrectiveAction::default());
+        f.attachments
+            .insert("p1".into(), crate::model::Attachment::default());
         for field in FIELDS {
             assert!(
                 (field.set)(&mut f, wild_key(field), sample(field, 1)),
@@ -1197,6 +1327,7 @@ mod tests {
                     .unwrap_or(serde_json::Value::Null),
                 Value::Flag(b) => serde_json::Value::Bool(b),
                 Value::Days(d) => d.map(serde_json::Value::from).unwrap_or_default(),
+                Value::Size(n) => serde_json::Value::from(n),
             };
             assert_eq!(read, leaf, "{path:?}");
         }

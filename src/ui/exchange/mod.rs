@@ -65,6 +65,9 @@ pub struct Exchange {
     sealed: RwSignal<Option<SealedFile>>,
     /// Whether the encrypted export's form is open.
     sealing: RwSignal<bool>,
+    /// "Include attachments in the export", for the plain and the
+    /// encrypted export alike.
+    with_attachments: RwSignal<bool>,
 }
 
 impl Exchange {
@@ -81,6 +84,7 @@ impl Exchange {
             dragging: RwSignal::new(false),
             sealed: RwSignal::new(None),
             sealing: RwSignal::new(false),
+            with_attachments: RwSignal::new(true),
         });
     }
 

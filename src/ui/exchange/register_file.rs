@@ -13,6 +13,7 @@ use crate::ui::route::Route;
 use crate::ui::state::{new_id, today, use_store, Store};
 use ncr_core::document::{MergeSummary, RegisterDoc};
 use ncr_core::exchange;
+use ncr_core::exchange::bundle;
 use ncr_core::model::RegisterInfo;
 
 /// A register file of another register, waiting for the person's choice.
@@ -22,6 +23,8 @@ pub(super) struct Foreign {
     bytes: Arc<Vec<u8>>,
     info: RegisterInfo,
     findings: usize,
+    /// The attachments the file carried (a bundle), checked against their hashes.
+    attachments: Arc<Vec<(String, Vec<u8>)>>,
 }
 
 impl Exchange {
@@ -36,9 +39,28 @@ impl Exchange {
                 return;
             }
         };
+        // A bundle (the register file with its attachments) was read whole
+        // by the same check, hashes included: unpacking it here is safe,
+        // and whatever follows sees the plain register file.
+        let (bytes, attachments) = if bundle::is_bundle(&bytes) {
+            match bundle::unbundle(&bytes) {
+                Ok(u) => (u.register, u.attachments),
+                Err(e) => {
+                    store.error(e.to_string());
+                    return;
+                }
+            }
+        } else {
+            (bytes, Vec::new())
+        };
+        let attachments = Arc::new(attachments);
         let open = store.with_doc_untracked(RegisterDoc::id);
         match open {
-            Some(id) if id == info.id => self.merge_open(store, &name, &bytes),
+            Some(id) if id == info.id => {
+                if self.merge_open(store, &name, &bytes) {
+                    self.keep_attachments(store, &attachments).await;
+                }
+            }
             Some(_) => {
                 let findings = store
                     .profile
@@ -51,13 +73,40 @@ impl Exchange {
                     bytes: Arc::new(bytes),
                     info,
                     findings,
+                    attachments,
                 }))
             }
-            None => self.open_as_register(store, name, &bytes, info).await,
+            None => {
+                if self.open_as_register(store, name, &bytes, info).await {
+                    self.keep_attachments(store, &attachments).await;
+                }
+            }
         }
     }
 
-    fn merge_open(self, store: Store, file: &str, bytes: &[u8]) {
+    /// Stores the attachments a register file carried, once the register
+    /// took the file, and adds what happened to the summary.
+    async fn keep_attachments(self, store: Store, attachments: &[(String, Vec<u8>)]) {
+        if attachments.is_empty() {
+            return;
+        }
+        let line = match store.store_received(attachments).await {
+            Ok(new) => format!(
+                "Attachments in the file: {}, {new} of them new in this browser.",
+                attachments.len()
+            ),
+            Err(e) => format!(
+                "The file's attachments could not all be stored ({e}); they show as missing."
+            ),
+        };
+        self.summary.update(|s| {
+            if let Some(s) = s {
+                s.lines.push(line);
+            }
+        });
+    }
+
+    fn merge_open(self, store: Store, file: &str, bytes: &[u8]) -> bool {
         let result = store.mutate(|d| {
             // Compared here rather than read from the summary: automerge's
             // `merge` returns the heads after merging, not the changes it
@@ -68,15 +117,27 @@ impl Exchange {
             Ok(describe_merge(d, file, &merged, nothing_new))
         });
         match result {
-            Ok(summary) => self.summary.set(Some(summary)),
-            Err(e) => store.error(e.to_string()),
+            Ok(summary) => {
+                self.summary.set(Some(summary));
+                true
+            }
+            Err(e) => {
+                store.error(e.to_string());
+                false
+            }
         }
     }
 
     /// Opens the file as its own register (same id). If this browser already
     /// holds that register, the stored copy is opened and the file merged
     /// into it, so that local work is never overwritten by a file.
-    async fn open_as_register(self, store: Store, file: String, bytes: &[u8], info: RegisterInfo) {
+    async fn open_as_register(
+        self,
+        store: Store,
+        file: String,
+        bytes: &[u8],
+        info: RegisterInfo,
+    ) -> bool {
         let held = store
             .registers
             .get_untracked()
@@ -85,15 +146,15 @@ impl Exchange {
         if held {
             store.open_register(&info.id).await;
             if store.with_doc_untracked(RegisterDoc::id).as_deref() == Some(info.id.as_str()) {
-                self.merge_open(store, &file, bytes);
+                let merged = self.merge_open(store, &file, bytes);
                 // The table rather than the dashboard: after a file
                 // arrives, the findings it brought are what one checks.
                 Route::findings(info.id).go();
-                return;
+                return merged;
             }
         }
         let Some(profile) = store.profile.get_untracked() else {
-            return;
+            return false;
         };
         let opened = RegisterDoc::open_file(bytes, profile.session_actor(), system_clock).and_then(
             |mut d| {
@@ -105,7 +166,7 @@ impl Exchange {
             Ok(doc) => doc,
             Err(e) => {
                 store.error(e.to_string());
-                return;
+                return false;
             }
         };
         let count = doc.live_findings().count();
@@ -118,12 +179,16 @@ impl Exchange {
                     register: id.clone(),
                 }));
                 Route::findings(id).go();
+                true
             }
-            Err(e) => store.error(e),
+            Err(e) => {
+                store.error(e);
+                false
+            }
         }
     }
 
-    fn copy_into_open(self, store: Store, foreign: Foreign) {
+    async fn copy_into_open(self, store: Store, foreign: Foreign) {
         let Some(profile) = store.profile.get_untracked() else {
             return;
         };
@@ -155,6 +220,7 @@ impl Exchange {
                     conflicts: Vec::new(),
                     register,
                 }));
+                self.keep_attachments(store, &foreign.attachments).await;
             }
             Err(e) => store.error(e.to_string()),
         }
@@ -233,11 +299,30 @@ fn describe_merge(
     }
 }
 
-/// Downloads the register file (the one colleagues merge), or says why not.
-pub fn export_register_file(store: Store) {
-    if let Err(e) = store.export_register(&export_name(store, exchange::REGISTER_EXTENSION)) {
-        store.error(format!("The export failed: {e}"));
-    }
+/// Downloads the register file (the one colleagues merge), with its
+/// attachments unless the person chose to leave them out, or says why not.
+pub fn export_register_file(store: Store, attachments: bool) {
+    let name = export_name(store, exchange::REGISTER_EXTENSION);
+    spawn_local(async move {
+        let result = async {
+            let export = store.export_file()?;
+            let (export, carried, left_out) = if attachments {
+                store.carry_attachments(export).await?
+            } else {
+                (export, 0, 0)
+            };
+            store.deliver_export(export, &name)?;
+            Ok::<_, String>((carried, left_out))
+        }
+        .await;
+        match result {
+            Ok((_, 0)) => {}
+            Ok((carried, left_out)) => store.info(format!(
+                "Exported with {carried} attachment(s). {left_out} attachment(s) are not stored in this browser and were left out; they show as missing where the file is opened."
+            )),
+            Err(e) => store.error(format!("The export failed: {e}")),
+        }
+    });
 }
 
 /// On the first screen: open a register file received from a colleague.
@@ -284,16 +369,19 @@ pub(super) fn ForeignChoice() -> impl IntoView {
         exchange.foreign.set(None);
         exchange.busy.set(true);
         spawn_local(async move {
-            exchange
+            if exchange
                 .open_as_register(store, f.file.clone(), &f.bytes, f.info.clone())
-                .await;
+                .await
+            {
+                exchange.keep_attachments(store, &f.attachments).await;
+            }
             exchange.busy.set(false);
         });
     };
     let copy = move |_| {
         if let Some(f) = exchange.foreign.get_untracked() {
             exchange.foreign.set(None);
-            exchange.copy_into_open(store, f);
+            spawn_local(exchange.copy_into_open(store, f));
         }
     };
     let dismiss = move |_| exchange.foreign.set(None);

@@ -247,34 +247,48 @@ pub(super) fn SealedExport() -> impl IntoView {
                 Lock::Recipients(keys)
             }
         };
-        let export = match store.export_file() {
-            Ok(export) => export,
-            Err(e) => {
-                error.set(Some(format!("The export failed: {e}")));
-                return;
-            }
-        };
         let filename = export_name(store, &format!("{REGISTER_EXTENSION}.{SEALED_EXTENSION}"));
+        let attachments = exchange.with_attachments.get_untracked();
         status.set(Some("Encrypting the register file…".into()));
         exchange.busy.set(true);
         spawn_local(async move {
-            let sealed = isolate::seal(&export.bytes, &lock).await;
-            exchange.busy.set(false);
-            let delivered = sealed.and_then(|bytes| {
+            // The bundle, when attachments go with it, is sealed whole:
+            // one file, and nothing of it readable on the way.
+            let sealed = async {
+                let export = store.export_file()?;
+                let (export, carried, left_out) = if attachments {
+                    store.carry_attachments(export).await?
+                } else {
+                    (export, 0, 0)
+                };
+                let bytes = isolate::seal(&export.bytes, &lock).await?;
                 store.deliver_export(
                     crate::ui::state::RegisterExport { bytes, ..export },
                     &filename,
-                )
-            });
-            match delivered {
-                Ok(()) => {
-                    status.set(Some(format!("Exported {filename}.")));
+                )?;
+                Ok::<_, String>((carried, left_out))
+            }
+            .await;
+            exchange.busy.set(false);
+            match sealed {
+                Ok((carried, left_out)) => {
+                    let mut said = format!("Exported {filename}");
+                    if carried > 0 {
+                        said.push_str(&format!(", with {carried} attachment(s)"));
+                    }
+                    said.push('.');
+                    if left_out > 0 {
+                        said.push_str(&format!(
+                            " {left_out} attachment(s) are not stored in this browser and were left out."
+                        ));
+                    }
+                    status.set(Some(said));
                     passphrase.set(String::new());
                     again.set(String::new());
                 }
                 Err(e) => {
                     status.set(None);
-                    error.set(Some(e));
+                    error.set(Some(format!("The export failed: {e}")));
                 }
             }
         });

@@ -23,7 +23,17 @@ pub fn ExchangeToolbar(register: String) -> impl IntoView {
             store.error(format!("The export failed: {e}"));
         }
     };
-    let export = move |_| export_register_file(store);
+    // Offered only when the register has attachments, and on by default:
+    // a colleague merging the file then has the photos too. Off, the file
+    // is the plain register file and they show as missing there.
+    let has_attachments = move || {
+        store
+            .with_findings(|d| d.findings().values().any(|f| !f.attachments.is_empty()))
+            .unwrap_or(false)
+    };
+    let with_attachments = exchange.with_attachments;
+    let export =
+        move |_| export_register_file(store, with_attachments.get_untracked() && has_attachments());
     let export_xlsx = move |_| {
         let bytes = store
             .with_doc_untracked(|d| xlsx::export_workbook(d, today()).map_err(|e| e.to_string()))
@@ -69,6 +79,16 @@ pub fn ExchangeToolbar(register: String) -> impl IntoView {
             >
                 "Export encrypted…"
             </button>
+            <Show when=has_attachments>
+                <label class="inline-check">
+                    <input
+                        type="checkbox"
+                        prop:checked=move || with_attachments.get()
+                        on:change=move |ev| with_attachments.set(event_target_checked(&ev))
+                    />
+                    "Include attachments in the export"
+                </label>
+            </Show>
             <input
                 id="import-file"
                 class="file-input visually-hidden"

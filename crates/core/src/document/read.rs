@@ -23,7 +23,7 @@ use automerge::{ObjId, ObjType, ReadDoc, ScalarValueRef, ValueRef};
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::{Map, Value as Json};
 
-use crate::model::{CorrectiveAction, Finding};
+use crate::model::{Attachment, CorrectiveAction, Finding};
 
 /// Deepest object nesting read inside one item. The model needs four
 /// (finding → actions → action → field); anything deeper is not ours.
@@ -39,6 +39,7 @@ pub enum ItemKind {
     Action,
     Auditor,
     Audit,
+    Attachment,
 }
 
 impl ItemKind {
@@ -52,6 +53,8 @@ impl ItemKind {
             (ItemKind::Auditor, false) => "auditors",
             (ItemKind::Audit, true) => "audit",
             (ItemKind::Audit, false) => "audits",
+            (ItemKind::Attachment, true) => "attachment",
+            (ItemKind::Attachment, false) => "attachments",
         }
     }
 }
@@ -63,7 +66,7 @@ pub struct Unreadable {
     pub kind: ItemKind,
     /// Its key in its map.
     pub id: String,
-    /// For an action: the finding it belongs to.
+    /// For an action or an attachment: the finding it belongs to.
     pub finding: Option<String>,
     /// Why it could not be read, as a sentence.
     pub reason: String,
@@ -364,6 +367,79 @@ fn finding_from_raw(key: &str, raw: Raw) -> Result<FindingRead, Box<Unreadable>>
                     }
                 }
             }
+        }
+    }
+    // Attachments likewise, and one whose record is absurd (not a hash, a
+    // size no file has) is set aside too: the page would otherwise offer
+    // a download it can never find, or promise gigabytes.
+    if let Json::Object(map) = &mut json {
+        match map.get_mut("attachments") {
+            Some(Json::Object(attachments)) => {
+                let ids: Vec<String> = attachments.keys().cloned().collect();
+                for pid in ids {
+                    let value = attachments[&pid].clone();
+                    let base = Attachment {
+                        id: pid.clone(),
+                        ..Attachment::default()
+                    };
+                    let read = lenient::<Attachment>(&value, base).and_then(|(mut a, marks)| {
+                        a.id = pid.clone();
+                        match (marks.first(), crate::attachment::problem(&a)) {
+                            (Some(m), _) => Err(m.note.clone()),
+                            (None, Some(p)) => Err(p),
+                            (None, None) => Ok(a),
+                        }
+                    });
+                    match read {
+                        Ok(a) => {
+                            attachments.insert(
+                                pid,
+                                serde_json::to_value(a).expect("an attachment serialises"),
+                            );
+                        }
+                        Err(reason) => {
+                            attachments.remove(&pid);
+                            bad_actions.push(Unreadable {
+                                kind: ItemKind::Attachment,
+                                id: pid.clone(),
+                                finding: Some(key.to_owned()),
+                                reason: format!("The attachment could not be read: {reason}."),
+                                raw: Raw {
+                                    json: value,
+                                    conflicted: false,
+                                    too_deep: false,
+                                    authors: BTreeSet::new(),
+                                }
+                                .preview(),
+                                authors: raw.authors.iter().cloned().collect(),
+                            });
+                        }
+                    }
+                }
+            }
+            // Not a map at all: the whole list is one item that cannot be
+            // read, and the finding shows none.
+            Some(other) if !other.is_null() => {
+                bad_actions.push(Unreadable {
+                    kind: ItemKind::Attachment,
+                    id: "attachments".into(),
+                    finding: Some(key.to_owned()),
+                    reason: format!(
+                        "The finding's attachments could not be read: they are {}, not a map.",
+                        describe(other)
+                    ),
+                    raw: Raw {
+                        json: other.clone(),
+                        conflicted: false,
+                        too_deep: false,
+                        authors: BTreeSet::new(),
+                    }
+                    .preview(),
+                    authors: raw.authors.iter().cloned().collect(),
+                });
+                map.remove("attachments");
+            }
+            _ => {}
         }
     }
     let base = Finding::new(key.to_owned(), String::new());

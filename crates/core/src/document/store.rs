@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::error::DocError;
 use super::genesis::{self, AUDITORS, AUDITS, FINDINGS, REGISTER, SCHEMA, SETTINGS};
 use super::read::{self, ItemKind, Mark, Unreadable};
-use crate::model::{Audit, Auditor, CorrectiveAction, Finding, RegisterInfo, Settings};
+use crate::model::{Attachment, Audit, Auditor, CorrectiveAction, Finding, RegisterInfo, Settings};
 use crate::validate;
 
 /// Milliseconds since the Unix epoch; injected so tests are deterministic and
@@ -560,8 +560,17 @@ impl RegisterDoc {
             (ItemKind::Finding, _) => vec![FINDINGS.into()],
             (ItemKind::Auditor, _) => vec![AUDITORS.into()],
             (ItemKind::Audit, _) => vec![AUDITS.into()],
-            (ItemKind::Action, None) => {
-                return Err(DocError::Internal("an action without its finding".into()))
+            (ItemKind::Attachment, Some(fid)) => {
+                let map = vec![FINDINGS.into(), fid.clone(), "attachments".into()];
+                // The whole map set aside (it was not a map) goes with its key.
+                if self.object_at(&map).is_some() {
+                    map
+                } else {
+                    vec![FINDINGS.into(), fid.clone()]
+                }
+            }
+            (ItemKind::Action | ItemKind::Attachment, None) => {
+                return Err(DocError::Internal("an item without its finding".into()))
             }
         };
         let note_finding =
@@ -581,6 +590,18 @@ impl RegisterDoc {
             self.refresh_finding(&fid)?;
         }
         Ok(())
+    }
+
+    /// The map at `path` from the document's root, if every step is one.
+    fn object_at(&self, path: &[String]) -> Option<ObjId> {
+        let mut obj = ROOT;
+        for step in path {
+            obj = match self.doc.get(&obj, step.as_str()).ok()? {
+                Some((Value::Object(ObjType::Map), id)) => id,
+                _ => return None,
+            };
+        }
+        Some(obj)
     }
 
     /// What is wrong with a finding's merged state that no single edit
@@ -987,6 +1008,93 @@ impl RegisterDoc {
                 a.id = action_id.to_owned();
             }
         })
+    }
+
+    /// Attaches a photo or file, whose bytes the caller has stored under
+    /// `attachment.hash`, to a finding: one change. The record is completed
+    /// here (its id, the author as this copy's person and name, today's
+    /// date; name and type cleaned) and checked; the same content twice on
+    /// one finding is refused, since it would show the same photo twice.
+    pub fn add_attachment(
+        &mut self,
+        finding_id: &str,
+        attachment_id: String,
+        today: NaiveDate,
+        attachment: Attachment,
+    ) -> Result<String, DocError> {
+        let person = self.person_hex();
+        let me = self.auditors().get(&person).cloned().ok_or_else(|| {
+            DocError::Refused("Set your name and initials before attaching files.".into())
+        })?;
+        let f = self
+            .findings
+            .get(finding_id)
+            .ok_or_else(|| DocError::FindingNotFound(finding_id.to_owned()))?;
+        let a = Attachment {
+            id: attachment_id.clone(),
+            name: crate::attachment::clean_name(&attachment.name),
+            mime: crate::attachment::clean_mime(&attachment.mime),
+            author: person,
+            added_by: me.name,
+            added_on: Some(today),
+            ..attachment
+        };
+        if let Some(problem) = crate::attachment::problem(&a) {
+            return Err(DocError::Refused(format!(
+                "{} was not attached: {problem}.",
+                a.name
+            )));
+        }
+        if let Some(same) = f.attachments.values().find(|b| b.hash == a.hash) {
+            return Err(DocError::Refused(format!(
+                "{} is already attached to this finding (as {}); nothing was added.",
+                a.name, same.name
+            )));
+        }
+        if f.attachments.contains_key(&attachment_id) {
+            return Err(DocError::Refused(format!(
+                "An attachment with id {attachment_id} already exists."
+            )));
+        }
+        let id = attachment_id.clone();
+        self.update_finding_as("add_attachment", finding_id, today, move |f| {
+            f.attachments.insert(attachment_id, a);
+        })?;
+        Ok(id)
+    }
+
+    /// Takes an attachment off a finding (one change; the history keeps
+    /// its record). The bytes stay stored: other findings, other registers
+    /// and past states may still show them.
+    pub fn remove_attachment(
+        &mut self,
+        finding_id: &str,
+        attachment_id: &str,
+        today: NaiveDate,
+    ) -> Result<(), DocError> {
+        let exists = self
+            .finding(finding_id)
+            .ok_or_else(|| DocError::FindingNotFound(finding_id.to_owned()))?
+            .attachments
+            .contains_key(attachment_id);
+        if !exists {
+            return Err(DocError::Refused(
+                "That attachment is no longer on this finding; nothing was removed.".into(),
+            ));
+        }
+        self.update_finding_as("remove_attachment", finding_id, today, |f| {
+            f.attachments.remove(attachment_id);
+        })
+    }
+
+    /// The content hash of every attachment on a finding this copy holds,
+    /// deleted findings included (restoring one must find its photos): what
+    /// an export with attachments carries.
+    pub fn attachment_hashes(&self) -> BTreeSet<String> {
+        self.findings
+            .values()
+            .flat_map(|f| f.attachments.values().map(|a| a.hash.clone()))
+            .collect()
     }
 
     /// Deletion is a tombstone: the record stays in the document so that a

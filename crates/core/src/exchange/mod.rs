@@ -29,6 +29,7 @@
 //!
 //! [`RegisterDoc::save`]: crate::document::RegisterDoc::save
 
+pub mod bundle;
 pub mod csv;
 pub mod ics;
 pub mod import;

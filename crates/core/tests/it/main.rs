@@ -6,6 +6,7 @@
 
 mod common;
 
+mod attachments;
 mod calendar;
 mod deadlines;
 mod dependencies;
