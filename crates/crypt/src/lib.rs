@@ -517,6 +517,7 @@ mod tests {
         );
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     mod mutated {
         //! Every file is untrusted: a sealed file changed anywhere, by a
         //! flipped bit, a byte put in or taken out, or cut short, is

@@ -109,7 +109,7 @@ pub(super) fn SealedFilePrompt() -> impl IntoView {
                 passphrase.set(String::new());
                 exchange.receive(store, name, plain).await;
             } else if let Some(input) = field.get_untracked() {
-                let _ = input.select();
+                input.select();
             }
             exchange.busy.set(false);
         });

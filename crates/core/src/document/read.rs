@@ -160,10 +160,14 @@ fn walk<R: ReadDoc>(doc: &R, obj: &ObjId, typ: ObjType, depth: usize, w: &mut Wa
         ObjType::Map | ObjType::Table => {
             let mut map = Map::new();
             for item in doc.map_range(obj, ..) {
-                w.conflicted |= item.conflict;
                 let id = item.id();
                 let key = item.key.into_owned();
-                let value = child(item.value, id, w);
+                let keyed = item.conflict && KEYED_COLLECTIONS.contains(&key.as_str());
+                w.conflicted |= item.conflict && !keyed;
+                let mut value = child(item.value, id.clone(), w);
+                if keyed {
+                    union_of_concurrent_maps(doc, obj, &key, &id, depth, &mut value, w);
+                }
                 map.insert(key, value);
             }
             Json::Object(map)
@@ -175,6 +179,40 @@ fn walk<R: ReadDoc>(doc: &R, obj: &ObjId, typ: ObjType, depth: usize, w: &mut Wa
                 list.push(child(item.value, id, w));
             }
             Json::Array(list)
+        }
+    }
+}
+
+/// The maps of items keyed by their ids. Two copies that each create one
+/// of these at once (a finding recorded before the collection existed,
+/// given its first item on two devices) leave two maps under one key, and
+/// Automerge shows only one: the items of both are read as one map, so no
+/// one's item is hidden, and a removal deletes the item from each
+/// (`write::write_diff`).
+pub(crate) const KEYED_COLLECTIONS: &[&str] = &["actions", "attachments"];
+
+/// Adds to `value` (the winning map at `key` of `obj`, already read) the
+/// items of every concurrent map at that key that it does not hold.
+fn union_of_concurrent_maps<R: ReadDoc>(
+    doc: &R,
+    obj: &ObjId,
+    key: &str,
+    winner: &ObjId,
+    depth: usize,
+    value: &mut Json,
+    w: &mut Walk,
+) {
+    let Json::Object(items) = value else {
+        return;
+    };
+    for (other, id) in doc.get_all(obj, key).unwrap_or_default() {
+        if &id == winner || !matches!(other, automerge::Value::Object(ObjType::Map)) {
+            continue;
+        }
+        if let Json::Object(more) = walk(doc, &id, ObjType::Map, depth + 1, w) {
+            for (k, v) in more {
+                items.entry(k).or_insert(v);
+            }
         }
     }
 }

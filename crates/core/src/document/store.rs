@@ -1534,6 +1534,22 @@ impl RegisterDoc {
                 }
             }
         }
+        // A change inside a keyed collection's map that lost a concurrent
+        // creation (read as one with the winner, `read::KEYED_COLLECTIONS`)
+        // changes nothing Automerge shows, so the diff does not name it; its
+        // note does. Only findings this copy holds, and only a change's one
+        // finding: a note is the peer's word, and a bulk change's findings
+        // are new ones the diff names anyway.
+        for meta in self.doc.get_changes_meta(before) {
+            let finding = meta
+                .message
+                .as_deref()
+                .and_then(ChangeNote::parse)
+                .and_then(|note| note.finding);
+            if let Some(id) = finding.filter(|id| self.findings.contains_key(id)) {
+                touched.insert(id);
+            }
+        }
         Ok(touched)
     }
 

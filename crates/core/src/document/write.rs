@@ -110,7 +110,26 @@ pub(crate) fn write_diff<T: Transactable + ReadDoc>(
                 };
                 match (existing, before) {
                     (Some(child), Some(Json::Object(old_inner))) => {
-                        write_diff(tx, &child, old_inner, inner)?
+                        write_diff(tx, &child, old_inner, inner)?;
+                        // An item removed from a keyed collection read as
+                        // the union of concurrent maps goes from each.
+                        if super::read::KEYED_COLLECTIONS.contains(&key.as_str()) {
+                            let others: Vec<ObjId> = tx
+                                .get_all(obj, key.as_str())?
+                                .into_iter()
+                                .filter(|(v, id)| {
+                                    *id != child && matches!(v, Value::Object(ObjType::Map))
+                                })
+                                .map(|(_, id)| id)
+                                .collect();
+                            for id in others {
+                                for gone in old_inner.keys().filter(|k| !inner.contains_key(*k)) {
+                                    if tx.get(&id, gone.as_str())?.is_some() {
+                                        tx.delete(&id, gone.as_str())?;
+                                    }
+                                }
+                            }
+                        }
                     }
                     (Some(child), _) => write_diff(tx, &child, &empty, inner)?,
                     (None, _) => put_json(tx, obj, key, value)?,

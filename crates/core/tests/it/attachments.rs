@@ -203,6 +203,61 @@ fn two_copies_each_attaching_a_photo_merge_into_both() {
     assert_eq!(sam.finding("f1").unwrap().attachments.len(), 1);
 }
 
+#[test]
+fn first_attachments_made_at_once_on_a_finding_without_the_map_are_all_kept() {
+    // A finding recorded before attachments existed has no map: each copy
+    // that attaches first creates one, and Automerge keeps one map per key.
+    let mut am = other_tool(&register_with_finding());
+    let f1 = obj(&am, &["findings", "f1"]);
+    am.delete(&f1, "attachments").unwrap();
+    let old = RegisterDoc::open(&am.save(), ActorId::from([5u8; 16]), clock).unwrap();
+    assert!(old.finding("f1").unwrap().attachments.is_empty());
+
+    let mut jane = old.fork_as(ActorId::from([1u8; 16]));
+    jane.set_me(&Auditor {
+        name: "Jane Doe".into(),
+        initials: "JD".into(),
+    })
+    .unwrap();
+    let mut sam = colleague(&old, 2);
+    let (pj, ps, ps2) = (photo(1, 60), photo(2, 70), photo(3, 80));
+    jane.add_attachment("f1", "pj".into(), today(), record("jane.png", &pj))
+        .unwrap();
+    sam.add_attachment("f1", "ps".into(), today(), record("sam.png", &ps))
+        .unwrap();
+    sam.add_attachment("f1", "ps2".into(), today(), record("sam2.png", &ps2))
+        .unwrap();
+    jane.merge_bytes(&sam.save()).unwrap();
+    sam.merge_bytes(&jane.save()).unwrap();
+    for doc in [&jane, &sam] {
+        let f1 = &doc.finding("f1").unwrap().attachments;
+        assert_eq!(
+            f1.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["pj", "ps", "ps2"],
+            "no one's attachment is hidden"
+        );
+        assert!(!doc.is_conflicted("f1"));
+        assert_eq!(doc.reread_state().unwrap(), doc.cache_state());
+    }
+    // Removing one, whichever map holds it, removes it everywhere; the
+    // others stay.
+    for (who, gone) in [("jane", "ps"), ("sam", "pj")] {
+        let doc = if who == "jane" { &mut jane } else { &mut sam };
+        doc.remove_attachment("f1", gone, today()).unwrap();
+        assert!(!doc.finding("f1").unwrap().attachments.contains_key(gone));
+        assert_eq!(doc.reread_state().unwrap(), doc.cache_state());
+    }
+    jane.merge_bytes(&sam.save()).unwrap();
+    sam.merge_bytes(&jane.save()).unwrap();
+    for doc in [&jane, &sam] {
+        let f1 = &doc.finding("f1").unwrap().attachments;
+        assert_eq!(f1.keys().map(String::as_str).collect::<Vec<_>>(), ["ps2"]);
+        assert_eq!(doc.reread_state().unwrap(), doc.cache_state());
+        let reopened = RegisterDoc::open(&doc.save(), ActorId::from([7u8; 16]), clock).unwrap();
+        assert_eq!(reopened.finding("f1").unwrap().attachments.len(), 1);
+    }
+}
+
 fn other_tool(doc: &RegisterDoc) -> AutoCommit {
     let mut am = AutoCommit::load(&doc.save()).unwrap();
     am.set_actor(ActorId::from([9u8; 16]));
