@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { deflateSync } from "node:zlib";
 import * as A from "@automerge/automerge";
@@ -332,6 +333,12 @@ test("an encrypted export seals the register and its photos as one file, which o
   await openFinding(a, reference);
   const photo = png(40, 30, 9);
   await attach(a, writeFile("door.png", photo), "door.png");
+  await a.getByRole("link", { name: "Back to register" }).click();
+
+  // The printed report names the file by the start of its SHA-256.
+  await a.getByRole("link", { name: "Printable report" }).click();
+  const hash = createHash("sha256").update(photo).digest("hex");
+  await expect(a.getByText(`door.png (`)).toContainText(`SHA-256 ${hash.slice(0, 12)}…, attached by Ann Lee on `);
   await a.getByRole("link", { name: "Back to register" }).click();
 
   const passphrase = "nine herons over the weir";

@@ -517,6 +517,31 @@ fn long_fields(f: &Finding) -> Vec<(&'static str, String)> {
         ("Statement", or_not_recorded(&f.statement)),
         ("Evidence", or_not_recorded(&f.evidence)),
     ];
+    // Each file with the start of its SHA-256, so the paper names the very
+    // bytes kept as evidence (the full hash is in the register).
+    if !f.attachments.is_empty() {
+        let mut files: Vec<_> = f.attachments.values().collect();
+        files.sort_by(|a, b| (a.added_on, &a.name).cmp(&(b.added_on, &b.name)));
+        let listed = files
+            .iter()
+            .map(|a| {
+                let added = match (a.added_by.trim(), a.added_on) {
+                    ("", None) => String::new(),
+                    (by, None) => format!(", attached by {by}"),
+                    ("", Some(d)) => format!(", attached on {}", d.format("%Y-%m-%d")),
+                    (by, Some(d)) => format!(", attached by {by} on {}", d.format("%Y-%m-%d")),
+                };
+                format!(
+                    "{} ({}, SHA-256 {}…{added})",
+                    a.name,
+                    ncr_core::text::human_bytes(a.size as f64),
+                    a.hash.get(..12).unwrap_or(&a.hash),
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        out.push(("Evidence files", listed));
+    }
     let correction = f.correction.description.trim();
     match (correction, f.correction.done_on) {
         ("", None) => {}
