@@ -3,9 +3,9 @@
 #
 #   1. cargo fmt --check
 #   2. leptosfmt --check src
-#   3. clippy -D warnings, core (native)
-#   4. clippy -D warnings, app and workbook reader (wasm32)
-#   5. core tests: cargo test -p ncr-core
+#   3. clippy -D warnings, core and encryption module (native)
+#   4. clippy -D warnings, app, workbook reader and encryption module (wasm32)
+#   5. core tests: cargo test -p ncr-core -p nc-crypt
 #   6. browser tests: cargo test --target wasm32 (the app's wasm-bindgen
 #      tests in Chromium)
 #   7. release build: trunk build --release
