@@ -2,10 +2,19 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { deflateSync } from "node:zlib";
 import * as A from "@automerge/automerge";
-import type { Browser, Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import { createRegister, expect, expectClean, saved, setProfile, test, watch } from "./fixtures";
 import { Decrypter } from "age-encryption";
-import { download, exportRegister, importFile, newFinding, openFinding, summary, writeFile } from "./journeys";
+import {
+  auditor,
+  exportRegister,
+  exportSealed,
+  importFile,
+  newFinding,
+  openFinding,
+  summary,
+  writeFile,
+} from "./journeys";
 
 // Issue 17: photo and file evidence. Photos are attached to findings,
 // stored in this browser by their SHA-256 (IndexedDB "ncr-attachments"),
@@ -63,15 +72,6 @@ function png(width: number, height: number, seed: number): Buffer {
 const isZip = (bytes: Buffer) => bytes.subarray(0, 4).equals(Buffer.from("PK\x03\x04", "latin1"));
 
 // ----- steps -------------------------------------------------------------------
-
-async function auditor(browser: Browser, name: string, initials: string) {
-  const context = await browser.newContext({ acceptDownloads: true });
-  const page = await context.newPage();
-  const w = await watch(page);
-  await page.goto("./");
-  await setProfile(page, name, initials);
-  return { context, page, w };
-}
 
 /// Attaches the file at `path` to the open finding and waits until the
 /// finding lists it.
@@ -342,13 +342,8 @@ test("an encrypted export seals the register and its photos as one file, which o
   await a.getByRole("link", { name: "Back to register" }).click();
 
   const passphrase = "nine herons over the weir";
-  await a.getByRole("button", { name: "Export encrypted…" }).click();
-  const form = a.getByRole("region", { name: "Export an encrypted register file" });
-  await form.getByLabel("A passphrase").check();
-  await form.getByLabel("Passphrase", { exact: true }).fill(passphrase);
-  await form.getByLabel("Repeat the passphrase").fill(passphrase);
-  const sealed = await download(a, "Encrypt and export", "door.ncr.age");
-  await expect(form.getByRole("status")).toHaveText(`Exported ${sealed.name}, with 1 attachment(s).`);
+  const sealed = await exportSealed(a, { passphrase }, "door.ncr.age");
+  await expect(sealed.form.getByRole("status")).toHaveText(`Exported ${sealed.name}, with 1 attachment(s).`);
 
   // Inside the age file: the bundle, a zip with the register and the photo.
   const d = new Decrypter();

@@ -1,9 +1,18 @@
 import { readFileSync } from "node:fs";
 import * as A from "@automerge/automerge";
 import { Decrypter, Encrypter, generateIdentity, identityToRecipient } from "age-encryption";
-import type { Browser, Page } from "@playwright/test";
-import { createRegister, expect, expectClean, saved, setProfile, test, watch } from "./fixtures";
-import { download, expectCount, exportRegister, importFile, newFinding, summary, writeFile } from "./journeys";
+import type { Page } from "@playwright/test";
+import { createRegister, expect, expectClean, test } from "./fixtures";
+import {
+  auditor,
+  expectCount,
+  exportRegister,
+  exportSealed as exportAs,
+  importFile,
+  newFinding,
+  summary,
+  writeFile,
+} from "./journeys";
 
 // Issue 17: register files that travel encrypted, in the standard age
 // format. Every file the app seals is opened here in Node by the
@@ -26,34 +35,11 @@ function titles(bytes: Uint8Array): string[] {
     .sort();
 }
 
-async function auditor(browser: Browser, name: string, initials: string) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const w = await watch(page);
-  await page.goto("./");
-  await setProfile(page, name, initials);
-  return { context, page, w };
-}
-
-/// Opens "Export encrypted…", chooses how, and downloads the sealed file.
+/// The encrypted export, its file name checked; returns its path.
 async function exportSealed(page: Page, how: { passphrase: string } | { keys: string[] }, as: string) {
-  await page.getByRole("button", { name: "Export", exact: true }).focus();
-  await saved(page);
-  const toggle = page.getByRole("button", { name: "Export encrypted…" });
-  if ((await toggle.getAttribute("aria-expanded")) !== "true") await toggle.click();
-  const form = page.getByRole("region", { name: "Export an encrypted register file" });
-  if ("passphrase" in how) {
-    await form.getByLabel("A passphrase").check();
-    await form.getByLabel("Passphrase", { exact: true }).fill(how.passphrase);
-    await form.getByLabel("Repeat the passphrase").fill(how.passphrase);
-  } else {
-    await form.getByLabel("People's keys").check();
-    for (const box of await form.getByRole("checkbox").all()) await box.uncheck();
-    for (const name of how.keys) await form.getByLabel(name, { exact: true }).check();
-  }
-  const file = await download(page, "Encrypt and export", as);
+  const file = await exportAs(page, how, as);
   expect(file.name).toMatch(SEALED);
-  await expect(form.getByRole("status")).toHaveText(`Exported ${file.name}.`);
+  await expect(file.form.getByRole("status")).toHaveText(`Exported ${file.name}.`);
   return file.path;
 }
 

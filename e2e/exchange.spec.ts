@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import * as A from "@automerge/automerge";
-import type { Browser, Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import { createRegister, expect, expectClean, openDemo, saved, setProfile, test, watch } from "./fixtures";
 import {
   addAction,
+  auditor,
   download,
   exportRegister as exportAs,
   importFile,
@@ -49,15 +50,6 @@ function plain(value: unknown): unknown {
     return Object.fromEntries(Object.entries(value as Plain).map(([k, v]) => [k, plain(v)]));
   }
   return value;
-}
-
-async function auditor(browser: Browser, name: string, initials: string) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const w = await watch(page);
-  await page.goto("./");
-  await setProfile(page, name, initials);
-  return { context, page, w };
 }
 
 test("two auditors apart end with the same register, conflict shown then resolved everywhere", async ({

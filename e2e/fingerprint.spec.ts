@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "@playwright/test";
 import { createRegister, expect, expectClean, openDemo, setProfile, test, toFindings, watch } from "./fixtures";
-import { download, exportRegister, newFinding, writeFile } from "./journeys";
+import { download, exportRegister, exportSealed, newFinding, writeFile } from "./journeys";
 
 // Issue 17: a report anyone can check against the register. The printable
 // report prints the register's state fingerprint; "Check a report" takes a
@@ -173,12 +173,7 @@ test("an encrypted register file is checked too, once its passphrase is typed", 
   const printed = await printedFingerprint(page);
 
   const passphrase = "seven lamps on the quay";
-  await page.getByRole("button", { name: "Export encrypted…" }).click();
-  const form = page.getByRole("region", { name: "Export an encrypted register file" });
-  await form.getByLabel("A passphrase").check();
-  await form.getByLabel("Passphrase", { exact: true }).fill(passphrase);
-  await form.getByLabel("Repeat the passphrase").fill(passphrase);
-  const sealed = (await download(page, "Encrypt and export", "printed.ncr.age")).path;
+  const sealed = (await exportSealed(page, { passphrase }, "printed.ncr.age")).path;
 
   await toCheck(page);
   await expect(await check(page, sealed, printed)).toHaveText(

@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
-import { expect, saved, test, type Page } from "./fixtures";
+import type { Browser } from "@playwright/test";
+import { expect, saved, setProfile, test, watch, type Page } from "./fixtures";
 
 // The steps of an auditor's journey that the exchange, untrusted and
 // file-check specs share: exporting and importing register files, writing
@@ -143,4 +144,37 @@ export async function storedKeys(page: Page): Promise<string[][]> {
     db.close();
     return keys as string[][];
   });
+}
+
+/// An auditor in a browser profile of their own (a new context), on the
+/// first screen with their profile set; `w` watches the page's requests.
+export async function auditor(browser: Browser, name: string, initials: string) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const w = await watch(page);
+  await page.goto("./");
+  await setProfile(page, name, initials);
+  return { context, page, w };
+}
+
+/// On the register screen: "Export encrypted…", with a passphrase (typed
+/// twice) or to the keys named (every other box unticked); downloads the
+/// file (saved as `as`) and returns its path and suggested name.
+export async function exportSealed(page: Page, how: { passphrase: string } | { keys: string[] }, as: string) {
+  await page.getByRole("button", { name: "Export", exact: true }).focus();
+  await saved(page);
+  const toggle = page.getByRole("button", { name: "Export encrypted…" });
+  if ((await toggle.getAttribute("aria-expanded")) !== "true") await toggle.click();
+  const form = page.getByRole("region", { name: "Export an encrypted register file" });
+  if ("passphrase" in how) {
+    await form.getByLabel("A passphrase").check();
+    await form.getByLabel("Passphrase", { exact: true }).fill(how.passphrase);
+    await form.getByLabel("Repeat the passphrase").fill(how.passphrase);
+  } else {
+    await form.getByLabel("People's keys").check();
+    for (const box of await form.getByRole("checkbox").all()) await box.uncheck();
+    for (const name of how.keys) await form.getByLabel(name, { exact: true }).check();
+  }
+  const file = await download(page, "Encrypt and export", as);
+  return { ...file, form };
 }
