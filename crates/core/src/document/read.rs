@@ -348,6 +348,32 @@ pub(crate) fn finding<R: ReadDoc>(
     finding_from_raw(key, raw).map(Some)
 }
 
+/// An item of a finding (an action, an attachment) that cannot be read,
+/// set aside with its raw value; its writers are the finding's.
+fn set_aside(
+    kind: ItemKind,
+    id: &str,
+    finding: &str,
+    reason: String,
+    value: Json,
+    finding_raw: &Raw,
+) -> Unreadable {
+    Unreadable {
+        kind,
+        id: id.to_owned(),
+        finding: Some(finding.to_owned()),
+        reason,
+        raw: Raw {
+            json: value,
+            conflicted: false,
+            too_deep: false,
+            authors: BTreeSet::new(),
+        }
+        .preview(),
+        authors: finding_raw.authors.iter().cloned().collect(),
+    }
+}
+
 fn finding_from_raw(key: &str, raw: Raw) -> Result<FindingRead, Box<Unreadable>> {
     let unreadable = |raw: &Raw, reason: String| {
         Box::new(Unreadable {
@@ -388,20 +414,14 @@ fn finding_from_raw(key: &str, raw: Raw) -> Result<FindingRead, Box<Unreadable>>
                     }
                     Err(reason) => {
                         actions.remove(&aid);
-                        bad_actions.push(Unreadable {
-                            kind: ItemKind::Action,
-                            id: aid.clone(),
-                            finding: Some(key.to_owned()),
-                            reason: format!("The corrective action could not be read: {reason}."),
-                            raw: Raw {
-                                json: value,
-                                conflicted: false,
-                                too_deep: false,
-                                authors: BTreeSet::new(),
-                            }
-                            .preview(),
-                            authors: raw.authors.iter().cloned().collect(),
-                        });
+                        bad_actions.push(set_aside(
+                            ItemKind::Action,
+                            &aid,
+                            key,
+                            format!("The corrective action could not be read: {reason}."),
+                            value,
+                            &raw,
+                        ));
                     }
                 }
             }
@@ -437,20 +457,14 @@ fn finding_from_raw(key: &str, raw: Raw) -> Result<FindingRead, Box<Unreadable>>
                         }
                         Err(reason) => {
                             attachments.remove(&pid);
-                            bad_actions.push(Unreadable {
-                                kind: ItemKind::Attachment,
-                                id: pid.clone(),
-                                finding: Some(key.to_owned()),
-                                reason: format!("The attachment could not be read: {reason}."),
-                                raw: Raw {
-                                    json: value,
-                                    conflicted: false,
-                                    too_deep: false,
-                                    authors: BTreeSet::new(),
-                                }
-                                .preview(),
-                                authors: raw.authors.iter().cloned().collect(),
-                            });
+                            bad_actions.push(set_aside(
+                                ItemKind::Attachment,
+                                &pid,
+                                key,
+                                format!("The attachment could not be read: {reason}."),
+                                value,
+                                &raw,
+                            ));
                         }
                     }
                 }
