@@ -37,19 +37,8 @@ fn OwnKeySection(own: RwSignal<Option<OwnKey>>) -> impl IntoView {
         busy.set(true);
         error.set(None);
         spawn_local(async move {
-            match isolate::new_key_pair().await {
-                Ok(pair) => {
-                    let key = OwnKey {
-                        pair,
-                        created: chrono::Utc::now(),
-                    };
-                    match keys::set_own_key(&key) {
-                        Ok(()) => own.set(Some(key)),
-                        Err(e) => error.set(Some(format!("The key could not be kept ({e})."))),
-                    }
-                }
-                Err(e) => error.set(Some(e)),
-            }
+            let kept = isolate::new_key_pair().await.and_then(keep);
+            settle(kept, own, error);
             busy.set(false);
         });
     };
@@ -82,6 +71,28 @@ fn OwnKeySection(own: RwSignal<Option<OwnKey>>) -> impl IntoView {
                 {move || error.get()}
             </p>
         </section>
+    }
+}
+
+/// Keeps a key pair, made here or brought in, as this browser's key.
+fn keep(pair: sealed::KeyPair) -> Result<OwnKey, String> {
+    let key = OwnKey {
+        pair,
+        created: chrono::Utc::now(),
+    };
+    keys::set_own_key(&key).map_err(|e| format!("The key could not be kept ({e})."))?;
+    Ok(key)
+}
+
+/// Shows the key kept, or says why not.
+fn settle(
+    kept: Result<OwnKey, String>,
+    own: RwSignal<Option<OwnKey>>,
+    error: RwSignal<Option<String>>,
+) {
+    match kept {
+        Ok(key) => own.set(Some(key)),
+        Err(e) => error.set(Some(e)),
     }
 }
 
@@ -209,22 +220,13 @@ fn UseExistingKey(own: RwSignal<Option<OwnKey>>) -> impl IntoView {
             .unwrap_or(typed.trim())
             .to_owned();
         spawn_local(async move {
-            match isolate::public_key_of(&line).await {
-                Ok(public) => {
-                    let key = OwnKey {
-                        pair: sealed::KeyPair {
-                            secret: line,
-                            public,
-                        },
-                        created: chrono::Utc::now(),
-                    };
-                    match keys::set_own_key(&key) {
-                        Ok(()) => own.set(Some(key)),
-                        Err(e) => error.set(Some(format!("The key could not be kept ({e})."))),
-                    }
-                }
-                Err(e) => error.set(Some(e)),
-            }
+            let kept = isolate::public_key_of(&line).await.and_then(|public| {
+                keep(sealed::KeyPair {
+                    secret: line,
+                    public,
+                })
+            });
+            settle(kept, own, error);
         });
     };
     view! {
