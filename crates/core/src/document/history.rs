@@ -1,10 +1,11 @@
 //! A finding's history, read from the document's own changes.
 //!
 //! Each change our store makes carries a note naming the finding it touched
-//! (see `ChangeNote`), so finding the relevant changes is a scan of change
-//! metadata, not of operations. What each change did is then computed by
-//! Automerge itself (`diff` between the change's parents and the change), so
-//! the history is exact, survives export and merge, and names the auditor
+//! (see `ChangeNote`). An index kept beside the document ([`HistoryIndex`])
+//! lists each finding's changes, so a finding's history reads only those.
+//! What each change did is then computed by Automerge itself (`diff_obj` of
+//! the finding's map between the change's parents and the change), so the
+//! history is exact, survives export and merge, and names the auditor
 //! through the register's actor map.
 //!
 //! # Order
@@ -68,32 +69,35 @@ fn show(value: &Value<'_>) -> Option<String> {
 impl RegisterDoc {
     /// Oldest first, in causal order (see the module documentation).
     /// Changes made outside NC Register (no note) are not listed.
+    ///
+    /// Reads only the finding's own changes: the register's [`HistoryIndex`]
+    /// is first brought up to date with the changes that arrived since it
+    /// was last asked, which costs in proportion to them.
     pub fn history(&self, finding_id: &str) -> Result<Vec<HistoryEntry>, DocError> {
         let doc = self.doc();
         let findings_obj = match doc.get(automerge::ROOT, super::genesis::FINDINGS)? {
             Some((Value::Object(automerge::ObjType::Map), id)) => id,
             _ => return Err(DocError::NotARegister),
         };
-        let metas = doc.get_changes_meta(&[]);
-        let relevant: Vec<usize> = metas
-            .iter()
-            .enumerate()
-            .filter(|(_, meta)| {
-                meta.message
-                    .as_deref()
-                    .and_then(ChangeNote::parse)
-                    .is_some_and(|note| note.concerns(finding_id))
-            })
-            .map(|(i, _)| i)
-            .collect();
-        let mut entries = Vec::with_capacity(relevant.len());
-        for i in causal_order(&metas, &relevant) {
-            let meta = &metas[i];
-            let Some(note) = meta.message.as_deref().and_then(ChangeNote::parse) else {
-                continue;
+        let mut index = self.history_index();
+        index.catch_up(doc);
+        let noted = index.noted(finding_id);
+        let mut entries = Vec::with_capacity(noted.len());
+        for k in index.causal_order(noted) {
+            let entry = &noted[k];
+            let hash = index.hashes[entry.position as usize];
+            let deps: Vec<ChangeHash> = index.deps[entry.position as usize]
+                .iter()
+                .map(|&d| index.hashes[d as usize])
+                .collect();
+            // The finding's own map as this change left it: only its
+            // operations are diffed, not the register's.
+            let patches = match doc.get_at(&findings_obj, finding_id, &[hash])? {
+                Some((Value::Object(_), obj)) => doc.diff_obj(&obj, &deps, &[hash], true)?,
+                _ => doc.diff(&deps, &[hash]),
             };
             let mut changes = Vec::new();
-            for patch in doc.diff(&meta.deps, &[meta.hash]) {
+            for patch in patches {
                 let (key, new) = match &patch.action {
                     PatchAction::PutMap { key, value, .. } => (key.clone(), show(&value.0)),
                     PatchAction::DeleteMap { key } => (key.clone(), None),
@@ -111,21 +115,21 @@ impl RegisterDoc {
                     path.remove(0);
                 }
                 let old = doc
-                    .get_at(&patch.obj, key.as_str(), &meta.deps)?
+                    .get_at(&patch.obj, key.as_str(), &deps)?
                     .and_then(|(v, _)| show(&v));
                 if old == new {
                     continue;
                 }
                 changes.push(FieldChange { path, old, new });
             }
-            let actor = meta.actor.to_hex_string();
+            let actor = entry.actor.to_hex_string();
             entries.push(HistoryEntry {
-                at: meta.timestamp,
-                hash: meta.hash.to_string(),
+                at: entry.timestamp,
+                hash: hash.to_string(),
                 author: self.auditor_name(&actor),
                 actor,
-                op: note.op,
-                source: note.source,
+                op: entry.op.clone(),
+                source: entry.source.clone(),
                 changes,
             });
         }
@@ -133,81 +137,203 @@ impl RegisterDoc {
     }
 }
 
-/// `picked` (indexes into `metas`) in an order where no change
-/// comes before a change it depends on, directly or through changes outside
-/// `picked`; among changes free to go next, the earliest recorded time
-/// first, then actor and hash, which makes the order a function of the
-/// change graph alone.
+/// Which changes wrote which finding, kept beside the document so that a
+/// finding's history reads its own changes and not every change's
+/// metadata (2.7 s at 10,000 findings in the browser before it).
 ///
-/// The dependencies between picked changes are found in one pass over the
-/// graph, carrying for every change the set of picked changes below it as a
-/// bit set (`words` 64-bit words each): linear in the number of changes, so
-/// a finding's history stays a scan of metadata, as before.
-fn causal_order(metas: &[automerge::ChangeMetadata<'_>], picked: &[usize]) -> Vec<usize> {
-    let n = picked.len();
-    if n <= 1 {
-        return picked.to_vec();
+/// It holds the change graph as positions (every change after the changes
+/// it depends on) and, for each finding, the changes whose note names it.
+/// [`HistoryIndex::catch_up`] adds the changes that arrived since it last
+/// looked, found from the heads it covers; so it follows local edits,
+/// another tab's chunks and merges alike without any of them telling it.
+/// Built on the first history asked for, not on open, so opening a
+/// register pays nothing for it.
+///
+/// Copies of a `RegisterDoc` (a fork to validate an import, a trial
+/// transaction) share one index. A copy whose document does not hold every
+/// change the index covers (a trial that was dropped, a fork that went its
+/// own way) finds out from the covered heads and rebuilds it: an index is
+/// never read against a document it does not describe.
+#[derive(Default)]
+pub(crate) struct HistoryIndex {
+    /// The heads of the document the index was last brought up to.
+    covers: Vec<ChangeHash>,
+    position: HashIndex,
+    hashes: Vec<ChangeHash>,
+    /// Each change's dependencies, as positions (always smaller than its own).
+    deps: Vec<Box<[u32]>>,
+    by_finding: HashMap<String, Vec<Noted>>,
+}
+
+/// A change whose note names a finding.
+struct Noted {
+    position: u32,
+    timestamp: i64,
+    actor: automerge::ActorId,
+    op: String,
+    source: Option<String>,
+}
+
+impl HistoryIndex {
+    fn catch_up(&mut self, doc: &automerge::Automerge) {
+        if !self.covers.is_empty() && !doc.get_missing_deps(&self.covers).is_empty() {
+            *self = HistoryIndex::default();
+        }
+        let metas = doc.get_changes_meta(&self.covers);
+        if metas.is_empty() {
+            return;
+        }
+        self.extend(&metas);
+        self.covers = doc.get_heads();
     }
-    let words = n.div_ceil(64);
-    let mut bit_of = vec![usize::MAX; metas.len()];
-    for (bit, &i) in picked.iter().enumerate() {
-        bit_of[i] = bit;
+
+    /// Adds changes the index does not hold yet, whose dependencies are
+    /// either held already or among them.
+    fn extend(&mut self, metas: &[automerge::ChangeMetadata<'_>]) {
+        // Automerge lists changes in the order it applied them, each after
+        // its dependencies. A listing out of that order (never seen) is put
+        // in order first, so positions stay causal.
+        let in_order = {
+            let mut seen: HashIndex = HashIndex::default();
+            metas.iter().enumerate().all(|(i, m)| {
+                let ok = m
+                    .deps
+                    .iter()
+                    .all(|d| seen.contains_key(d) || self.position.contains_key(d));
+                seen.insert(m.hash, i);
+                ok
+            })
+        };
+        let order: Vec<usize> = if in_order {
+            (0..metas.len()).collect()
+        } else {
+            let batch: HashIndex = metas.iter().enumerate().map(|(i, m)| (m.hash, i)).collect();
+            dependencies_first(metas, &batch)
+        };
+        for i in order {
+            self.add(&metas[i]);
+        }
     }
-    // Automerge lists changes in the order it applied them, and it applies
-    // a change only once its dependencies are there. In that order nothing
-    // before the first picked change can have a picked change below it, so
-    // the pass starts there. A listing out of that order (never seen) is
-    // put in order first.
-    let first = picked.iter().copied().min().unwrap_or(0);
-    let mut below = vec![0u64; metas.len() * words];
-    let index: HashIndex = metas[first..]
-        .iter()
-        .enumerate()
-        .map(|(k, m)| (m.hash, first + k))
-        .collect();
-    if !fill_below(
-        metas,
-        &index,
-        first..metas.len(),
-        &bit_of,
-        words,
-        &mut below,
-    ) {
-        below.fill(0);
-        let index: HashIndex = metas.iter().enumerate().map(|(i, m)| (m.hash, i)).collect();
-        let order = dependencies_first(metas, &index);
-        fill_below(metas, &index, order, &bit_of, words, &mut below);
-    }
-    // Kahn's algorithm over the picked changes.
-    let mut waiting: Vec<usize> = Vec::with_capacity(n);
-    let mut above: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for (bit, &i) in picked.iter().enumerate() {
-        let mine = &below[i * words..(i + 1) * words];
-        let mut count = 0;
-        for (other, ab) in above.iter_mut().enumerate() {
-            if mine[other / 64] & (1u64 << (other % 64)) != 0 {
-                ab.push(bit);
-                count += 1;
+
+    fn add(&mut self, meta: &automerge::ChangeMetadata<'_>) {
+        if self.position.contains_key(&meta.hash) {
+            // Held already: a catch-up cut short (by a panic) left its heads
+            // behind what it had added.
+            return;
+        }
+        let position = u32::try_from(self.hashes.len()).unwrap_or(u32::MAX);
+        let deps: Box<[u32]> = meta
+            .deps
+            .iter()
+            .filter_map(|d| self.position.get(d).map(|&p| p as u32))
+            .collect();
+        self.position.insert(meta.hash, position as usize);
+        self.hashes.push(meta.hash);
+        self.deps.push(deps);
+        let Some(note) = meta.message.as_deref().and_then(ChangeNote::parse) else {
+            return;
+        };
+        let mut note_finding = |id: &str| {
+            self.by_finding
+                .entry(id.to_owned())
+                .or_default()
+                .push(Noted {
+                    position,
+                    timestamp: meta.timestamp,
+                    actor: meta.actor.clone().into_owned(),
+                    op: note.op.clone(),
+                    source: note.source.clone(),
+                });
+        };
+        if let Some(id) = &note.finding {
+            note_finding(id);
+        }
+        for id in &note.findings {
+            if note.finding.as_deref() != Some(id.as_str()) {
+                note_finding(id);
             }
         }
-        waiting.push(count);
     }
-    let key = |bit: usize| {
-        let m = &metas[picked[bit]];
-        Reverse((m.timestamp, m.actor.to_bytes().to_vec(), m.hash, bit))
-    };
-    let mut ready: BinaryHeap<_> = (0..n).filter(|&b| waiting[b] == 0).map(key).collect();
-    let mut order = Vec::with_capacity(n);
-    while let Some(Reverse((_, _, _, bit))) = ready.pop() {
-        order.push(picked[bit]);
-        for &up in &above[bit] {
-            waiting[up] -= 1;
-            if waiting[up] == 0 {
-                ready.push(key(up));
+
+    fn noted(&self, finding_id: &str) -> &[Noted] {
+        self.by_finding.get(finding_id).map_or(&[], Vec::as_slice)
+    }
+
+    /// Indexes into `picked` in an order where no change comes before a
+    /// change it depends on, directly or through changes outside `picked`;
+    /// among changes free to go next, the earliest recorded time first, then
+    /// actor and hash, which makes the order a function of the change graph
+    /// alone.
+    ///
+    /// The dependencies between picked changes are found in one pass over
+    /// the positions from the first picked change to the last, carrying for
+    /// every change the set of picked changes below it as a bit set: nothing
+    /// before the first picked change can have one below it.
+    fn causal_order(&self, picked: &[Noted]) -> Vec<usize> {
+        let n = picked.len();
+        if n <= 1 {
+            return (0..n).collect();
+        }
+        let words = n.div_ceil(64);
+        let first = picked.iter().map(|e| e.position).min().unwrap_or(0) as usize;
+        let last = picked.iter().map(|e| e.position).max().unwrap_or(0) as usize;
+        let span = last - first + 1;
+        let mut bit_of = vec![usize::MAX; span];
+        for (bit, e) in picked.iter().enumerate() {
+            bit_of[e.position as usize - first] = bit;
+        }
+        let mut below = vec![0u64; span * words];
+        for p in first..=last {
+            let at = p - first;
+            for &d in self.deps[p].iter() {
+                let Some(d) = (d as usize).checked_sub(first) else {
+                    continue;
+                };
+                for w in 0..words {
+                    below[at * words + w] |= below[d * words + w];
+                }
+                if bit_of[d] != usize::MAX {
+                    below[at * words + bit_of[d] / 64] |= 1u64 << (bit_of[d] % 64);
+                }
             }
         }
+        // Kahn's algorithm over the picked changes.
+        let mut waiting: Vec<usize> = Vec::with_capacity(n);
+        let mut above: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (bit, e) in picked.iter().enumerate() {
+            let at = e.position as usize - first;
+            let mine = &below[at * words..(at + 1) * words];
+            let mut count = 0;
+            for (other, ab) in above.iter_mut().enumerate() {
+                if mine[other / 64] & (1u64 << (other % 64)) != 0 {
+                    ab.push(bit);
+                    count += 1;
+                }
+            }
+            waiting.push(count);
+        }
+        let key = |bit: usize| {
+            let e = &picked[bit];
+            Reverse((
+                e.timestamp,
+                e.actor.to_bytes().to_vec(),
+                self.hashes[e.position as usize],
+                bit,
+            ))
+        };
+        let mut ready: BinaryHeap<_> = (0..n).filter(|&b| waiting[b] == 0).map(key).collect();
+        let mut order = Vec::with_capacity(n);
+        while let Some(Reverse((_, _, _, bit))) = ready.pop() {
+            order.push(bit);
+            for &up in &above[bit] {
+                waiting[up] -= 1;
+                if waiting[up] == 0 {
+                    ready.push(key(up));
+                }
+            }
+        }
+        order
     }
-    order
 }
 
 /// Change hashes are uniformly distributed already: their first eight bytes
@@ -232,38 +358,6 @@ impl std::hash::Hasher for PrefixHasher {
 }
 
 type HashIndex = HashMap<ChangeHash, usize, std::hash::BuildHasherDefault<PrefixHasher>>;
-
-/// Fills `below` visiting changes in `order`, which must list every
-/// dependency (found in `index`) before its dependants; `false`, with
-/// `below` half filled, as soon as it does not.
-fn fill_below(
-    metas: &[automerge::ChangeMetadata<'_>],
-    index: &HashIndex,
-    order: impl IntoIterator<Item = usize>,
-    bit_of: &[usize],
-    words: usize,
-    below: &mut [u64],
-) -> bool {
-    let mut done = vec![false; metas.len()];
-    for i in order {
-        for dep in &metas[i].deps {
-            let Some(&d) = index.get(dep) else {
-                continue;
-            };
-            if !done[d] {
-                return false;
-            }
-            for w in 0..words {
-                below[i * words + w] |= below[d * words + w];
-            }
-            if bit_of[d] != usize::MAX {
-                below[i * words + bit_of[d] / 64] |= 1u64 << (bit_of[d] % 64);
-            }
-        }
-        done[i] = true;
-    }
-    true
-}
 
 /// Every change's index, each after the changes it depends on (Kahn's
 /// algorithm), for a listing that is not in that order already.
@@ -336,7 +430,14 @@ mod tests {
 
     use super::*;
 
-    fn change(n: u8, actor: u8, timestamp: i64, deps: &[u8]) -> ChangeMetadata<'static> {
+    /// Change `n`, naming finding "f" in its note when `picked`.
+    fn change(
+        n: u8,
+        actor: u8,
+        timestamp: i64,
+        deps: &[u8],
+        picked: bool,
+    ) -> ChangeMetadata<'static> {
         ChangeMetadata {
             actor: Cow::Owned(ActorId::from([actor; 16])),
             author: None,
@@ -344,36 +445,41 @@ mod tests {
             start_op: 1,
             max_op: 1,
             timestamp,
-            message: None,
+            message: picked.then(|| Cow::Borrowed(r#"{"op":"edit_finding","finding":"f"}"#)),
             deps: deps.iter().map(|d| ChangeHash([*d; 32])).collect(),
             hash: ChangeHash([n; 32]),
             extra: Cow::Borrowed(&[]),
         }
     }
 
-    /// Hashes of `order` (indexes into `metas`).
-    fn hashes(metas: &[ChangeMetadata<'_>], order: &[usize]) -> Vec<u8> {
-        order.iter().map(|&i| metas[i].hash.0[0]).collect()
+    /// The first byte of the hashes of "f"'s changes, in history order.
+    fn history_order(metas: &[ChangeMetadata<'_>]) -> Vec<u8> {
+        let mut index = HistoryIndex::default();
+        index.extend(metas);
+        let noted = index.noted("f");
+        index
+            .causal_order(noted)
+            .into_iter()
+            .map(|k| index.hashes[noted[k].position as usize].0[0])
+            .collect()
     }
 
     /// 1 ← 2 ← 3 ← 4 and 1 ← 5, with times running backwards; only 1, 2, 4
-    /// and 5 are picked, so 4's dependency on 2 runs through 3.
+    /// and 5 name the finding, so 4's dependency on 2 runs through 3.
     fn graph() -> Vec<ChangeMetadata<'static>> {
         vec![
-            change(1, 1, 500, &[]),
-            change(2, 2, 400, &[1]),
-            change(3, 3, 300, &[2]),
-            change(4, 2, 100, &[3]),
-            change(5, 3, 200, &[1]),
+            change(1, 1, 500, &[], true),
+            change(2, 2, 400, &[1], true),
+            change(3, 3, 300, &[2], false),
+            change(4, 2, 100, &[3], true),
+            change(5, 3, 200, &[1], true),
         ]
     }
 
     #[test]
     fn dependencies_come_first_even_through_changes_not_picked() {
-        let metas = graph();
-        let picked: Vec<usize> = vec![0, 1, 3, 4];
         assert_eq!(
-            hashes(&metas, &causal_order(&metas, &picked)),
+            history_order(&graph()),
             [1, 5, 2, 4],
             "5 (time 200) is free before 2 (time 400); 4 waits for 2"
         );
@@ -381,29 +487,38 @@ mod tests {
 
     #[test]
     fn a_listing_out_of_dependency_order_gives_the_same_answer() {
-        let metas = graph();
-        let expected = hashes(&metas, &causal_order(&metas, &[0, 1, 3, 4]));
-        // Dependants listed before their dependencies: the fallback sorts.
+        let expected = history_order(&graph());
+        // Dependants listed before their dependencies: the batch is sorted.
         let mut reversed = graph();
         reversed.reverse();
-        let picked: Vec<usize> = vec![4, 3, 1, 0];
-        assert_eq!(
-            hashes(&reversed, &causal_order(&reversed, &picked)),
-            expected
-        );
+        assert_eq!(history_order(&reversed), expected);
+    }
+
+    #[test]
+    fn a_graph_indexed_in_pieces_gives_the_same_answer() {
+        let metas = graph();
+        let expected = history_order(&metas);
+        let mut index = HistoryIndex::default();
+        for piece in metas.chunks(2) {
+            index.extend(piece);
+        }
+        let noted = index.noted("f");
+        let order: Vec<u8> = index
+            .causal_order(noted)
+            .into_iter()
+            .map(|k| index.hashes[noted[k].position as usize].0[0])
+            .collect();
+        assert_eq!(order, expected);
     }
 
     #[test]
     fn equal_times_fall_back_to_actor_then_hash() {
         let metas = vec![
-            change(9, 1, 0, &[]),
-            change(7, 3, 50, &[9]),
-            change(8, 2, 50, &[9]),
-            change(6, 2, 50, &[9]),
+            change(9, 1, 0, &[], true),
+            change(7, 3, 50, &[9], true),
+            change(8, 2, 50, &[9], true),
+            change(6, 2, 50, &[9], true),
         ];
-        assert_eq!(
-            hashes(&metas, &causal_order(&metas, &[0, 1, 2, 3])),
-            [9, 6, 8, 7]
-        );
+        assert_eq!(history_order(&metas), [9, 6, 8, 7]);
     }
 }

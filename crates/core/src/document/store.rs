@@ -149,6 +149,9 @@ pub struct RegisterDoc {
     /// has touched since (see [`RegisterDoc::is_draft`]). Not stored: a
     /// reopened register has a new actor, and its findings are nobody's draft.
     drafts: BTreeSet<String>,
+    /// Which changes wrote which finding, for [`RegisterDoc::history`]; shared
+    /// by copies of this `RegisterDoc` (see `HistoryIndex`).
+    history: std::sync::Arc<std::sync::Mutex<super::history::HistoryIndex>>,
 }
 
 type RegisterData = (
@@ -309,6 +312,7 @@ impl RegisterDoc {
             changes: Changes::default(),
             clock,
             drafts: BTreeSet::new(),
+            history: Default::default(),
         };
         let info = RegisterInfo {
             id: register_id,
@@ -348,6 +352,7 @@ impl RegisterDoc {
             changes: Changes::default(),
             clock,
             drafts: BTreeSet::new(),
+            history: Default::default(),
         };
         store.rehydrate_all()?;
         Ok(store)
@@ -673,6 +678,15 @@ impl RegisterDoc {
 
     pub fn doc(&self) -> &Automerge {
         &self.doc
+    }
+
+    pub(crate) fn history_index(&self) -> std::sync::MutexGuard<'_, super::history::HistoryIndex> {
+        // A panic while the index was held cannot leave it describing a
+        // document it does not: it only grows, and its covered heads are
+        // written last.
+        self.history
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub fn heads(&self) -> Vec<ChangeHash> {
