@@ -1,4 +1,5 @@
 import { writeFileSync } from "node:fs";
+import { inflateRawSync } from "node:zlib";
 import type { Browser } from "@playwright/test";
 import { expect, saved, setProfile, test, watch, type Page } from "./fixtures";
 
@@ -177,4 +178,30 @@ export async function exportSealed(page: Page, how: { passphrase: string } | { k
   }
   const file = await download(page, "Encrypt and export", as);
   return { ...file, form };
+}
+
+/// The entries of a zip (an `.xlsx`, a bundle), by name, inflated: read
+/// from its central directory, as any zip reader does, so a test can look
+/// inside a workbook without a spreadsheet library.
+export function unzipEntries(zip: Buffer): Map<string, Buffer> {
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  expect(end, "a zip's end of central directory").toBeGreaterThanOrEqual(0);
+  const count = zip.readUInt16LE(end + 10);
+  let at = zip.readUInt32LE(end + 16);
+  const entries = new Map<string, Buffer>();
+  for (let i = 0; i < count; i++) {
+    expect(zip.readUInt32LE(at), "a central directory entry").toBe(0x02014b50);
+    const method = zip.readUInt16LE(at + 10);
+    const size = zip.readUInt32LE(at + 20);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const extra = zip.readUInt16LE(at + 30);
+    const comment = zip.readUInt16LE(at + 32);
+    const local = zip.readUInt32LE(at + 42);
+    const name = zip.subarray(at + 46, at + 46 + nameLength).toString("utf8");
+    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    const data = zip.subarray(start, start + size);
+    entries.set(name, method === 8 ? inflateRawSync(data) : Buffer.from(data));
+    at += 46 + nameLength + extra + comment;
+  }
+  return entries;
 }

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { cp, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { readFileSync } from "node:fs";
 import type { Page } from "@playwright/test";
 import {
   createRegister,
@@ -14,6 +15,7 @@ import {
   test,
   watch,
 } from "./fixtures";
+import { download, unzipEntries } from "./journeys";
 
 // Issue 7: offline and static hosting. The release build's service worker
 // (src/platform/service_worker.js, written into dist/sw.js by
@@ -174,6 +176,15 @@ test("after one visit the app starts, records a finding and keeps it with no net
     await page.goBack();
     await expect(page.getByText("Showing 1 of 1 findings")).toBeVisible();
     await expect(page.getByRole("row").filter({ hasText: "Recorded on the plane" })).toHaveCount(1);
+    // The XLSX export is written by the spreadsheet module, fetched only
+    // now: offline it comes from the precache, and the workbook holds the
+    // finding recorded on the plane.
+    const xlsx = await download(page, "Export to Excel (XLSX)");
+    const workbook = readFileSync(xlsx.path);
+    expect(workbook.subarray(0, 4).toString("latin1")).toBe("PK\x03\x04");
+    const entries = unzipEntries(workbook);
+    expect([...entries.keys()]).toContain("xl/worksheets/sheet1.xml");
+    expect(entries.get("xl/sharedStrings.xml")?.toString("utf8")).toContain("Recorded on the plane");
     expectClean(w);
   } finally {
     await server.stop();

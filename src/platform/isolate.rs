@@ -32,7 +32,7 @@ use crate::platform::clock::system_clock;
 use crate::platform::files::js_error;
 use ncr_core::document::{DocError, RegisterDoc};
 use ncr_core::exchange::sealed::{Answer as CryptAnswer, KeyPair, Keys, Lock, OpenError, Qr};
-use ncr_core::exchange::xlsx_read::{SheetAnswer, WorkbookAnswer};
+use ncr_core::exchange::workbook::{SheetAnswer, WorkbookAnswer, WorkbookTable};
 use ncr_core::fingerprint::{self, CheckOutcome, Fingerprint};
 use ncr_core::model::RegisterInfo;
 
@@ -136,8 +136,9 @@ pub async fn check_file(bytes: &[u8]) -> Result<RegisterInfo, String> {
     }
 }
 
-/// The workbook reader's module (crates/sheet-reader), beside the app's
-/// glue: Trunk names a worker's files after its crate, without a hash.
+/// The spreadsheet module (crates/sheet-reader: workbooks read and
+/// written), beside the app's glue: Trunk names a worker's files after its
+/// crate, without a hash.
 const SHEET_READER_GLUE: &str = "nc-sheet-reader.js";
 const SHEET_READER_WASM: &str = "nc-sheet-reader_bg.wasm";
 
@@ -276,8 +277,29 @@ pub const UNSAFE_SEALED: &str =
 
 /// Calls the encryption module; `Err` is the sentence to show.
 async fn in_crypt(call: &str, bytes: &[u8], arg: &str, failed: &str) -> Result<JsValue, String> {
-    let started = |e: String| format!("The encryption module did not start ({e}).");
-    let answer = in_module(CRYPT_GLUE, CRYPT_WASM, call, bytes, arg)
+    in_named_module(
+        (CRYPT_GLUE, CRYPT_WASM),
+        "The encryption module",
+        call,
+        bytes,
+        arg,
+        failed,
+    )
+    .await
+}
+
+/// [`in_module`], its failures said as sentences: `what` did not start, or
+/// `failed` (the call trapped, or gave no answer).
+async fn in_named_module(
+    (glue, wasm): (&str, &str),
+    what: &str,
+    call: &str,
+    bytes: &[u8],
+    arg: &str,
+    failed: &str,
+) -> Result<JsValue, String> {
+    let started = |e: String| format!("{what} did not start ({e}).");
+    let answer = in_module(glue, wasm, call, bytes, arg)
         .await
         .map_err(started)?
         .ok_or_else(|| failed.to_owned())?;
@@ -291,6 +313,32 @@ async fn in_crypt(call: &str, bytes: &[u8], arg: &str, failed: &str) -> Result<J
         }
     }
     Ok(answer)
+}
+
+/// The XLSX export's cells written as a workbook, in a throwaway worker
+/// running the spreadsheet module (crates/sheet-reader), fetched only now:
+/// the app's own module carries no workbook writer. `Err` is the sentence
+/// to show.
+pub async fn write_workbook(
+    table: &WorkbookTable,
+    today: chrono::NaiveDate,
+) -> Result<Vec<u8>, String> {
+    let failed = "The workbook could not be written: the spreadsheet module failed.";
+    let bytes = serde_json::to_vec(table).map_err(|e| e.to_string())?;
+    let answer = in_named_module(
+        (SHEET_READER_GLUE, SHEET_READER_WASM),
+        "The spreadsheet module",
+        "ncr_write_workbook",
+        &bytes,
+        &today.format("%Y-%m-%d").to_string(),
+        failed,
+    )
+    .await?;
+    match bytes_or::<CryptAnswer<()>>(answer) {
+        Ok(workbook) => Ok(workbook),
+        Err(Some(CryptAnswer::Error(sentence))) => Err(sentence),
+        Err(_) => Err(failed.into()),
+    }
 }
 
 /// The bytes of a `Uint8Array` answer, or the answer's JSON.

@@ -2,14 +2,15 @@
 //! spreadsheets out, any file in, and the printable report.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 use super::register_file::export_register_file;
 use super::{export_name, picked_file, use_exchange};
-use crate::platform::files;
+use crate::platform::{files, isolate};
 use crate::ui::route::Route;
 use crate::ui::state::{today, use_store};
 use ncr_core::exchange::csv as csv_exchange;
-use ncr_core::exchange::{self, json, xlsx};
+use ncr_core::exchange::{self, json, workbook};
 
 /// Export and import buttons for the register screen's header.
 #[component]
@@ -34,11 +35,26 @@ pub fn ExchangeToolbar(register: String) -> impl IntoView {
     let with_attachments = exchange.with_attachments;
     let export =
         move |_| export_register_file(store, with_attachments.get_untracked() && has_attachments());
+    // The cells are read here; the workbook is written by the spreadsheet
+    // module in a worker, so the writer is not in the app's module and the
+    // zipping is done off the page. The file is named when the export was
+    // asked for.
+    let writing_xlsx = RwSignal::new(false);
     let export_xlsx = move |_| {
-        let bytes = store
-            .with_doc_untracked(|d| xlsx::export_workbook(d, today()).map_err(|e| e.to_string()))
-            .unwrap_or_else(|| Err("no register is open".into()));
-        offer(bytes, "xlsx", exchange::XLSX_MIME);
+        let Some(table) = store.with_doc_untracked(workbook::workbook_table) else {
+            store.error("The export failed: no register is open".to_owned());
+            return;
+        };
+        let name = export_name(store, "xlsx");
+        writing_xlsx.set(true);
+        spawn_local(async move {
+            let written = isolate::write_workbook(&table, today()).await;
+            writing_xlsx.set(false);
+            let result = written.and_then(|b| files::download(&b, &name, exchange::XLSX_MIME));
+            if let Err(e) = result {
+                store.error(format!("The export failed: {e}"));
+            }
+        });
     };
     let export_csv = move |_| {
         let bytes = store
@@ -104,8 +120,19 @@ pub fn ExchangeToolbar(register: String) -> impl IntoView {
             <span id="import-help" class="visually-hidden">
                 "A register file from another auditor (encrypted or not), or a spreadsheet of findings (CSV or Excel workbook). You can also drop a file onto the page."
             </span>
-            <button type="button" on:click=export_xlsx>
-                "Export to Excel (XLSX)"
+            <button
+                type="button"
+                on:click=export_xlsx
+                disabled=move || writing_xlsx.get()
+                aria-busy=move || writing_xlsx.get().to_string()
+            >
+                {move || {
+                    if writing_xlsx.get() {
+                        "Writing the workbook…"
+                    } else {
+                        "Export to Excel (XLSX)"
+                    }
+                }}
             </button>
             <button type="button" on:click=export_csv>
                 "Export to CSV"

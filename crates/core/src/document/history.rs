@@ -445,7 +445,7 @@ mod tests {
             start_op: 1,
             max_op: 1,
             timestamp,
-            message: picked.then(|| Cow::Borrowed(r#"{"op":"edit_finding","finding":"f"}"#)),
+            message: picked.then_some(Cow::Borrowed(r#"{"op":"edit_finding","finding":"f"}"#)),
             deps: deps.iter().map(|d| ChangeHash([*d; 32])).collect(),
             hash: ChangeHash([n; 32]),
             extra: Cow::Borrowed(&[]),

@@ -35,7 +35,10 @@ pub mod ics;
 pub mod import;
 pub mod json;
 pub mod sealed;
+pub mod workbook;
+#[cfg(feature = "xlsx")]
 pub mod xlsx;
+#[cfg(feature = "xlsx")]
 pub mod xlsx_read;
 
 use chrono::NaiveDate;
@@ -143,7 +146,7 @@ pub fn unneutralise(text: &str) -> &str {
 }
 
 /// One exported cell.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Cell {
     Text(String),
     /// A calendar date: a real date cell in the workbook, ISO 8601 in CSV.

@@ -1,6 +1,6 @@
 //! The register as an Excel workbook: a "Findings" sheet (one row per live
 //! finding, the same columns as the CSV) and an "Actions" sheet (one row per
-//! corrective action). Dates are real date cells shown as `yyyy-mm-dd`, so
+//! corrective action), written from [`workbook_table`]'s cells. Dates are real date cells shown as `yyyy-mm-dd`, so
 //! they sort and filter as dates in Excel and LibreOffice; every text goes
 //! through `write_string`, which stores it as a string and never as a
 //! formula, whatever it starts with.
@@ -11,14 +11,10 @@ use rust_xlsxwriter::{
 };
 use thiserror::Error;
 
-use super::{
-    action_columns, exported_actions, exported_findings, finding_columns, Cell, Column,
-    ExportContext,
-};
+use super::workbook::{workbook_table, SheetTable, WorkbookTable};
+pub use super::workbook::{ACTIONS_SHEET, FINDINGS_SHEET};
+use super::Cell;
 use crate::document::RegisterDoc;
-
-pub const FINDINGS_SHEET: &str = "Findings";
-pub const ACTIONS_SHEET: &str = "Actions";
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error("The workbook could not be written: {0}")]
@@ -62,25 +58,22 @@ pub fn fit_cell(text: &str) -> std::borrow::Cow<'_, str> {
     out.into()
 }
 
-fn write_sheet<T>(
+fn write_sheet(
     sheet: &mut Worksheet,
-    name: &str,
-    columns: &[Column<T>],
-    rows: &[&T],
-    ctx: &ExportContext,
+    table: &SheetTable,
     formats: &Formats,
 ) -> Result<(), XlsxError> {
-    sheet.set_name(name)?;
-    for (c, column) in columns.iter().enumerate() {
-        let c = c as u16;
-        sheet.write_string_with_format(0, c, column.header, &formats.header)?;
+    sheet.set_name(&table.name)?;
+    for (c, column) in table.columns.iter().enumerate() {
+        let c = u16::try_from(c).map_err(|_| XlsxError::RowColumnLimitError)?;
+        sheet.write_string_with_format(0, c, &column.header, &formats.header)?;
         sheet.set_column_width(c, column.width)?;
     }
-    for (r, item) in rows.iter().enumerate() {
+    for (r, cells) in table.rows.iter().enumerate() {
         let r = u32::try_from(r + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
-        for (c, column) in columns.iter().enumerate() {
+        for (c, (cell, column)) in cells.iter().zip(&table.columns).enumerate() {
             let c = c as u16;
-            match (column.value)(item, ctx) {
+            match cell {
                 Cell::Text(t) if t.is_empty() => {}
                 Cell::Text(t) => {
                     let format = if column.width >= 40.0 {
@@ -88,17 +81,17 @@ fn write_sheet<T>(
                     } else {
                         &formats.text
                     };
-                    sheet.write_string_with_format(r, c, fit_cell(&t).as_ref(), format)?;
+                    sheet.write_string_with_format(r, c, fit_cell(t).as_ref(), format)?;
                 }
                 Cell::Date(None) => {}
                 Cell::Date(Some(d)) => {
-                    sheet.write_date_with_format(r, c, &excel_date(d)?, &formats.date)?;
+                    sheet.write_date_with_format(r, c, &excel_date(*d)?, &formats.date)?;
                 }
             }
         }
     }
-    let last_col = columns.len().saturating_sub(1) as u16;
-    let last_row = u32::try_from(rows.len()).map_err(|_| XlsxError::RowColumnLimitError)?;
+    let last_col = table.columns.len().saturating_sub(1) as u16;
+    let last_row = u32::try_from(table.rows.len()).map_err(|_| XlsxError::RowColumnLimitError)?;
     sheet.set_freeze_panes(1, 0)?;
     sheet.autofilter(0, 0, last_row, last_col)?;
     Ok(())
@@ -107,9 +100,12 @@ fn write_sheet<T>(
 /// The workbook's bytes. `today` stamps the file's creation date, so the
 /// same register exported on the same day gives the same content.
 pub fn export_workbook(doc: &RegisterDoc, today: NaiveDate) -> Result<Vec<u8>, XlsxExportError> {
-    let ctx = ExportContext::of(doc);
-    let findings = exported_findings(doc);
-    let actions = exported_actions(&findings);
+    write_workbook(&workbook_table(doc), today)
+}
+
+/// [`workbook_table`]'s cells as a workbook: what the spreadsheet module
+/// does with the table the page hands it.
+pub fn write_workbook(table: &WorkbookTable, today: NaiveDate) -> Result<Vec<u8>, XlsxExportError> {
     let formats = Formats {
         header: Format::new().set_bold().set_align(FormatAlign::Top),
         text: Format::new().set_align(FormatAlign::Top),
@@ -119,28 +115,14 @@ pub fn export_workbook(doc: &RegisterDoc, today: NaiveDate) -> Result<Vec<u8>, X
             .set_align(FormatAlign::Top),
     };
     let mut workbook = Workbook::new();
-    let info = doc.info();
     let properties = DocProperties::new()
-        .set_title(info.as_ref().map(|i| i.name.as_str()).unwrap_or("Register"))
-        .set_company(info.as_ref().map(|i| i.organisation.as_str()).unwrap_or(""))
+        .set_title(&table.title)
+        .set_company(&table.company)
         .set_comment("Exported from NC Register")
         .set_creation_datetime(&excel_date(today)?);
     workbook.set_properties(&properties);
-    write_sheet(
-        workbook.add_worksheet(),
-        FINDINGS_SHEET,
-        &finding_columns(),
-        &findings,
-        &ctx,
-        &formats,
-    )?;
-    write_sheet(
-        workbook.add_worksheet(),
-        ACTIONS_SHEET,
-        &action_columns(),
-        &actions.iter().collect::<Vec<_>>(),
-        &ctx,
-        &formats,
-    )?;
+    for sheet in &table.sheets {
+        write_sheet(workbook.add_worksheet(), sheet, &formats)?;
+    }
     Ok(workbook.save_to_buffer()?)
 }

@@ -40,6 +40,7 @@ use thiserror::Error;
 
 use super::csv::{CsvRow, CsvTable};
 use super::import::suggest_mapping;
+pub use super::workbook::{SheetAnswer, WorkbookAnswer};
 
 /// The most cells a workbook may hold, all sheets together, counted as the
 /// file stores them; and the most cells one sheet's table may span once
@@ -434,6 +435,29 @@ fn build_table(mut rows: Rows, max_cells: u64) -> Result<CsvTable, XlsxReadError
     })
 }
 
+/// [`read_workbook`] as the answer the worker sends.
+pub fn answer(bytes: &[u8]) -> WorkbookAnswer {
+    match read_workbook(bytes) {
+        Ok(sheets) => WorkbookAnswer::Ok(
+            sheets
+                .into_iter()
+                .map(|s| {
+                    let (table, error) = match s.table {
+                        Ok(t) => (Some(t), None),
+                        Err(e) => (None, Some(e.to_string())),
+                    };
+                    SheetAnswer {
+                        name: s.name,
+                        table,
+                        error,
+                    }
+                })
+                .collect(),
+        ),
+        Err(e) => WorkbookAnswer::Error(e.to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -554,47 +578,5 @@ mod tests {
         assert!(XlsxReadError::TooLarge
             .to_string()
             .contains("more than 256 MB"));
-    }
-}
-
-/// One sheet as the workbook reader's worker hands it to the page: its
-/// table, or the sentence saying why it cannot be imported.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct SheetAnswer {
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub table: Option<CsvTable>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
-/// The workbook reader's one answer (JSON between worker and page).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum WorkbookAnswer {
-    Ok(Vec<SheetAnswer>),
-    Error(String),
-}
-
-/// [`read_workbook`] as the answer the worker sends.
-pub fn answer(bytes: &[u8]) -> WorkbookAnswer {
-    match read_workbook(bytes) {
-        Ok(sheets) => WorkbookAnswer::Ok(
-            sheets
-                .into_iter()
-                .map(|s| {
-                    let (table, error) = match s.table {
-                        Ok(t) => (Some(t), None),
-                        Err(e) => (None, Some(e.to_string())),
-                    };
-                    SheetAnswer {
-                        name: s.name,
-                        table,
-                        error,
-                    }
-                })
-                .collect(),
-        ),
-        Err(e) => WorkbookAnswer::Error(e.to_string()),
     }
 }
