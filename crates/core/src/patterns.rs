@@ -149,37 +149,15 @@ pub fn find(findings: &BTreeMap<String, Finding>, settings: &Settings) -> Vec<Pa
     let threshold = settings.pattern_minors.max(2) as usize;
     let live: Vec<&Finding> = findings.values().filter(|f| counts(f)).collect();
 
-    // Free-text references match ignoring case and accents, like the
-    // similar-findings check; catalogue ones by their canonical id.
-    let key = |r: &str| {
-        catalogue::find(r)
-            .map(|c| c.id.to_owned())
-            .unwrap_or_else(|| normalise(r.trim()))
-    };
-    let mut by_requirement: BTreeMap<String, (String, Vec<&Finding>)> = BTreeMap::new();
+    let minors = || live.iter().copied().filter(|f| f.grade == Grade::Minor);
+    let by_requirement = grouped_by_requirement(minors());
     let mut by_theme: BTreeMap<Theme, Vec<&Finding>> = BTreeMap::new();
-    for f in live.iter().copied().filter(|f| f.grade == Grade::Minor) {
-        let mut themes = BTreeSet::new();
-        // Two spellings of one requirement on a finding count it once. Kept
-        // per finding: asking the group instead made grouping quadratic
-        // (11 s at 10,000 findings sharing a requirement).
-        let mut keys = BTreeSet::new();
-        for r in f.requirement_list() {
-            if r.trim().is_empty() {
-                continue;
-            }
-            let k = key(r);
-            if keys.insert(k.clone()) {
-                by_requirement
-                    .entry(k)
-                    .or_insert_with(|| (canonical(r), Vec::new()))
-                    .1
-                    .push(f);
-            }
-            if let Some(t) = theme_of(r) {
-                themes.insert(t);
-            }
-        }
+    for f in minors() {
+        let themes: BTreeSet<Theme> = f
+            .requirement_list()
+            .into_iter()
+            .filter_map(theme_of)
+            .collect();
         for t in themes {
             by_theme.entry(t).or_default().push(f);
         }
@@ -206,23 +184,8 @@ pub fn find(findings: &BTreeMap<String, Finding>, settings: &Settings) -> Vec<Pa
 
     // Recurrence: per requirement, the earliest closure before a later
     // detection of a nonconformity (major or minor) against it.
-    let mut by_reference: BTreeMap<String, (String, Vec<&Finding>)> = BTreeMap::new();
-    for f in live.iter().copied().filter(|f| f.grade.is_nonconformity()) {
-        let mut keys = BTreeSet::new();
-        for r in f.requirement_list() {
-            if r.trim().is_empty() {
-                continue;
-            }
-            let k = key(r);
-            if keys.insert(k.clone()) {
-                by_reference
-                    .entry(k)
-                    .or_insert_with(|| (canonical(r), Vec::new()))
-                    .1
-                    .push(f);
-            }
-        }
-    }
+    let by_reference =
+        grouped_by_requirement(live.iter().copied().filter(|f| f.grade.is_nonconformity()));
     let mut recurrences: Vec<(String, Vec<&Finding>, Vec<&Finding>)> = Vec::new();
     for (reference, group) in by_reference.into_values() {
         let first_closure = group
@@ -257,6 +220,41 @@ pub fn find(findings: &BTreeMap<String, Finding>, settings: &Settings) -> Vec<Pa
         });
     }
     patterns
+}
+
+/// `findings` grouped by the requirements they cite, each group under its
+/// key with the reference as the catalogue spells it. Free-text references
+/// match ignoring case and accents, like the similar-findings check;
+/// catalogue ones by their canonical id. Two spellings of one requirement
+/// on a finding count it once: kept per finding, since asking the group
+/// instead made grouping quadratic (11 s at 10,000 findings sharing a
+/// requirement).
+fn grouped_by_requirement<'a>(
+    findings: impl Iterator<Item = &'a Finding>,
+) -> BTreeMap<String, (String, Vec<&'a Finding>)> {
+    let key = |r: &str| {
+        catalogue::find(r)
+            .map(|c| c.id.to_owned())
+            .unwrap_or_else(|| normalise(r.trim()))
+    };
+    let mut groups: BTreeMap<String, (String, Vec<&Finding>)> = BTreeMap::new();
+    for f in findings {
+        let mut keys = BTreeSet::new();
+        for r in f.requirement_list() {
+            if r.trim().is_empty() {
+                continue;
+            }
+            let k = key(r);
+            if keys.insert(k.clone()) {
+                groups
+                    .entry(k)
+                    .or_insert_with(|| (canonical(r), Vec::new()))
+                    .1
+                    .push(f);
+            }
+        }
+    }
+    groups
 }
 
 fn by_reference_order(group: &mut [&Finding]) {
