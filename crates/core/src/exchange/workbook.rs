@@ -86,7 +86,7 @@ pub fn workbook_table(doc: &RegisterDoc) -> WorkbookTable {
 
 /// One sheet as the workbook reader's worker hands it to the page: its
 /// table, or the sentence saying why it cannot be imported.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SheetAnswer {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -96,7 +96,7 @@ pub struct SheetAnswer {
 }
 
 /// The workbook reader's one answer (JSON between worker and page).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum WorkbookAnswer {
     Ok(Vec<SheetAnswer>),
