@@ -12,7 +12,7 @@ use crate::ui::home::Home;
 use crate::ui::keys::KeysScreen;
 use crate::ui::records::{DeletedScreen, DetailsScreen};
 use crate::ui::register::RegisterScreen;
-use crate::ui::report::ReportScreen;
+use crate::ui::report::LazyReportScreen;
 use crate::ui::route::Route;
 use crate::ui::screen;
 use crate::ui::state::{NoticeKind, SaveState, Store};
@@ -91,7 +91,7 @@ pub fn App() -> impl IntoView {
                 }
                 Route::Finding(r, f) => view! { <FindingScreen register=r finding=f /> }.into_any(),
                 Route::DueSoon(r) => view! { <DueSoonScreen register=r /> }.into_any(),
-                Route::Report(r) => view! { <ReportScreen register=r /> }.into_any(),
+                Route::Report(r) => view! { <LazyReportScreen register=r /> }.into_any(),
                 Route::Deleted(r) => view! { <DeletedScreen register=r /> }.into_any(),
                 Route::Details(r) => view! { <DetailsScreen register=r /> }.into_any(),
                 Route::Check => view! { <CheckScreen /> }.into_any(),
