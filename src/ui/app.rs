@@ -14,6 +14,7 @@ use crate::ui::records::{DeletedScreen, DetailsScreen};
 use crate::ui::register::RegisterScreen;
 use crate::ui::report::LazyReportScreen;
 use crate::ui::route::Route;
+use ncr_core::query::Query;
 use crate::ui::screen;
 use crate::ui::state::{NoticeKind, SaveState, Store};
 
@@ -85,17 +86,15 @@ pub fn App() -> impl IntoView {
                     }
                         .into_any()
                 }
-                Route::Register(r) => view! { <DashboardScreen register=r /> }.into_any(),
-                Route::Findings(r, q, p) => {
-                    view! { <RegisterScreen register=r query=q page=p /> }.into_any()
-                }
-                Route::Finding(r, f) => view! { <FindingScreen register=r finding=f /> }.into_any(),
-                Route::DueSoon(r) => view! { <DueSoonScreen register=r /> }.into_any(),
+                Route::Register(r) => lazily(move || dashboard_screen(r.clone())),
+                Route::Findings(r, q, p) => lazily(move || register_screen(r.clone(), q.clone(), p)),
+                Route::Finding(r, f) => lazily(move || finding_screen(r.clone(), f.clone())),
+                Route::DueSoon(r) => lazily(move || due_soon_screen(r.clone())),
                 Route::Report(r) => view! { <LazyReportScreen register=r /> }.into_any(),
-                Route::Deleted(r) => view! { <DeletedScreen register=r /> }.into_any(),
-                Route::Details(r) => view! { <DetailsScreen register=r /> }.into_any(),
-                Route::Check => view! { <CheckScreen /> }.into_any(),
-                Route::Keys => view! { <KeysScreen /> }.into_any(),
+                Route::Deleted(r) => lazily(move || deleted_screen(r.clone())),
+                Route::Details(r) => lazily(move || details_screen(r.clone())),
+                Route::Check => lazily(check_screen),
+                Route::Keys => lazily(keys_screen),
             }}
         </main>
     }
@@ -152,4 +151,54 @@ fn Notices() -> impl IntoView {
             }}
         </div>
     }
+}
+
+/// A screen whose code is a module of its own, fetched the first time the
+/// screen is shown (code splitting: each `#[lazy]` function below is split
+/// out after the build by `scripts/split-wasm.mjs`).
+fn lazily<F>(load: impl Fn() -> F + Send + Sync + 'static) -> AnyView
+where
+    F: std::future::Future<Output = AnyView> + Send + 'static,
+{
+    view! { <Suspense fallback=|| ()>{move || Suspend::new(load())}</Suspense> }.into_any()
+}
+
+#[lazy]
+fn dashboard_screen(register: String) -> AnyView {
+    view! { <DashboardScreen register /> }.into_any()
+}
+
+#[lazy]
+fn register_screen(register: String, query: Query, page: usize) -> AnyView {
+    view! { <RegisterScreen register query page /> }.into_any()
+}
+
+#[lazy]
+fn finding_screen(register: String, finding: String) -> AnyView {
+    view! { <FindingScreen register finding /> }.into_any()
+}
+
+#[lazy]
+fn due_soon_screen(register: String) -> AnyView {
+    view! { <DueSoonScreen register /> }.into_any()
+}
+
+#[lazy]
+fn deleted_screen(register: String) -> AnyView {
+    view! { <DeletedScreen register /> }.into_any()
+}
+
+#[lazy]
+fn details_screen(register: String) -> AnyView {
+    view! { <DetailsScreen register /> }.into_any()
+}
+
+#[lazy]
+fn check_screen() -> AnyView {
+    view! { <CheckScreen /> }.into_any()
+}
+
+#[lazy]
+fn keys_screen() -> AnyView {
+    view! { <KeysScreen /> }.into_any()
 }
