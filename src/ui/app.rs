@@ -86,15 +86,15 @@ pub fn App() -> impl IntoView {
                     }
                         .into_any()
                 }
-                Route::Register(r) => lazily(move || dashboard_screen(r.clone())),
-                Route::Findings(r, q, p) => lazily(move || register_screen(r.clone(), q.clone(), p)),
-                Route::Finding(r, f) => lazily(move || finding_screen(r.clone(), f.clone())),
-                Route::DueSoon(r) => lazily(move || due_soon_screen(r.clone())),
+                Route::Register(r) => lazily(__preload_dashboard_screen, move || dashboard_screen(r.clone())),
+                Route::Findings(r, q, p) => lazily(__preload_register_screen, move || register_screen(r.clone(), q.clone(), p)),
+                Route::Finding(r, f) => lazily(__preload_finding_screen, move || finding_screen(r.clone(), f.clone())),
+                Route::DueSoon(r) => lazily(__preload_due_soon_screen, move || due_soon_screen(r.clone())),
                 Route::Report(r) => view! { <LazyReportScreen register=r /> }.into_any(),
-                Route::Deleted(r) => lazily(move || deleted_screen(r.clone())),
-                Route::Details(r) => lazily(move || details_screen(r.clone())),
-                Route::Check => lazily(check_screen),
-                Route::Keys => lazily(keys_screen),
+                Route::Deleted(r) => lazily(__preload_deleted_screen, move || deleted_screen(r.clone())),
+                Route::Details(r) => lazily(__preload_details_screen, move || details_screen(r.clone())),
+                Route::Check => lazily(__preload_check_screen, check_screen),
+                Route::Keys => lazily(__preload_keys_screen, keys_screen),
             }}
         </main>
     }
@@ -155,12 +155,35 @@ fn Notices() -> impl IntoView {
 
 /// A screen whose code is a module of its own, fetched the first time the
 /// screen is shown (code splitting: each `#[lazy]` function below is split
-/// out after the build by `scripts/split-wasm.mjs`).
-fn lazily<F>(load: impl Fn() -> F + Send + Sync + 'static) -> AnyView
+/// out after the build by `scripts/split-wasm.mjs`). Nothing is drawn until
+/// the module is there; then the screen is built at once, in this reactive
+/// scope like any other (no <Suspense>: a screen built inside one was
+/// disposed in another order, and its cleanups met disposed values).
+fn lazily<P, F>(
+    preload: impl FnOnce() -> P + 'static,
+    load: impl Fn() -> F + Send + Sync + 'static,
+) -> AnyView
 where
-    F: std::future::Future<Output = AnyView> + Send + 'static,
+    P: std::future::Future<Output = ()> + 'static,
+    F: std::future::Future<Output = AnyView> + 'static,
 {
-    view! { <Suspense fallback=|| ()>{move || Suspend::new(load())}</Suspense> }.into_any()
+    let ready = RwSignal::new(false);
+    spawn_local(async move {
+        preload().await;
+        ready.try_set(true);
+    });
+    (move || ready.get().then(|| now(load()))).into_any()
+}
+
+/// The value of a future that is ready at its first poll: a lazy function
+/// whose module is loaded.
+fn now<T>(fut: impl std::future::Future<Output = T>) -> T {
+    let mut fut = std::pin::pin!(fut);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match fut.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(v) => v,
+        std::task::Poll::Pending => panic!("a lazy screen's module was not loaded"),
+    }
 }
 
 #[lazy]
