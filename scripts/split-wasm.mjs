@@ -24,7 +24,9 @@
 // `new URL(name, import.meta.url)`, so the build works from any URL path.
 //
 //   node scripts/split-wasm.mjs   (TRUNK_STAGING_DIR, TRUNK_PROFILE set by Trunk)
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { availableParallelism } from "node:os";
+import { promisify } from "node:util";
 import { createHash } from "node:crypto";
 import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -81,17 +83,23 @@ try {
   }
   // 3. Optimise each module, into the staging directory. Chunks are named
   // after the main module, and the loader says so.
+  // One wasm-opt per core at a time (a large build has dozens of chunks).
   const opt = async (from, to) => {
-    if (release) run("wasm-opt", ["-Oz", from, `--output=${to}`]);
+    if (release) await promisify(execFile)("wasm-opt", ["-Oz", from, `--output=${to}`], { cwd: root });
     else await copyFile(from, to);
   };
-  await opt(join(tmp, "bg", `${name}_bg.wasm`), join(stage, `${name}_bg.wasm`));
+  const jobs = [[join(tmp, "bg", `${name}_bg.wasm`), join(stage, `${name}_bg.wasm`)]];
   let loader = await readFile(join(tmp, "split", `${name}.split.js`), "utf8");
   for (const chunk of chunks) {
     const renamed = `${name}.${chunk}`;
-    await opt(join(tmp, "split", chunk), join(stage, renamed));
+    jobs.push([join(tmp, "split", chunk), join(stage, renamed)]);
     loader = loader.replaceAll(`"./${chunk}"`, `"./${renamed}"`);
   }
+  await Promise.all(
+    Array.from({ length: availableParallelism() }, async () => {
+      for (let job = jobs.shift(); job; job = jobs.shift()) await opt(...job);
+    }),
+  );
   await writeFile(join(stage, `${name}.split.js`), loader);
   await copyFile(join(tmp, "bg", `${name}.js`), join(stage, `${name}.js`));
   // 4. index.html: Trunk's names and integrity hashes.
