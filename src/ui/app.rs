@@ -14,9 +14,9 @@ use crate::ui::records::{DeletedScreen, DetailsScreen};
 use crate::ui::register::RegisterScreen;
 use crate::ui::report::LazyReportScreen;
 use crate::ui::route::Route;
-use ncr_core::query::Query;
 use crate::ui::screen;
 use crate::ui::state::{NoticeKind, SaveState, Store};
+use ncr_core::query::Query;
 
 /// The product name, shown in the header and the document title.
 pub const PRODUCT_NAME: &str = "NC Register";
@@ -86,13 +86,28 @@ pub fn App() -> impl IntoView {
                     }
                         .into_any()
                 }
-                Route::Register(r) => lazily(__preload_dashboard_screen, move || dashboard_screen(r.clone())),
-                Route::Findings(r, q, p) => lazily(__preload_register_screen, move || register_screen(r.clone(), q.clone(), p)),
-                Route::Finding(r, f) => lazily(__preload_finding_screen, move || finding_screen(r.clone(), f.clone())),
-                Route::DueSoon(r) => lazily(__preload_due_soon_screen, move || due_soon_screen(r.clone())),
+                Route::Register(r) => {
+                    lazily(__preload_dashboard_screen, move || dashboard_screen(r.clone()))
+                }
+                Route::Findings(r, q, p) => {
+                    lazily(
+                        __preload_register_screen,
+                        move || register_screen(r.clone(), q.clone(), p),
+                    )
+                }
+                Route::Finding(r, f) => {
+                    lazily(__preload_finding_screen, move || finding_screen(r.clone(), f.clone()))
+                }
+                Route::DueSoon(r) => {
+                    lazily(__preload_due_soon_screen, move || due_soon_screen(r.clone()))
+                }
                 Route::Report(r) => view! { <LazyReportScreen register=r /> }.into_any(),
-                Route::Deleted(r) => lazily(__preload_deleted_screen, move || deleted_screen(r.clone())),
-                Route::Details(r) => lazily(__preload_details_screen, move || details_screen(r.clone())),
+                Route::Deleted(r) => {
+                    lazily(__preload_deleted_screen, move || deleted_screen(r.clone()))
+                }
+                Route::Details(r) => {
+                    lazily(__preload_details_screen, move || details_screen(r.clone()))
+                }
                 Route::Check => lazily(__preload_check_screen, check_screen),
                 Route::Keys => lazily(__preload_keys_screen, keys_screen),
             }}

@@ -108,7 +108,9 @@ fn deadlines_of(f: &Finding, settings: &ncr_core::model::Settings, on: NaiveDate
 #[component]
 pub fn LazyReportScreen(register: String) -> impl IntoView {
     view! {
-        <Suspense fallback=|| view! { <p role="status">"Opening the report…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p role="status">"Opening the report…"</p> }
+        }>
             {move || {
                 let register = register.clone();
                 Suspend::new(async move { report_view(register).await })
