@@ -1,5 +1,5 @@
 import { gzipSync } from "node:zlib";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createRegister, distDir, expect, setProfile, test, type Page } from "../fixtures";
 import { importFile, summary } from "../journeys";
@@ -115,9 +115,14 @@ async function typeSearch(page: Page, text: string): Promise<number[]> {
   }, text);
 }
 
+/// What the first load fetches: index.html and the wasm, JS and CSS it
+/// names. The modules fetched on demand (the spreadsheet and encryption
+/// modules, the worker script) are not named there, and are not counted.
 function sizes(): { firstLoad: number; files: string[] } {
   const dir = distDir();
-  const files = readdirSync(dir).filter((f) => /\.(wasm|js|css|html)$/.test(f) && f !== "sw.js" && !f.startsWith("check-worker"));
+  const html = readFileSync(join(dir, "index.html"), "utf8");
+  const named = [...html.matchAll(/(?:href|src)="(?:\.\/)?([^"/]+\.(?:wasm|js|css))"/g)].map((m) => m[1]);
+  const files = ["index.html", ...new Set(named)];
   const firstLoad = files.reduce((sum, f) => sum + gzipSync(readFileSync(join(dir, f)), { level: 9 }).length, 0);
   return { firstLoad, files };
 }
@@ -184,10 +189,24 @@ for (const n of SIZES) {
       const title = await changeAndPersist(page, "Title", `Edited in run ${run}`, "text");
       add("leave a text field → handled", title.handled);
       add("leave a text field → persisted", title.stored);
-      add("history of one finding → shown", await timed(async () => {
-        await page.getByRole("button", { name: "Show history" }).click();
-        await expect(page.getByRole("region", { name: "History" }).getByRole("row").nth(1)).toBeVisible({ timeout: 120_000 });
+      // Timed in the page, from the click to the first entry's row in the
+      // DOM: timed from the test's side, Playwright's own round trips and
+      // polling put a floor of a few hundred ms under it.
+      const showHistory = page.getByRole("button", { name: "Show history" });
+      add("history of one finding → shown", await showHistory.evaluate(async (button) => {
+        const region = button.closest("section") as HTMLElement;
+        const t0 = performance.now();
+        (button as HTMLButtonElement).click();
+        return await new Promise<number>((done) => {
+          const look = () => {
+            if (region.querySelectorAll("tbody tr").length > 0) done(performance.now() - t0);
+            else if (performance.now() - t0 > 120_000) done(NaN);
+            else setTimeout(look, 1);
+          };
+          look();
+        });
       }));
+      await expect(page.getByRole("region", { name: "History" }).getByRole("row").nth(1)).toBeVisible();
       await page.getByRole("link", { name: "Back to register" }).click();
 
       // A copy diverged by 10 %: import and merge.

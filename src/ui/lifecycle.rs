@@ -19,6 +19,9 @@ use ncr_core::schema::Section;
 use ncr_core::similar;
 use ncr_core::workflow::{self, Fix};
 
+/// How many similar-finding proposals show at once.
+const PROPOSALS_AT_ONCE: usize = 20;
+
 /// One missing item of a refused step: its sentence, and the id of the
 /// control that puts it right, when one does.
 #[derive(Debug, Clone, PartialEq)]
@@ -292,6 +295,10 @@ fn SimilarSection(finding: String) -> impl IntoView {
     let store = use_store();
     let fid = StoredValue::new(finding);
     let register = move || store.with_register(|d| d.id()).unwrap_or_default();
+    // Proposals come a page at a time, most reasons first: a requirement
+    // cited across a large register proposes thousands, and each is a row
+    // with two buttons. Judging one brings the next up.
+    let proposals_shown = RwSignal::new(PROPOSALS_AT_ONCE);
     let related = Memo::new(move |_| {
         store
             .with_findings(|d| {
@@ -389,7 +396,17 @@ fn SimilarSection(finding: String) -> impl IntoView {
             >
                 <ul class="related" aria-labelledby="similar-candidates">
                     <For
-                        each=move || related.get().0
+                        each=move || {
+                            related
+                                .with(|r| {
+                                    r
+                                        .0
+                                        .iter()
+                                        .take(proposals_shown.get())
+                                        .cloned()
+                                        .collect::<Vec<_>>()
+                                })
+                        }
                         key=|r| r.clone()
                         children=move |r| {
                             let text_id = format!("similar-{}", r.id);
@@ -417,6 +434,26 @@ fn SimilarSection(finding: String) -> impl IntoView {
                         }
                     />
                 </ul>
+                {move || {
+                    let hidden = related.with(|r| r.0.len()).saturating_sub(proposals_shown.get());
+                    (hidden > 0)
+                        .then(|| {
+                            let next = hidden.min(PROPOSALS_AT_ONCE);
+                            view! {
+                                <p>
+                                    {format!("{hidden} more proposed. ")}
+                                    <button
+                                        type="button"
+                                        on:click=move |_| {
+                                            proposals_shown.update(|n| *n += PROPOSALS_AT_ONCE)
+                                        }
+                                    >
+                                        {format!("Show {next} more")}
+                                    </button>
+                                </p>
+                            }
+                        })
+                }}
             </Show>
             <h4 id="similar-linked">"Linked similar findings"</h4>
             <Show

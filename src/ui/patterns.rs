@@ -68,11 +68,17 @@ fn PatternItem(pattern: Shown) -> impl IntoView {
             view! { <a href=href>{reference}</a> }
         }
     };
+    // As in the sentence, the first few are linked and the rest counted: a
+    // pattern of thousands of findings (one requirement cited everywhere)
+    // must not put thousands of links on every finding's page.
+    let more = pattern.findings.len().saturating_sub(patterns::LISTED);
     let findings = pattern
         .findings
         .into_iter()
+        .take(patterns::LISTED)
         .map(|f| view! { <li>{link.clone()(f)}</li> })
         .collect_view();
+    let more = (more > 0).then(|| view! { <li class="muted">{format!("and {more} more")}</li> });
     let answer = if pattern.answered_by.is_empty() {
         view! {
             <button type="button" on:click=raise>
@@ -97,6 +103,7 @@ fn PatternItem(pattern: Shown) -> impl IntoView {
             </p>
             <ul class="pattern-findings" aria-label="Findings in this pattern">
                 {findings}
+                {more}
             </ul>
             {answer}
         </li>

@@ -209,6 +209,22 @@ fn main() {
         }
         return;
     }
+    if let Some(at) = args.iter().position(|a| a == "--open") {
+        // `-- --open FILE`: open and hydrate one register file seven times
+        // (median and minimum), to compare two versions of the read path
+        // without building a register each time.
+        let bytes = std::fs::read(&args[at + 1]).unwrap();
+        let mut times: Vec<Duration> = (0..7)
+            .map(|_| time(|| RegisterDoc::open(&bytes, ActorId::from([2u8; 16]), clock).unwrap()).1)
+            .collect();
+        times.sort();
+        println!(
+            "open + hydrate: median {} / min {}",
+            ms(times[3]),
+            ms(times[0])
+        );
+        return;
+    }
     let sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
     let sizes = if sizes.is_empty() {
         vec![1_000, 10_000]

@@ -239,6 +239,14 @@ pub(crate) fn raw_at<R: ReadDoc>(doc: &R, parent: &ObjId, key: &str) -> Option<R
     let item = doc
         .map_range(parent, key.to_owned()..=key.to_owned())
         .next()?;
+    Some(raw_of(doc, item))
+}
+
+/// Reads an entry of a map met while iterating it. Reading a whole map
+/// (every finding) goes through it in one pass: a seek per key (`raw_at`)
+/// cost Automerge a scan of its columns each, about as much again as the
+/// reading itself at 10,000 findings.
+fn raw_of<R: ReadDoc>(doc: &R, item: automerge::iter::MapRangeItem<'_>) -> Raw {
     let conflict = item.conflict;
     let id = item.id();
     let mut raw = match item.value {
@@ -251,7 +259,7 @@ pub(crate) fn raw_at<R: ReadDoc>(doc: &R, parent: &ObjId, key: &str) -> Option<R
         },
     };
     raw.conflicted |= conflict;
-    Some(raw)
+    raw
 }
 
 /// Describes a JSON value for a sentence: `“critical”`, `a number (7)`, `a map`.
@@ -531,15 +539,11 @@ pub(crate) fn all_findings<R: ReadDoc>(
     doc: &R,
     findings: &ObjId,
 ) -> BTreeMap<String, Result<FindingRead, Box<Unreadable>>> {
-    let keys: Vec<String> = doc
-        .map_range(findings, ..)
-        .map(|item| item.key.into_owned())
-        .collect();
-    keys.into_iter()
-        .filter_map(|key| {
-            let raw = raw_at(doc, findings, &key)?;
-            let read = finding_from_raw(&key, raw);
-            Some((key, read))
+    doc.map_range(findings, ..)
+        .map(|item| {
+            let key = item.key.to_string();
+            let read = finding_from_raw(&key, raw_of(doc, item));
+            (key, read)
         })
         .collect()
 }
@@ -555,14 +559,9 @@ pub(crate) fn items<R: ReadDoc, T: Serialize + DeserializeOwned>(
 ) -> (BTreeMap<String, T>, Vec<Unreadable>) {
     let mut good = BTreeMap::new();
     let mut bad = Vec::new();
-    let keys: Vec<String> = doc
-        .map_range(map, ..)
-        .map(|item| item.key.into_owned())
-        .collect();
-    for key in keys {
-        let Some(raw) = raw_at(doc, map, &key) else {
-            continue;
-        };
+    for item in doc.map_range(map, ..) {
+        let key = item.key.to_string();
+        let raw = raw_of(doc, item);
         let refusal = match lenient::<T>(&raw.json, base(&key)) {
             Ok((t, marks)) => match accept(&key, &t, &marks) {
                 None => {

@@ -216,6 +216,11 @@ fn open_checked(bytes: &[u8]) -> Result<Automerge, DocError> {
         return Err(DocError::Corrupt("the file is empty".into()));
     }
     let doc = Automerge::load(bytes).map_err(|e| DocError::Corrupt(e.to_string()))?;
+    check_loaded(doc)
+}
+
+/// What makes a loaded document a register this version can open.
+fn check_loaded(doc: Automerge) -> Result<Automerge, DocError> {
     if doc.get_change_meta_by_hash(&genesis::hash()).is_none() {
         return Err(DocError::NotARegister);
     }
@@ -332,6 +337,22 @@ impl RegisterDoc {
     /// Opens a register from a saved document (a file or a storage snapshot).
     pub fn open(bytes: &[u8], actor: ActorId, clock: Clock) -> Result<RegisterDoc, DocError> {
         let mut doc = open_checked(bytes)?;
+        if info_of(&doc).is_none() {
+            return Err(DocError::NotARegister);
+        }
+        doc.set_actor(actor);
+        RegisterDoc::loaded(doc, clock)
+    }
+
+    /// [`RegisterDoc::open`] of a document loaded already (by the storage
+    /// layer, from one verified item): the same checks, without saving and
+    /// loading it again.
+    pub fn open_loaded(
+        doc: Automerge,
+        actor: ActorId,
+        clock: Clock,
+    ) -> Result<RegisterDoc, DocError> {
+        let mut doc = check_loaded(doc)?;
         if info_of(&doc).is_none() {
             return Err(DocError::NotARegister);
         }
