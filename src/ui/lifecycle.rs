@@ -399,8 +399,7 @@ fn SimilarSection(finding: String) -> impl IntoView {
                         each=move || {
                             related
                                 .with(|r| {
-                                    r
-                                        .0
+                                    r.0
                                         .iter()
                                         .take(proposals_shown.get())
                                         .cloned()
