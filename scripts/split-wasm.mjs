@@ -50,7 +50,7 @@ const sri = (bytes) => `sha384-${createHash("sha384").update(bytes).digest("base
 // The splitter: built natively from crates.io (a no-op once built).
 const toolTarget = join(root, "tools/wasm-split/target");
 run("cargo", [
-  "build", "--release", "--quiet", "--offline",
+  "build", "--release", "--quiet", "--offline", "--locked",
   "--manifest-path", join(root, "tools/wasm-split/Cargo.toml"),
   "--target-dir", toolTarget,
 ]);

@@ -12,7 +12,7 @@ use crate::ui::home::Home;
 use crate::ui::keys::KeysScreen;
 use crate::ui::records::{DeletedScreen, DetailsScreen};
 use crate::ui::register::RegisterScreen;
-use crate::ui::report::LazyReportScreen;
+use crate::ui::report::ReportScreen;
 use crate::ui::route::Route;
 use crate::ui::screen;
 use crate::ui::state::{NoticeKind, SaveState, Store};
@@ -87,29 +87,31 @@ pub fn App() -> impl IntoView {
                         .into_any()
                 }
                 Route::Register(r) => {
-                    lazily(__preload_dashboard_screen, move || dashboard_screen(r.clone()))
+                    lazily(dashboard::__preload_screen, move || dashboard::screen(r.clone()))
                 }
                 Route::Findings(r, q, p) => {
                     lazily(
-                        __preload_register_screen,
-                        move || register_screen(r.clone(), q.clone(), p),
+                        register::__preload_screen,
+                        move || register::screen(r.clone(), q.clone(), p),
                     )
                 }
                 Route::Finding(r, f) => {
-                    lazily(__preload_finding_screen, move || finding_screen(r.clone(), f.clone()))
+                    lazily(finding::__preload_screen, move || finding::screen(r.clone(), f.clone()))
                 }
                 Route::DueSoon(r) => {
-                    lazily(__preload_due_soon_screen, move || due_soon_screen(r.clone()))
+                    lazily(due_soon::__preload_screen, move || due_soon::screen(r.clone()))
                 }
-                Route::Report(r) => view! { <LazyReportScreen register=r /> }.into_any(),
+                Route::Report(r) => {
+                    lazily(report::__preload_screen, move || report::screen(r.clone()))
+                }
                 Route::Deleted(r) => {
-                    lazily(__preload_deleted_screen, move || deleted_screen(r.clone()))
+                    lazily(deleted::__preload_screen, move || deleted::screen(r.clone()))
                 }
                 Route::Details(r) => {
-                    lazily(__preload_details_screen, move || details_screen(r.clone()))
+                    lazily(details::__preload_screen, move || details::screen(r.clone()))
                 }
-                Route::Check => lazily(__preload_check_screen, check_screen),
-                Route::Keys => lazily(__preload_keys_screen, keys_screen),
+                Route::Check => lazily(check::__preload_screen, check::screen),
+                Route::Keys => lazily(keys::__preload_screen, keys::screen),
             }}
         </main>
     }
@@ -201,42 +203,51 @@ fn now<T>(fut: impl std::future::Future<Output = T>) -> T {
     }
 }
 
-#[lazy]
-fn dashboard_screen(register: String) -> AnyView {
-    view! { <DashboardScreen register /> }.into_any()
+/// A screen whose code is split out of the first load, as a module of its
+/// own named `$module` holding `screen` and `__preload_screen`. With the
+/// `split` feature (Trunk's build: `data-cargo-features` in index.html)
+/// `screen` is a `#[lazy]` function, split out after the build by
+/// `scripts/split-wasm.mjs`. Without it (the browser tests, clippy,
+/// `cargo check`) it is a plain async function whose preload does nothing:
+/// a module that imports the splitter's placeholder cannot be instantiated
+/// unsplit, so everything but Trunk's build stays unsplit.
+macro_rules! lazy_screen {
+    // `$screen` is always `screen`, written at each use, and the split
+    // module is named after `$module`: `#[lazy]` names a module after the
+    // function and where the attribute is written, which is here for
+    // every screen, so without the name all of them shared one module.
+    ($module:ident :: $screen:ident ( $($arg:ident : $ty:ty),* ) => $body:expr) => {
+        mod $module {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[cfg(feature = "split")]
+            #[lazy($module)]
+            pub fn $screen($($arg: $ty),*) -> AnyView {
+                $body
+            }
+
+            #[cfg(not(feature = "split"))]
+            pub async fn $screen($($arg: $ty),*) -> AnyView {
+                $body
+            }
+
+            #[cfg(not(feature = "split"))]
+            pub async fn __preload_screen() {}
+        }
+    };
 }
 
-#[lazy]
-fn register_screen(register: String, query: Query, page: usize) -> AnyView {
+lazy_screen!(dashboard::screen(register: String) => view! { <DashboardScreen register /> }.into_any());
+lazy_screen!(register::screen(register: String, query: Query, page: usize) => {
     view! { <RegisterScreen register query page /> }.into_any()
-}
-
-#[lazy]
-fn finding_screen(register: String, finding: String) -> AnyView {
+});
+lazy_screen!(finding::screen(register: String, finding: String) => {
     view! { <FindingScreen register finding /> }.into_any()
-}
-
-#[lazy]
-fn due_soon_screen(register: String) -> AnyView {
-    view! { <DueSoonScreen register /> }.into_any()
-}
-
-#[lazy]
-fn deleted_screen(register: String) -> AnyView {
-    view! { <DeletedScreen register /> }.into_any()
-}
-
-#[lazy]
-fn details_screen(register: String) -> AnyView {
-    view! { <DetailsScreen register /> }.into_any()
-}
-
-#[lazy]
-fn check_screen() -> AnyView {
-    view! { <CheckScreen /> }.into_any()
-}
-
-#[lazy]
-fn keys_screen() -> AnyView {
-    view! { <KeysScreen /> }.into_any()
-}
+});
+lazy_screen!(due_soon::screen(register: String) => view! { <DueSoonScreen register /> }.into_any());
+lazy_screen!(report::screen(register: String) => view! { <ReportScreen register /> }.into_any());
+lazy_screen!(deleted::screen(register: String) => view! { <DeletedScreen register /> }.into_any());
+lazy_screen!(details::screen(register: String) => view! { <DetailsScreen register /> }.into_any());
+lazy_screen!(check::screen() => view! { <CheckScreen /> }.into_any());
+lazy_screen!(keys::screen() => view! { <KeysScreen /> }.into_any());

@@ -101,31 +101,6 @@ fn deadlines_of(f: &Finding, settings: &ncr_core::model::Settings, on: NaiveDate
         .collect()
 }
 
-/// The report screen as the app mounts it: the report's code is not in the
-/// app's main module but in a module of its own, fetched the first time a
-/// report is shown (code splitting: `#[lazy]`, split out after the build
-/// by `scripts/split-wasm.mjs`).
-#[component]
-pub fn LazyReportScreen(register: String) -> impl IntoView {
-    view! {
-        <Suspense fallback=|| {
-            view! { <p role="status">"Opening the report…"</p> }
-        }>
-            {move || {
-                let register = register.clone();
-                Suspend::new(async move { report_view(register).await })
-            }}
-        </Suspense>
-    }
-}
-
-/// The split point: this function and whatever only it reaches (the
-/// report's views, its figures) end up in the report's module.
-#[lazy]
-fn report_view(register: String) -> AnyView {
-    view! { <ReportScreen register /> }.into_any()
-}
-
 #[component]
 pub fn ReportScreen(register: String) -> impl IntoView {
     let store = use_store();
