@@ -209,9 +209,12 @@ ncr_ensure_leptosfmt() {
   cargo install --locked leptosfmt --version "$LEPTOSFMT_VERSION"
 }
 
-# Download every crate in Cargo.lock so that Trunk's offline cargo build works.
+# Download every crate in Cargo.lock so that Trunk's offline cargo build works,
+# and those of the code splitter (tools/wasm-split, a workspace of its own),
+# which scripts/split-wasm.mjs builds offline during Trunk's build.
 ncr_fetch_crates() {
   (cd "$NCR_ROOT" && cargo fetch --locked --quiet)
+  (cd "$NCR_ROOT" && cargo fetch --locked --quiet --manifest-path tools/wasm-split/Cargo.toml)
 }
 
 # `ncr_install serve` or `ncr_install test`.

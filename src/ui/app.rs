@@ -16,6 +16,7 @@ use crate::ui::report::ReportScreen;
 use crate::ui::route::Route;
 use crate::ui::screen;
 use crate::ui::state::{NoticeKind, SaveState, Store};
+use ncr_core::query::Query;
 
 /// The product name, shown in the header and the document title.
 pub const PRODUCT_NAME: &str = "NC Register";
@@ -85,17 +86,32 @@ pub fn App() -> impl IntoView {
                     }
                         .into_any()
                 }
-                Route::Register(r) => view! { <DashboardScreen register=r /> }.into_any(),
-                Route::Findings(r, q, p) => {
-                    view! { <RegisterScreen register=r query=q page=p /> }.into_any()
+                Route::Register(r) => {
+                    lazily(dashboard::__preload_screen, move || dashboard::screen(r.clone()))
                 }
-                Route::Finding(r, f) => view! { <FindingScreen register=r finding=f /> }.into_any(),
-                Route::DueSoon(r) => view! { <DueSoonScreen register=r /> }.into_any(),
-                Route::Report(r) => view! { <ReportScreen register=r /> }.into_any(),
-                Route::Deleted(r) => view! { <DeletedScreen register=r /> }.into_any(),
-                Route::Details(r) => view! { <DetailsScreen register=r /> }.into_any(),
-                Route::Check => view! { <CheckScreen /> }.into_any(),
-                Route::Keys => view! { <KeysScreen /> }.into_any(),
+                Route::Findings(r, q, p) => {
+                    lazily(
+                        register::__preload_screen,
+                        move || register::screen(r.clone(), q.clone(), p),
+                    )
+                }
+                Route::Finding(r, f) => {
+                    lazily(finding::__preload_screen, move || finding::screen(r.clone(), f.clone()))
+                }
+                Route::DueSoon(r) => {
+                    lazily(due_soon::__preload_screen, move || due_soon::screen(r.clone()))
+                }
+                Route::Report(r) => {
+                    lazily(report::__preload_screen, move || report::screen(r.clone()))
+                }
+                Route::Deleted(r) => {
+                    lazily(deleted::__preload_screen, move || deleted::screen(r.clone()))
+                }
+                Route::Details(r) => {
+                    lazily(details::__preload_screen, move || details::screen(r.clone()))
+                }
+                Route::Check => lazily(check::__preload_screen, check::screen),
+                Route::Keys => lazily(keys::__preload_screen, keys::screen),
             }}
         </main>
     }
@@ -153,3 +169,85 @@ fn Notices() -> impl IntoView {
         </div>
     }
 }
+
+/// A screen whose code is a module of its own, fetched the first time the
+/// screen is shown (code splitting: each `#[lazy]` function below is split
+/// out after the build by `scripts/split-wasm.mjs`). Nothing is drawn until
+/// the module is there; then the screen is built at once, in this reactive
+/// scope like any other (no <Suspense>: a screen built inside one was
+/// disposed in another order, and its cleanups met disposed values).
+fn lazily<P, F>(
+    preload: impl FnOnce() -> P + 'static,
+    load: impl Fn() -> F + Send + Sync + 'static,
+) -> AnyView
+where
+    P: std::future::Future<Output = ()> + 'static,
+    F: std::future::Future<Output = AnyView> + 'static,
+{
+    let ready = RwSignal::new(false);
+    spawn_local(async move {
+        preload().await;
+        ready.try_set(true);
+    });
+    (move || ready.get().then(|| now(load()))).into_any()
+}
+
+/// The value of a future that is ready at its first poll: a lazy function
+/// whose module is loaded.
+fn now<T>(fut: impl std::future::Future<Output = T>) -> T {
+    let mut fut = std::pin::pin!(fut);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match fut.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(v) => v,
+        std::task::Poll::Pending => panic!("a lazy screen's module was not loaded"),
+    }
+}
+
+/// A screen whose code is split out of the first load, as a module of its
+/// own named `$module` holding `screen` and `__preload_screen`. With the
+/// `split` feature (Trunk's build: `data-cargo-features` in index.html)
+/// `screen` is a `#[lazy]` function, split out after the build by
+/// `scripts/split-wasm.mjs`. Without it (the browser tests, clippy,
+/// `cargo check`) it is a plain async function whose preload does nothing:
+/// a module that imports the splitter's placeholder cannot be instantiated
+/// unsplit, so everything but Trunk's build stays unsplit.
+macro_rules! lazy_screen {
+    // `$screen` is always `screen`, written at each use, and the split
+    // module is named after `$module`: `#[lazy]` names a module after the
+    // function and where the attribute is written, which is here for
+    // every screen, so without the name all of them shared one module.
+    ($module:ident :: $screen:ident ( $($arg:ident : $ty:ty),* ) => $body:expr) => {
+        mod $module {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[cfg(feature = "split")]
+            #[lazy($module)]
+            pub fn $screen($($arg: $ty),*) -> AnyView {
+                $body
+            }
+
+            #[cfg(not(feature = "split"))]
+            pub async fn $screen($($arg: $ty),*) -> AnyView {
+                $body
+            }
+
+            #[cfg(not(feature = "split"))]
+            pub async fn __preload_screen() {}
+        }
+    };
+}
+
+lazy_screen!(dashboard::screen(register: String) => view! { <DashboardScreen register /> }.into_any());
+lazy_screen!(register::screen(register: String, query: Query, page: usize) => {
+    view! { <RegisterScreen register query page /> }.into_any()
+});
+lazy_screen!(finding::screen(register: String, finding: String) => {
+    view! { <FindingScreen register finding /> }.into_any()
+});
+lazy_screen!(due_soon::screen(register: String) => view! { <DueSoonScreen register /> }.into_any());
+lazy_screen!(report::screen(register: String) => view! { <ReportScreen register /> }.into_any());
+lazy_screen!(deleted::screen(register: String) => view! { <DeletedScreen register /> }.into_any());
+lazy_screen!(details::screen(register: String) => view! { <DetailsScreen register /> }.into_any());
+lazy_screen!(check::screen() => view! { <CheckScreen /> }.into_any());
+lazy_screen!(keys::screen() => view! { <KeysScreen /> }.into_any());
