@@ -1,5 +1,6 @@
 import { createRegister, expect, expectClean, saved, setProfile, test, watch } from "./fixtures";
 import type { Locator, Page } from "@playwright/test";
+import { importFile, openFinding, summary, writeFile } from "./journeys";
 
 // Issue 15: certification-body practice through the UI. Three minors on one
 // control make a systemic pattern and a major is raised that links them; an
@@ -168,5 +169,49 @@ test("a certification body's finding is disputed instead of rejected, and ends w
   await back(page);
   await page.getByLabel("Status").selectOption({ label: "Withdrawn" });
   await expect(page.getByRole("row", { name: /Documents left on desks/ })).toContainText("Withdrawn");
+  expectClean(w);
+});
+
+test("a requirement cited across a large register: its pattern and proposals come 20 at a time", async ({ page }) => {
+  // 45 minors on one control, imported as a spreadsheet register would
+  // bring them: each finding's page proposes the 44 others and names the
+  // pattern of 45, and neither puts them all on the page at once.
+  const w = await watch(page);
+  await page.goto("./");
+  await setProfile(page);
+  await createRegister(page);
+  const lines = ["NC ID,Date raised,Finding,Clause,Severity,Status"];
+  for (let i = 1; i <= 45; i++) {
+    lines.push(`AR-${String(i).padStart(3, "0")},2025-03-01,Access rights gap ${i},A.5.18,Minor,Open`);
+  }
+  const path = writeFile("access-rights.csv", lines.join("\n"));
+  await importFile(page, path);
+  const m = page.getByRole("region", { name: "Import findings from access-rights.csv" });
+  await m.getByRole("button", { name: "Import 45 findings" }).click();
+  await expect(summary(page)).toContainText("45 findings imported");
+  await saved(page);
+  await openFinding(page, "AR-001");
+
+  const pattern = page.getByRole("region", { name: "Systemic pattern" });
+  await expect(pattern).toContainText("45 minor nonconformities concern A.5.18 Access rights");
+  await expect(pattern).toContainText("and 25 more");
+  await expect(pattern.getByRole("list", { name: "Findings in this pattern" }).getByRole("link")).toHaveCount(20);
+
+  const similar = page.getByRole("region", { name: "Similar nonconformities" });
+  const proposed = similar.getByRole("list", { name: "Proposed" }).getByRole("listitem");
+  await expect(proposed).toHaveCount(20);
+  await expect(similar).toContainText("24 more proposed.");
+  await similar.getByRole("button", { name: "Show 20 more" }).click();
+  await expect(proposed).toHaveCount(40);
+  await similar.getByRole("button", { name: "Show 4 more" }).click();
+  await expect(proposed).toHaveCount(44);
+  await expect(similar.getByRole("button", { name: /^Show \d+ more$/ })).toHaveCount(0);
+  // Judging one takes it from the proposals, and it is the one linked.
+  const first = proposed.first();
+  const title = ((await first.getByRole("link").textContent()) ?? "").trim();
+  await first.getByRole("button", { name: "Link" }).click();
+  await expect(proposed).toHaveCount(43);
+  await expect(similar.getByRole("list", { name: "Linked similar findings" }).getByRole("link")).toHaveText(title);
+  await saved(page);
   expectClean(w);
 });
