@@ -129,7 +129,7 @@ export type PrivateServer = { url: string; origin: string; stop(): Promise<void>
 /// ".../index.html" answers 301 to ".../", as many static hosts do.
 /// `cacheable`: the browser may keep files in its HTTP cache. `log`: every
 /// request is recorded, for `served()`.
-export type ServeOptions = { redirectIndex?: boolean; cacheable?: boolean; log?: boolean };
+export type ServeOptions = { redirectIndex?: boolean; cacheable?: boolean; gzip?: boolean; log?: boolean };
 
 /// Serves `dir` under `basePath` with a private e2e/server.mjs on a free
 /// port, for tests that cut the network or change the files without
@@ -143,6 +143,7 @@ export async function serveDist(
   const modes = [
     ...(options.redirectIndex ? ["redirect-index"] : []),
     ...(options.cacheable ? ["cacheable"] : []),
+    ...(options.gzip ? ["gzip"] : []),
     ...(options.log ? ["log"] : []),
   ];
   const args = [script, dir, "0", basePath, ...(modes.length ? [modes.join(",")] : [])];

@@ -13,6 +13,7 @@ import {
   serveDist,
   setProfile,
   test,
+  toFindings,
   watch,
 } from "./fixtures";
 import { download, unzipEntries } from "./journeys";
@@ -559,4 +560,49 @@ test("the first visit downloads each file of the build once, on a host that lets
   } finally {
     await server.stop();
   }
+});
+
+test("a screen whose code does not arrive intact says so, changes nothing, and loads on Try again", async ({ page }) => {
+  // Each screen's code is a module of its own (docs/ARCHITECTURE.md, "Lazy
+  // screens"), fetched with the digest of its bytes. Online, before this
+  // version is stored for offline use, the module can fail to arrive (the
+  // connection drops) or arrive altered (a proxy, a broken cache): the
+  // screen says so instead of stopping the app or running foreign code,
+  // and a retry fetches it again.
+  const w = await watch(page);
+  const dashboard = /\.split_dashboard_[^/]*\.wasm$/;
+  let attempts = 0;
+  await page.route(dashboard, async (route) => {
+    attempts += 1;
+    // First a dropped connection, then the module with one byte changed.
+    if (attempts === 1) return route.abort("internetdisconnected");
+    const body = await (await route.fetch()).body();
+    body[body.length - 1] ^= 0xff;
+    return route.fulfill({ status: 200, contentType: "application/wasm", body });
+  });
+  await page.goto("./");
+  await setProfile(page);
+  await page.getByLabel("Register name").fill("Site audit");
+  await page.getByLabel("Organisation").fill("ACME Ltd");
+  await page.getByLabel("Scope").fill("Head office");
+  await page.getByRole("button", { name: "Create register" }).click();
+  const alert = page.getByRole("alert").filter({ hasText: "This screen could not be loaded" });
+  await expect(alert).toContainText("Your registers are safe in this browser and nothing was changed.");
+  await expect(page.getByRole("heading", { level: 2, name: "Site audit" })).toHaveCount(0);
+
+  await alert.getByRole("button", { name: "Try again" }).click();
+  await expect.poll(() => attempts).toBeGreaterThanOrEqual(2);
+  await expect(alert).toBeVisible();
+  await expect(page.getByRole("heading", { level: 2, name: "Site audit" })).toHaveCount(0);
+
+  await page.unroute(dashboard);
+  await alert.getByRole("button", { name: "Try again" }).click();
+  await expect(page.getByRole("heading", { level: 2, name: "Site audit" })).toBeVisible();
+  await expect(alert).toHaveCount(0);
+  // The register was created once, and every other screen still works.
+  await toFindings(page);
+  // Only the blocked module failed, and the app did not stop.
+  expect(w.foreign).toEqual([]);
+  for (const failed of w.failed) expect(failed).toMatch(/split_dashboard_/);
+  expect(w.errors.filter((e) => !/Failed to fetch|split_dashboard_|TypeError/.test(e))).toEqual([]);
 });

@@ -12,6 +12,8 @@
 //   same file.
 // - `cacheable`: files may be kept in the browser's HTTP cache for ten
 //   minutes (`max-age=600`, what GitHub Pages sends) instead of `no-store`.
+// - `gzip`: a body is sent gzip-compressed when the browser accepts it, as
+//   static hosts do (e2e/bench/first-visit.bench.ts measures a slow link).
 // - `log`: one line per request on stdout, "e2e server: GET <path> <status>
 //   <bytes>", so a test can count what the browser downloaded.
 //
@@ -20,12 +22,13 @@
 // serveDist() in fixtures.ts waits for. Files are read on every request, so
 // changing the directory is a new deployment (the update test does that).
 import { createServer } from "node:http";
+import { gzipSync } from "node:zlib";
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, resolve, sep } from "node:path";
 
 const [distArg = "target/e2e-dist", portArg = "4178", baseArg = "/nc/register/", modeArg = ""] =
   process.argv.slice(2);
-const MODES = ["redirect-index", "cacheable", "log"];
+const MODES = ["redirect-index", "cacheable", "gzip", "log"];
 const modes = modeArg === "" ? [] : modeArg.split(",");
 for (const m of modes) {
   if (!MODES.includes(m)) {
@@ -35,6 +38,7 @@ for (const m of modes) {
 }
 const redirectIndex = modes.includes("redirect-index");
 const cacheable = modes.includes("cacheable");
+const gzip = modes.includes("gzip");
 const log = modes.includes("log");
 const root = resolve(distArg);
 const port = Number(portArg);
@@ -66,8 +70,17 @@ try {
 // (the browser then compares sw.js byte for byte to find a new version),
 // and the service worker's cache, not the HTTP cache, is what the offline
 // tests exercise.
-function send(res, status, body, type = "text/plain; charset=utf-8") {
-  res.writeHead(status, { "content-type": type, "cache-control": cacheable && status === 200 ? "max-age=600" : "no-store" });
+// Compressed once per file version (mode `gzip`).
+const compressed = new Map();
+function send(res, status, body, type = "text/plain; charset=utf-8", key = undefined) {
+  const headers = { "content-type": type, "cache-control": cacheable && status === 200 ? "max-age=600" : "no-store" };
+  if (gzip && body && key && /\bgzip\b/.test(res.req.headers["accept-encoding"] ?? "")) {
+    if (!compressed.has(key)) compressed.set(key, gzipSync(body, { level: 9 }));
+    body = compressed.get(key);
+    headers["content-encoding"] = "gzip";
+    headers.vary = "accept-encoding";
+  }
+  res.writeHead(status, headers);
   res.end(body);
   if (log) console.log(`e2e server: ${res.req.method} ${res.req.url} ${status} ${body ? body.length : 0}`);
 }
@@ -98,7 +111,14 @@ const server = createServer(async (req, res) => {
   if (file !== root && !file.startsWith(root + sep)) return send(res, 404, "not found\n");
   try {
     const body = await readFile(file);
-    send(res, 200, req.method === "HEAD" ? undefined : body, TYPES[extname(file)] ?? "application/octet-stream");
+    const { mtimeMs, size } = await stat(file);
+    send(
+      res,
+      200,
+      req.method === "HEAD" ? undefined : body,
+      TYPES[extname(file)] ?? "application/octet-stream",
+      `${file}:${mtimeMs}:${size}`,
+    );
   } catch {
     send(res, 404, "not found\n");
   }

@@ -16,7 +16,8 @@
 //      Trunk's own run would optimise the unsplit module, which is thrown
 //      away);
 //   4. Trunk's glue and wasm in the staging directory are replaced, and
-//      index.html's names and integrity hashes follow.
+//      index.html's names and integrity hashes follow; each chunk's fetch
+//      carries its digest and index.html preloads the loader with its own.
 //
 // Every file is named after a digest of the linked wasm, so a change of
 // the code renames them all: nothing is served from an old build's cache.
@@ -67,6 +68,12 @@ const oldJs = one(new RegExp(`^${BIN}-[0-9a-f]+\\.js$`));
 const oldWasm = one(new RegExp(`^${BIN}-[0-9a-f]+_bg\\.wasm$`));
 
 const linked = await readFile(input);
+// A build without the `split` feature (an index.html changed to build the
+// app whole, to compare) has no split points: Trunk's output stays.
+if (!linked.includes("__wasm_split")) {
+  console.log("split-wasm: the app was built without split points; Trunk's output is kept");
+  process.exit(0);
+}
 const name = `${BIN}-${createHash("sha256").update(linked).digest("hex").slice(0, 16)}`;
 const tmp = await mkdtemp(join(tmpdir(), "split-wasm-"));
 try {
@@ -100,6 +107,17 @@ try {
       for (let job = jobs.shift(); job; job = jobs.shift()) await opt(...job);
     }),
   );
+  // Integrity, as Trunk gives the main module: each chunk's fetch carries
+  // the digest of its bytes, and the loader itself is preloaded with its
+  // own (index.html, step 4), so a chunk altered on the host or in a cache
+  // is refused like the main module would be.
+  for (const chunk of chunks) {
+    const renamed = `${name}.${chunk}`;
+    const fetchOf = `fetch(new URL("./${renamed}", import.meta.url))`;
+    if (!loader.includes(fetchOf)) throw new Error(`split-wasm: the loader does not fetch ${renamed} as expected`);
+    const digest = sri(await readFile(join(stage, renamed)));
+    loader = loader.replaceAll(fetchOf, `fetch(new URL("./${renamed}", import.meta.url), { integrity: "${digest}" })`);
+  }
   await writeFile(join(stage, `${name}.split.js`), loader);
   await copyFile(join(tmp, "bg", `${name}.js`), join(stage, `${name}.js`));
   // 4. index.html: Trunk's names and integrity hashes.
@@ -115,6 +133,16 @@ try {
     );
     html = html.replaceAll(old, now);
   }
+  // The loader, which the glue imports, preloaded with its digest: the
+  // import then takes this checked copy.
+  const glueLink = /<link rel="modulepreload" href="\.\/[^"]+\.js"[^>]*>/;
+  if (!glueLink.test(html)) throw new Error("split-wasm: no modulepreload of the glue in index.html");
+  const loaderDigest = sri(await readFile(join(stage, `${name}.split.js`)));
+  html = html.replace(
+    glueLink,
+    (link) =>
+      `${link}\n<link rel="modulepreload" href="./${name}.split.js" crossorigin="anonymous" integrity="${loaderDigest}">`,
+  );
   await writeFile(indexPath, html);
   const size = async (f) => (await readFile(join(stage, f))).length;
   console.log(

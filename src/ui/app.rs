@@ -16,6 +16,7 @@ use crate::ui::report::ReportScreen;
 use crate::ui::route::Route;
 use crate::ui::screen;
 use crate::ui::state::{NoticeKind, SaveState, Store};
+use leptos::wasm_split::SplitLoaderError;
 use ncr_core::query::Query;
 
 /// The product name, shown in the header and the document title.
@@ -48,7 +49,8 @@ pub fn App() -> impl IntoView {
 
     spawn_local(async move {
         store.boot().await;
-        preload_screens().await;
+        // A failure is said by the screen that needs the module.
+        let _ = preload_screens().await;
     });
 
     // Opening a register named in the URL (a deep link or the switcher).
@@ -173,26 +175,60 @@ fn Notices() -> impl IntoView {
     }
 }
 
+/// What loading a screen's module gives: the screen, or the loader's
+/// failure (the module did not arrive).
+type ScreenLoad = Result<AnyView, SplitLoaderError>;
+
 /// A screen whose code is a module of its own, fetched the first time the
-/// screen is shown (code splitting: each `#[lazy]` function below is split
-/// out after the build by `scripts/split-wasm.mjs`). Nothing is drawn until
-/// the module is there; then the screen is built at once, in this reactive
+/// screen is shown (code splitting: each `lazy_screen!` below is split out
+/// after the build by `scripts/split-wasm.mjs`). Nothing is drawn until the
+/// module is there; then the screen is built at once, in this reactive
 /// scope like any other (no <Suspense>: a screen built inside one was
-/// disposed in another order, and its cleanups met disposed values).
+/// disposed in another order, and its cleanups met disposed values). A
+/// module that does not arrive (online, before this version was stored for
+/// offline use, and the connection dropped) says so with "Try again",
+/// instead of stopping the app: the loader keeps no failure, so a retry
+/// fetches afresh.
 fn lazily<P, F>(
-    preload: impl FnOnce() -> P + 'static,
+    preload: impl Fn() -> P + Clone + Send + Sync + 'static,
     load: impl Fn() -> F + Send + Sync + 'static,
 ) -> AnyView
 where
-    P: std::future::Future<Output = ()> + 'static,
-    F: std::future::Future<Output = AnyView> + 'static,
+    P: std::future::Future<Output = Result<(), SplitLoaderError>> + 'static,
+    F: std::future::Future<Output = ScreenLoad> + 'static,
 {
-    let ready = RwSignal::new(false);
-    spawn_local(async move {
-        preload().await;
-        ready.try_set(true);
-    });
-    (move || ready.get().then(|| now(load()))).into_any()
+    // None while loading, then whether the module arrived.
+    let arrived = RwSignal::new(None::<bool>);
+    let fetch = move || {
+        arrived.set(None);
+        let preload = preload.clone();
+        spawn_local(async move {
+            let ok = preload().await.is_ok();
+            arrived.try_set(Some(ok));
+        });
+    };
+    fetch();
+    (move || match arrived.get()? {
+        true => Some(now(load()).unwrap_or_else(|_| not_loaded(fetch.clone()))),
+        false => Some(not_loaded(fetch.clone())),
+    })
+    .into_any()
+}
+
+/// A screen whose module did not arrive.
+fn not_loaded(retry: impl Fn() + Send + Sync + 'static) -> AnyView {
+    view! {
+        <section class="panel" role="alert" aria-labelledby="not-loaded-title">
+            <h2 id="not-loaded-title">"This screen could not be loaded"</h2>
+            <p>
+                "Its code did not arrive: the connection dropped before this version of NC Register was stored for offline use. Your registers are safe in this browser and nothing was changed."
+            </p>
+            <button type="button" on:click=move |_| retry()>
+                "Try again"
+            </button>
+        </section>
+    }
+    .into_any()
 }
 
 /// Fetches every screen's module once the first screen is up, so that
@@ -201,18 +237,20 @@ where
 /// pause, they stay off the first load's critical path (its bytes and its
 /// main-thread time) yet are there by the first click. Offline they come
 /// from the service worker's cache. Unsplit, each preload does nothing.
-async fn preload_screens() {
+/// The first failure stops it: the rest are fetched when shown, and say so
+/// if they cannot be.
+async fn preload_screens() -> Result<(), SplitLoaderError> {
     crate::platform::files::sleep(1_500).await;
     // The likely next screens first.
-    register::__preload_screen().await;
-    finding::__preload_screen().await;
-    dashboard::__preload_screen().await;
-    due_soon::__preload_screen().await;
-    report::__preload_screen().await;
-    details::__preload_screen().await;
-    deleted::__preload_screen().await;
-    check::__preload_screen().await;
-    keys::__preload_screen().await;
+    register::__preload_screen().await?;
+    finding::__preload_screen().await?;
+    dashboard::__preload_screen().await?;
+    due_soon::__preload_screen().await?;
+    report::__preload_screen().await?;
+    details::__preload_screen().await?;
+    deleted::__preload_screen().await?;
+    check::__preload_screen().await?;
+    keys::__preload_screen().await
 }
 
 /// The value of a future that is ready at its first poll: a lazy function
@@ -229,34 +267,42 @@ fn now<T>(fut: impl std::future::Future<Output = T>) -> T {
 /// A screen whose code is split out of the first load, as a module of its
 /// own named `$module` holding `screen` and `__preload_screen`. With the
 /// `split` feature (Trunk's build: `data-cargo-features` in index.html)
-/// `screen` is a `#[lazy]` function, split out after the build by
-/// `scripts/split-wasm.mjs`. Without it (the browser tests, clippy,
-/// `cargo check`) it is a plain async function whose preload does nothing:
-/// a module that imports the splitter's placeholder cannot be instantiated
-/// unsplit, so everything but Trunk's build stays unsplit.
+/// `screen` is a split function (the `wasm_split` attribute Leptos's
+/// `#[lazy]` expands to, with `fallible`, which `#[lazy]` does not offer:
+/// a module that fails to load is an `Err`, not a panic that stops the
+/// app), split out after the build by `scripts/split-wasm.mjs`. Without it
+/// (the browser tests, clippy, `cargo check`) it is a plain async function
+/// whose preload does nothing: a module that imports the splitter's
+/// placeholder cannot be instantiated unsplit, so everything but Trunk's
+/// build stays unsplit.
 macro_rules! lazy_screen {
     // `$screen` is always `screen`, written at each use, and the split
-    // module is named after `$module`: `#[lazy]` names a module after the
-    // function and where the attribute is written, which is here for
-    // every screen, so without the name all of them shared one module.
+    // module is named after `$module`, one module per screen.
     ($module:ident :: $screen:ident ( $($arg:ident : $ty:ty),* ) => $body:expr) => {
         mod $module {
             #[allow(unused_imports)]
             use super::*;
 
             #[cfg(feature = "split")]
-            #[lazy($module)]
-            pub fn $screen($($arg: $ty),*) -> AnyView {
-                $body
+            #[::leptos::wasm_split::wasm_split(
+                $module,
+                wasm_split_path = ::leptos::wasm_split,
+                preload(#[doc(hidden)] __preload_screen),
+                fallible
+            )]
+            pub fn $screen($($arg: $ty),*) -> ScreenLoad {
+                Ok($body)
             }
 
             #[cfg(not(feature = "split"))]
-            pub async fn $screen($($arg: $ty),*) -> AnyView {
-                $body
+            pub async fn $screen($($arg: $ty),*) -> ScreenLoad {
+                Ok($body)
             }
 
             #[cfg(not(feature = "split"))]
-            pub async fn __preload_screen() {}
+            pub async fn __preload_screen() -> Result<(), SplitLoaderError> {
+                Ok(())
+            }
         }
     };
 }
