@@ -70,7 +70,7 @@ const oldWasm = one(new RegExp(`^${BIN}-[0-9a-f]+_bg\\.wasm$`));
 const linked = await readFile(input);
 // A build without the `split` feature (an index.html changed to build the
 // app whole, to compare) has no split points: Trunk's output stays.
-if (!linked.includes("__wasm_split")) {
+if (!linked.includes("__wasm_split_placeholder__")) {
   console.log("split-wasm: the app was built without split points; Trunk's output is kept");
   process.exit(0);
 }

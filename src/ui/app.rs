@@ -241,10 +241,11 @@ fn not_loaded(retry: impl Fn() + Send + Sync + 'static) -> AnyView {
 /// if they cannot be.
 async fn preload_screens() -> Result<(), SplitLoaderError> {
     crate::platform::files::sleep(1_500).await;
-    // The likely next screens first.
+    // The likely next screens first: a register created or opened shows
+    // its dashboard, then the table, then a finding.
+    dashboard::__preload_screen().await?;
     register::__preload_screen().await?;
     finding::__preload_screen().await?;
-    dashboard::__preload_screen().await?;
     due_soon::__preload_screen().await?;
     report::__preload_screen().await?;
     details::__preload_screen().await?;
