@@ -1,7 +1,5 @@
-import { gzipSync } from "node:zlib";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { distDir, expect, serveDist, test } from "../fixtures";
+import { firstLoad } from "./sizes";
 
 // Measurement, not a test (run only with E2E_BENCH=1; see docs/BENCHMARKS.md,
 // "First visit over a slow link"): the first visit to the release build, in
@@ -25,17 +23,6 @@ const PAUSE = Number(process.env.BENCH_PAUSE ?? 10_000);
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
-}
-
-/// The gzipped bytes of index.html and every file it names.
-function firstLoad(): number {
-  const dir = distDir();
-  const html = readFileSync(join(dir, "index.html"), "utf8");
-  const named = [...html.matchAll(/(?:href|src)="(?:\.\/)?([^"/]+\.(?:wasm|js|css))"/g)].map((m) => m[1]);
-  return ["index.html", ...new Set(named)].reduce(
-    (sum, f) => sum + gzipSync(readFileSync(join(dir, f)), { level: 9 }).length,
-    0,
-  );
 }
 
 test(`first visit at ${KBITS} kbit/s and ${RTT} ms`, async ({ browser }) => {
@@ -83,7 +70,7 @@ test(`first visit at ${KBITS} kbit/s and ${RTT} ms`, async ({ browser }) => {
     [
       `| first visit, ${KBITS} kbit/s, ${RTT} ms (median of ${RUNS}) | ${distDir()} |`,
       "|---|---|",
-      `| first load, gzipped | ${kb(firstLoad())} |`,
+      `| first load, gzipped | ${kb(firstLoad().firstLoad)} |`,
       `| page → profile form usable | ${s(median(first))} |`,
       `| "Create register", ${PAUSE / 1000} s after the form showed → dashboard shown | ${s(median(dashboard))} |`,
       `| transferred by then (the page's own fetches) | ${kb(median(transferred))} |`,

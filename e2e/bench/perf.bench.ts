@@ -1,9 +1,9 @@
-import { gzipSync } from "node:zlib";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createRegister, distDir, expect, setProfile, test, type Page } from "../fixtures";
+import { createRegister, expect, setProfile, test, type Page } from "../fixtures";
 import { importFile, summary } from "../journeys";
 import { showDashboard } from "./dashboard";
+import { firstLoad as firstLoadOf } from "./sizes";
 
 // Measurement, not a test (run only with E2E_BENCH=1; see docs/BENCHMARKS.md,
 // "What the person waits for"): what a person waits for in the release
@@ -115,18 +115,6 @@ async function typeSearch(page: Page, text: string): Promise<number[]> {
   }, text);
 }
 
-/// What the first load fetches: index.html and the wasm, JS and CSS it
-/// names. The modules fetched on demand (the spreadsheet and encryption
-/// modules, the worker script) are not named there, and are not counted.
-function sizes(): { firstLoad: number; files: string[] } {
-  const dir = distDir();
-  const html = readFileSync(join(dir, "index.html"), "utf8");
-  const named = [...html.matchAll(/(?:href|src)="(?:\.\/)?([^"/]+\.(?:wasm|js|css))"/g)].map((m) => m[1]);
-  const files = ["index.html", ...new Set(named)];
-  const firstLoad = files.reduce((sum, f) => sum + gzipSync(readFileSync(join(dir, f)), { level: 9 }).length, 0);
-  return { firstLoad, files };
-}
-
 for (const n of SIZES) {
   test(`what a person waits for at ${n} findings`, async ({ browser }) => {
     test.setTimeout(60_000 + n * 120);
@@ -236,7 +224,7 @@ for (const n of SIZES) {
       "leave a text field → persisted": "edit",
       "import + merge a copy diverged by 10 %": "merge",
     };
-    const { firstLoad } = sizes();
+    const { firstLoad } = firstLoadOf();
     const lines = [
       `| at ${n.toLocaleString("en")} findings (median of ${RUNS}) | app | Automerge alone | ratio |`,
       "|---|---|---|---|",
