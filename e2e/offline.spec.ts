@@ -563,16 +563,16 @@ test("the first visit downloads each file of the build once, on a host that lets
 });
 
 test("a screen whose code does not arrive intact says so, changes nothing, and loads on Try again", async ({ page }) => {
-  // Each screen's code is a module of its own (docs/ARCHITECTURE.md, "Lazy
-  // screens"), fetched with the digest of its bytes. Online, before this
+  // The screens' code is in modules of their own (docs/ARCHITECTURE.md,
+  // "Lazy screens"), each fetched with the digest of its bytes. Online, before this
   // version is stored for offline use, the module can fail to arrive (the
   // connection drops) or arrive altered (a proxy, a broken cache): the
   // screen says so instead of stopping the app or running foreign code,
   // and a retry fetches it again.
   const w = await watch(page);
-  const dashboard = /\.split_dashboard[^/]*\.wasm$/;
+  const screens = /\.split_register_screens[^/]*\.wasm$/;
   let attempts = 0;
-  await page.route(dashboard, async (route) => {
+  await page.route(screens, async (route) => {
     attempts += 1;
     // First a dropped connection, then the module with a custom section
     // added: still valid wasm, so only its digest can refuse it.
@@ -595,7 +595,7 @@ test("a screen whose code does not arrive intact says so, changes nothing, and l
   await expect(alert).toBeVisible();
   await expect(page.getByRole("heading", { level: 2, name: "Site audit" })).toHaveCount(0);
 
-  await page.unroute(dashboard);
+  await page.unroute(screens);
   await alert.getByRole("button", { name: "Try again" }).click();
   await expect(page.getByRole("heading", { level: 2, name: "Site audit" })).toBeVisible();
   await expect(alert).toHaveCount(0);
@@ -603,11 +603,11 @@ test("a screen whose code does not arrive intact says so, changes nothing, and l
   await toFindings(page);
   // Only the blocked module failed, and the app did not stop.
   expect(w.foreign).toEqual([]);
-  for (const failed of w.failed) expect(failed).toMatch(/split_dashboard/);
+  for (const failed of w.failed) expect(failed).toMatch(/split_register_screens/);
   // The console names the dropped fetch and the refused digest; nothing
   // panicked or went uncaught.
   expect(w.errors.filter((e) => /uncaught|panicked|RuntimeError|unreachable/i.test(e))).toEqual([]);
   expect(
-    w.errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch|integrity|split_dashboard|TypeError/.test(e)),
+    w.errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch|integrity|split_register_screens|TypeError/.test(e)),
   ).toEqual([]);
 });
