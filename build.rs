@@ -1,6 +1,6 @@
 //! Links the app's wasm with its relocations kept (`--emit-relocs`), which
 //! the code splitter (tools/wasm-split, run by scripts/split-wasm.mjs after
-//! Trunk's build) needs to find what each `#[lazy]` function reaches. Only
+//! Trunk's build) needs to find what each split function reaches. Only
 //! the binary's link step changes, and only with the `split` feature; no
 //! dependency is rebuilt.
 fn main() {

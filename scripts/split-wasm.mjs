@@ -1,15 +1,16 @@
-// Splits the app's wasm at its `#[lazy]` functions (code splitting), after
-// Trunk built it: a Trunk post_build hook that runs before
-// finalize-dist.mjs (Trunk.toml), so the service worker caches every chunk.
+// Splits the app's wasm at its split functions (code splitting:
+// `lazy_screen!` in src/ui/app.rs), after Trunk built it: a Trunk
+// post_build hook that runs before finalize-dist.mjs (Trunk.toml), so the
+// service worker caches every chunk.
 //
 // Trunk has no code splitting (trunk-rs/trunk#1022), so this redoes the
 // last steps of its Rust pipeline the way cargo-leptos does for `--split`:
 //
 //   1. the linker's output (target/wasm32-unknown-unknown/<profile>/nc-register.wasm,
 //      linked with --emit-relocs: build.rs) is split by tools/wasm-split
-//      (wasm_split_cli_support) into a main module, one module per lazy
-//      function and chunks of code that several lazy functions share, and a
-//      JS loader that fetches them;
+//      (wasm_split_cli_support) into a main module, one module per split
+//      module name (`wasm_split(name, ...)`) and chunks of code that several
+//      of them share, and a JS loader that fetches them;
 //   2. wasm-bindgen runs on the main module (--keep-lld-exports: the chunks
 //      import the main module's functions, table, memory and globals);
 //   3. wasm-opt -Oz runs on every module (index.html sets data-wasm-opt="0":

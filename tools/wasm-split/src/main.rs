@@ -1,7 +1,7 @@
 //! `ncr-wasm-split INPUT.wasm OUT_DIR MAIN_NAME`
 //!
 //! Splits INPUT.wasm (the linker's output, linked with `--emit-relocs`) at
-//! its `#[lazy]` split points. Writes, in OUT_DIR:
+//! its split points (`wasm_split` functions). Writes, in OUT_DIR:
 //! - `MAIN_NAME.wasm`: the main module, for wasm-bindgen (`--target web
 //!   --keep-lld-exports`), whose glue will be `./MAIN_NAME.js`;
 //! - `MAIN_NAME.split.js`: the loader the main module imports (relative to
