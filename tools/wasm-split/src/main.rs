@@ -35,7 +35,10 @@ fn main() {
     match wasm_split_cli_support::transform(opts) {
         Ok(split) => {
             for module in split.split_modules {
-                println!("{}", module.file_name().unwrap_or_default().to_string_lossy());
+                println!(
+                    "{}",
+                    module.file_name().unwrap_or_default().to_string_lossy()
+                );
             }
         }
         Err(e) => {
