@@ -92,6 +92,13 @@ step "clippy app (wasm32)" - cargo clippy --locked -p nc-register -p nc-sheet-re
 step "clippy app as Trunk builds it (wasm32, split)" - cargo clippy --locked -p nc-register --features split --target "$WASM_TARGET" -- -D warnings || true
 step "core tests (native)" cargo_counts cargo test --locked -p ncr-core -p nc-crypt -p nc-sheet-reader || true
 step "browser tests (wasm32)" cargo_counts cargo test --locked --target "$WASM_TARGET" || true
+# The code splitter the release build's hook runs (tools/wasm-split, about
+# 1.5 minutes cold), built beside Trunk's build of the app, whose link (LTO,
+# one codegen unit) leaves a core idle for minutes. The hook's own `cargo
+# build` of it (scripts/split-wasm.mjs, same flags) then finds it built, or
+# waits for this one.
+cargo build --release --quiet --offline --locked --manifest-path tools/wasm-split/Cargo.toml \
+  --target-dir tools/wasm-split/target >"$LOG_DIR/splitter-build.log" 2>&1 &
 if step "release build" - trunk build --release --dist "$E2E_DIST"; then
   step "e2e (Playwright)" playwright_counts npx playwright test || true
 else
