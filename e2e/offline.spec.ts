@@ -562,52 +562,58 @@ test("the first visit downloads each file of the build once, on a host that lets
   }
 });
 
-test("a screen whose code does not arrive intact says so, changes nothing, and loads on Try again", async ({ page }) => {
-  // The screens' code is in modules of their own (docs/ARCHITECTURE.md,
-  // "Lazy screens"), each fetched with the digest of its bytes. Online, before this
-  // version is stored for offline use, the module can fail to arrive (the
-  // connection drops) or arrive altered (a proxy, a broken cache): the
-  // screen says so instead of stopping the app or running foreign code,
-  // and a retry fetches it again.
-  const w = await watch(page);
-  const screens = /\.split_register_screens[^/]*\.wasm$/;
-  let attempts = 0;
-  await page.route(screens, async (route) => {
-    attempts += 1;
-    // First a dropped connection, then the module with a custom section
-    // added: still valid wasm, so only its digest can refuse it.
-    if (attempts === 1) return route.abort("internetdisconnected");
-    const body = Buffer.concat([await (await route.fetch()).body(), Buffer.from([0, 5, 4, 0x74, 0x65, 0x73, 0x74])]);
-    return route.fulfill({ status: 200, contentType: "application/wasm", body });
+test.describe("without the service worker", () => {
+  // The network path: with the worker installed, a module comes from its
+  // precache (checked against the same digest) and never from the network.
+  test.use({ serviceWorkers: "block" });
+
+  test("a screen whose code does not arrive intact says so, changes nothing, and loads on Try again", async ({ page }) => {
+    // The screens' code is in modules of their own (docs/ARCHITECTURE.md,
+    // "Lazy screens"), each fetched with the digest of its bytes. Online, before this
+    // version is stored for offline use, the module can fail to arrive (the
+    // connection drops) or arrive altered (a proxy, a broken cache): the
+    // screen says so instead of stopping the app or running foreign code,
+    // and a retry fetches it again.
+    const w = await watch(page);
+    const screens = /\.split_register_screens[^/]*\.wasm$/;
+    let attempts = 0;
+    await page.route(screens, async (route) => {
+      attempts += 1;
+      // First a dropped connection, then the module with a custom section
+      // added: still valid wasm, so only its digest can refuse it.
+      if (attempts === 1) return route.abort("internetdisconnected");
+      const body = Buffer.concat([await (await route.fetch()).body(), Buffer.from([0, 5, 4, 0x74, 0x65, 0x73, 0x74])]);
+      return route.fulfill({ status: 200, contentType: "application/wasm", body });
+    });
+    await page.goto("./");
+    await setProfile(page);
+    await page.getByLabel("Register name").fill("Site audit");
+    await page.getByLabel("Organisation").fill("ACME Ltd");
+    await page.getByLabel("Scope").fill("Head office");
+    await page.getByRole("button", { name: "Create register" }).click();
+    const alert = page.getByRole("alert").filter({ hasText: "This screen could not be loaded" });
+    await expect(alert).toContainText("Your registers are safe in this browser and nothing was changed.");
+    await expect(page.getByRole("heading", { level: 2, name: "Site audit" })).toHaveCount(0);
+
+    await alert.getByRole("button", { name: "Try again" }).click();
+    await expect.poll(() => attempts).toBeGreaterThanOrEqual(2);
+    await expect(alert).toBeVisible();
+    await expect(page.getByRole("heading", { level: 2, name: "Site audit" })).toHaveCount(0);
+
+    await page.unroute(screens);
+    await alert.getByRole("button", { name: "Try again" }).click();
+    await expect(page.getByRole("heading", { level: 2, name: "Site audit" })).toBeVisible();
+    await expect(alert).toHaveCount(0);
+    // The register was created once, and every other screen still works.
+    await toFindings(page);
+    // Only the blocked module failed, and the app did not stop.
+    expect(w.foreign).toEqual([]);
+    for (const failed of w.failed) expect(failed).toMatch(/split_register_screens/);
+    // The console names the dropped fetch and the refused digest; nothing
+    // panicked or went uncaught.
+    expect(w.errors.filter((e) => /uncaught|panicked|RuntimeError|unreachable/i.test(e))).toEqual([]);
+    expect(
+      w.errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch|integrity|split_register_screens|TypeError/.test(e)),
+    ).toEqual([]);
   });
-  await page.goto("./");
-  await setProfile(page);
-  await page.getByLabel("Register name").fill("Site audit");
-  await page.getByLabel("Organisation").fill("ACME Ltd");
-  await page.getByLabel("Scope").fill("Head office");
-  await page.getByRole("button", { name: "Create register" }).click();
-  const alert = page.getByRole("alert").filter({ hasText: "This screen could not be loaded" });
-  await expect(alert).toContainText("Your registers are safe in this browser and nothing was changed.");
-  await expect(page.getByRole("heading", { level: 2, name: "Site audit" })).toHaveCount(0);
-
-  await alert.getByRole("button", { name: "Try again" }).click();
-  await expect.poll(() => attempts).toBeGreaterThanOrEqual(2);
-  await expect(alert).toBeVisible();
-  await expect(page.getByRole("heading", { level: 2, name: "Site audit" })).toHaveCount(0);
-
-  await page.unroute(screens);
-  await alert.getByRole("button", { name: "Try again" }).click();
-  await expect(page.getByRole("heading", { level: 2, name: "Site audit" })).toBeVisible();
-  await expect(alert).toHaveCount(0);
-  // The register was created once, and every other screen still works.
-  await toFindings(page);
-  // Only the blocked module failed, and the app did not stop.
-  expect(w.foreign).toEqual([]);
-  for (const failed of w.failed) expect(failed).toMatch(/split_register_screens/);
-  // The console names the dropped fetch and the refused digest; nothing
-  // panicked or went uncaught.
-  expect(w.errors.filter((e) => /uncaught|panicked|RuntimeError|unreachable/i.test(e))).toEqual([]);
-  expect(
-    w.errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch|integrity|split_register_screens|TypeError/.test(e)),
-  ).toEqual([]);
 });

@@ -46,6 +46,28 @@ const BIN = "nc-register";
 const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, "target");
 const input = join(targetDir, "wasm32-unknown-unknown", release ? "release" : "debug", `${BIN}.wasm`);
 
+// Prepended to the loader. A chunk is taken from the service worker's
+// precache when it is there, even while the page is not yet controlled by
+// the worker (the first visit): no second download, and a screen still
+// loads once the network is gone. A cached copy is checked against the
+// digest like a fetched one.
+const FETCH_CHUNK = `async function fetchChunk(url, integrity) {
+    if (globalThis.caches && globalThis.crypto && crypto.subtle) {
+        try {
+            const cached = await caches.match(url.href);
+            if (cached) {
+                const bytes = await cached.arrayBuffer();
+                const digest = new Uint8Array(await crypto.subtle.digest("SHA-384", bytes));
+                if ("sha384-" + btoa(String.fromCharCode(...digest)) === integrity) {
+                    return new Response(bytes, { headers: { "content-type": "application/wasm" } });
+                }
+            }
+        } catch {}
+    }
+    return fetch(url, { integrity });
+}
+`;
+
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: ["ignore", "pipe", "inherit"] }).toString();
 const sri = (bytes) => `sha384-${createHash("sha384").update(bytes).digest("base64")}`;
 
@@ -117,9 +139,9 @@ try {
     const fetchOf = `fetch(new URL("./${renamed}", import.meta.url))`;
     if (!loader.includes(fetchOf)) throw new Error(`split-wasm: the loader does not fetch ${renamed} as expected`);
     const digest = sri(await readFile(join(stage, renamed)));
-    loader = loader.replaceAll(fetchOf, `fetch(new URL("./${renamed}", import.meta.url), { integrity: "${digest}" })`);
+    loader = loader.replaceAll(fetchOf, `fetchChunk(new URL("./${renamed}", import.meta.url), "${digest}")`);
   }
-  await writeFile(join(stage, `${name}.split.js`), loader);
+  await writeFile(join(stage, `${name}.split.js`), FETCH_CHUNK + loader);
   await copyFile(join(tmp, "bg", `${name}.js`), join(stage, `${name}.js`));
   // 4. index.html: Trunk's names and integrity hashes.
   await rm(join(stage, oldJs));
