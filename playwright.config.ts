@@ -18,7 +18,7 @@ export default defineConfig({
   fullyParallel: true,
   forbidOnly: !!process.env.CI,
   retries: 0,
-  workers: process.env.CI ? 1 : 2,
+  workers: 2,
   timeout: 30_000,
   expect: { timeout: 10_000 },
   // `list` prints every test and the pass/fail summary, also under CI.

@@ -16,7 +16,6 @@ use ncr_core::deadlines::{self, DueState};
 use ncr_core::document::DocError;
 use ncr_core::model::{CorrectiveAction, Finding, ReviewResult, SimilarVerdict, Status};
 use ncr_core::schema::Section;
-use ncr_core::similar;
 use ncr_core::workflow::{self, Fix};
 
 /// How many similar-finding proposals show at once.
@@ -314,7 +313,8 @@ fn SimilarSection(finding: String) -> impl IntoView {
                         why,
                     }
                 };
-                let candidates: Vec<Related> = similar::candidates(d.findings().values(), f)
+                let candidates: Vec<Related> = d
+                    .similar_candidates(f)
                     .into_iter()
                     .map(|(id, reasons)| {
                         let why = reasons

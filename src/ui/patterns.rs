@@ -24,17 +24,19 @@ fn shown(store: crate::ui::state::Store, only: Option<String>) -> Vec<Shown> {
     store
         .with_findings(|d| {
             let all = d.findings();
-            let found = patterns::find(all, &d.settings());
+            // One finding's patterns come from the register's index: its
+            // page re-reads them on every edit.
+            let found = match &only {
+                Some(id) => d.patterns_of(id),
+                None => patterns::find(all, &d.settings()),
+            };
             let refs = |ids: &[String]| {
                 ids.iter()
                     .filter_map(|id| all.get(id).map(|f| (id.clone(), f.reference.clone())))
                     .collect()
             };
-            let keep: Vec<&patterns::Pattern> = match &only {
-                Some(id) => patterns::of_finding(&found, id),
-                None => found.iter().collect(),
-            };
-            keep.into_iter()
+            found
+                .iter()
                 .map(|p| Shown {
                     shape: p.shape.clone(),
                     sentence: p.describe(all),

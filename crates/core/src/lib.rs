@@ -16,6 +16,7 @@ pub mod fingerprint;
 pub mod model;
 pub mod patterns;
 pub mod query;
+pub mod relations;
 pub mod schema;
 pub mod session;
 pub mod similar;

@@ -128,18 +128,18 @@ fn requirement_name(reference: &str) -> String {
 }
 
 /// The catalogue's spelling of a reference, or the reference trimmed.
-fn canonical(reference: &str) -> String {
+pub(crate) fn canonical(reference: &str) -> String {
     catalogue::find(reference)
         .map(|r| r.id.to_owned())
         .unwrap_or_else(|| reference.trim().to_owned())
 }
 
-fn theme_of(reference: &str) -> Option<Theme> {
+pub(crate) fn theme_of(reference: &str) -> Option<Theme> {
     catalogue::find(reference).and_then(|r| r.theme)
 }
 
 /// A nonconformity that counts: not deleted, not rejected or withdrawn.
-fn counts(f: &Finding) -> bool {
+pub(crate) fn counts(f: &Finding) -> bool {
     !f.deleted && !matches!(f.status, Status::Rejected | Status::Withdrawn)
 }
 
@@ -186,40 +186,55 @@ pub fn find(findings: &BTreeMap<String, Finding>, settings: &Settings) -> Vec<Pa
     // detection of a nonconformity (major or minor) against it.
     let by_reference =
         grouped_by_requirement(live.iter().copied().filter(|f| f.grade.is_nonconformity()));
-    let mut recurrences: Vec<(String, Vec<&Finding>, Vec<&Finding>)> = Vec::new();
-    for (reference, group) in by_reference.into_values() {
-        let first_closure = group
-            .iter()
-            .filter(|f| f.status == Status::Closed)
-            .filter_map(|f| f.closure.closed_on)
-            .min();
-        let Some(first_closure) = first_closure else {
-            continue;
-        };
-        let (mut again, rest): (Vec<&Finding>, Vec<&Finding>) = group
-            .into_iter()
-            .partition(|f| f.detected_on.is_some_and(|d| d > first_closure));
-        let mut before: Vec<&Finding> = rest
-            .into_iter()
-            .filter(|f| f.status == Status::Closed && f.closure.closed_on.is_some())
-            .collect();
-        if again.is_empty() || before.is_empty() {
-            continue;
-        }
-        by_reference_order(&mut before);
-        by_reference_order(&mut again);
-        recurrences.push((reference, before, again));
-    }
+    let mut recurrences: Vec<(String, Vec<&Finding>, Vec<&Finding>)> = by_reference
+        .into_values()
+        .filter_map(|(reference, group)| {
+            recurrence(group).map(|(before, again)| (reference, before, again))
+        })
+        .collect();
     recurrences.sort_by(|a, b| natural_cmp(&a.0, &b.0));
     for (reference, before, again) in recurrences {
-        let ids: Vec<String> = before.iter().chain(&again).map(|f| f.id.clone()).collect();
-        patterns.push(Pattern {
-            answered_by: answered_by(&ids, findings),
-            findings: ids,
-            shape: Shape::Recurrence(reference),
-        });
+        patterns.push(recurrence_pattern(reference, before, again, findings));
     }
     patterns
+}
+
+/// The nonconformities of one requirement's `group` that were closed before
+/// the first closure's later detections, and those detections, in reference
+/// order; `None` unless both exist.
+pub(crate) fn recurrence(group: Vec<&Finding>) -> Option<(Vec<&Finding>, Vec<&Finding>)> {
+    let first_closure = group
+        .iter()
+        .filter(|f| f.status == Status::Closed)
+        .filter_map(|f| f.closure.closed_on)
+        .min()?;
+    let (mut again, rest): (Vec<&Finding>, Vec<&Finding>) = group
+        .into_iter()
+        .partition(|f| f.detected_on.is_some_and(|d| d > first_closure));
+    let mut before: Vec<&Finding> = rest
+        .into_iter()
+        .filter(|f| f.status == Status::Closed && f.closure.closed_on.is_some())
+        .collect();
+    if again.is_empty() || before.is_empty() {
+        return None;
+    }
+    by_reference_order(&mut before);
+    by_reference_order(&mut again);
+    Some((before, again))
+}
+
+pub(crate) fn recurrence_pattern(
+    reference: String,
+    before: Vec<&Finding>,
+    again: Vec<&Finding>,
+    findings: &BTreeMap<String, Finding>,
+) -> Pattern {
+    let ids: Vec<String> = before.iter().chain(&again).map(|f| f.id.clone()).collect();
+    Pattern {
+        answered_by: answered_by(&ids, findings),
+        findings: ids,
+        shape: Shape::Recurrence(reference),
+    }
 }
 
 /// `findings` grouped by the requirements they cite, each group under its
@@ -232,11 +247,6 @@ pub fn find(findings: &BTreeMap<String, Finding>, settings: &Settings) -> Vec<Pa
 fn grouped_by_requirement<'a>(
     findings: impl Iterator<Item = &'a Finding>,
 ) -> BTreeMap<String, (String, Vec<&'a Finding>)> {
-    let key = |r: &str| {
-        catalogue::find(r)
-            .map(|c| c.id.to_owned())
-            .unwrap_or_else(|| normalise(r.trim()))
-    };
     let mut groups: BTreeMap<String, (String, Vec<&Finding>)> = BTreeMap::new();
     for f in findings {
         let mut keys = BTreeSet::new();
@@ -244,7 +254,7 @@ fn grouped_by_requirement<'a>(
             if r.trim().is_empty() {
                 continue;
             }
-            let k = key(r);
+            let k = requirement_key(r);
             if keys.insert(k.clone()) {
                 groups
                     .entry(k)
@@ -257,11 +267,19 @@ fn grouped_by_requirement<'a>(
     groups
 }
 
-fn by_reference_order(group: &mut [&Finding]) {
+/// What groups a requirement: the catalogue's id, or for free text the
+/// reference ignoring case, accents and surrounding spaces.
+pub(crate) fn requirement_key(reference: &str) -> String {
+    catalogue::find(reference)
+        .map(|c| c.id.to_owned())
+        .unwrap_or_else(|| normalise(reference.trim()))
+}
+
+pub(crate) fn by_reference_order(group: &mut [&Finding]) {
     group.sort_by(|a, b| natural_cmp(&a.reference, &b.reference).then_with(|| a.id.cmp(&b.id)));
 }
 
-fn pattern(
+pub(crate) fn pattern(
     shape: Shape,
     mut group: Vec<&Finding>,
     findings: &BTreeMap<String, Finding>,
@@ -276,11 +294,20 @@ fn pattern(
 }
 
 /// Live majors (not among `ids`) whose similar links include every id.
-fn answered_by(ids: &[String], findings: &BTreeMap<String, Finding>) -> Vec<String> {
+pub(crate) fn answered_by(ids: &[String], findings: &BTreeMap<String, Finding>) -> Vec<String> {
+    answered_among(ids, findings.values())
+}
+
+/// Those of `majors` that answer `ids` (see [`answered_by`]), in reference
+/// order.
+pub(crate) fn answered_among<'a>(
+    ids: &[String],
+    majors: impl IntoIterator<Item = &'a Finding>,
+) -> Vec<String> {
     // The links first: most majors link none of `ids`, and fail on the
     // first; a membership test of every major in `ids` was quadratic.
-    let mut majors: Vec<&Finding> = findings
-        .values()
+    let mut majors: Vec<&Finding> = majors
+        .into_iter()
         .filter(|m| counts(m) && m.grade == Grade::Major)
         .filter(|m| {
             ids.iter()

@@ -22,6 +22,7 @@ use super::error::DocError;
 use super::genesis::{self, AUDITORS, AUDITS, FINDINGS, REGISTER, SCHEMA, SETTINGS};
 use super::read::{self, ItemKind, Mark, Unreadable};
 use crate::model::{Attachment, Audit, Auditor, CorrectiveAction, Finding, RegisterInfo, Settings};
+use crate::relations::Relations;
 use crate::validate;
 
 /// Milliseconds since the Unix epoch; injected so tests are deterministic and
@@ -149,6 +150,9 @@ pub struct RegisterDoc {
     /// has touched since (see [`RegisterDoc::is_draft`]). Not stored: a
     /// reopened register has a new actor, and its findings are nobody's draft.
     drafts: BTreeSet<String>,
+    /// What the cached findings share, for one finding's similar proposals
+    /// and patterns (`crate::relations`); kept with `findings`.
+    relations: Relations,
     /// Which changes wrote which finding, for [`RegisterDoc::history`]; shared
     /// by copies of this `RegisterDoc` (see `HistoryIndex`).
     history: std::sync::Arc<std::sync::Mutex<super::history::HistoryIndex>>,
@@ -317,6 +321,7 @@ impl RegisterDoc {
             changes: Changes::default(),
             clock,
             drafts: BTreeSet::new(),
+            relations: Relations::default(),
             history: Default::default(),
         };
         let info = RegisterInfo {
@@ -373,6 +378,7 @@ impl RegisterDoc {
             changes: Changes::default(),
             clock,
             drafts: BTreeSet::new(),
+            relations: Relations::default(),
             history: Default::default(),
         };
         store.rehydrate_all()?;
@@ -546,6 +552,23 @@ impl RegisterDoc {
 
     pub fn finding(&self, id: &str) -> Option<&Finding> {
         self.findings.get(id)
+    }
+
+    /// Findings that may be similar to `finding` ([`crate::similar::candidates`]
+    /// over this register), reading only those that share something with it.
+    pub fn similar_candidates(
+        &self,
+        finding: &Finding,
+    ) -> Vec<(String, Vec<crate::similar::Reason>)> {
+        self.relations.similar(&self.findings, finding)
+    }
+
+    /// The systemic patterns finding `id` belongs to or answers
+    /// ([`crate::patterns::of_finding`] of the whole register's), reading
+    /// only the groups it is part of.
+    pub fn patterns_of(&self, id: &str) -> Vec<crate::patterns::Pattern> {
+        self.relations
+            .patterns_of(&self.findings, &self.settings(), id)
     }
 
     pub fn is_conflicted(&self, id: &str) -> bool {
@@ -942,6 +965,7 @@ impl RegisterDoc {
             Ok(())
         })?;
         self.changes.findings.insert(id.clone());
+        self.relations.update(&id, Some(&finding));
         self.findings.insert(id.clone(), finding);
         self.drafts.insert(id.clone());
         Ok(id)
@@ -1676,6 +1700,7 @@ impl RegisterDoc {
                 Ok(())
             })?;
             self.changes.findings.insert(id.clone());
+            self.relations.update(&id, Some(&f));
             self.findings.insert(id.clone(), f);
             copied.push(id);
         }
@@ -1730,6 +1755,7 @@ impl RegisterDoc {
     /// what was reconciled is what the document now holds).
     pub(crate) fn remember_written(&mut self, f: Finding) {
         self.changes.findings.insert(f.id.clone());
+        self.relations.update(&f.id, Some(&f));
         self.findings.insert(f.id.clone(), f);
     }
 
@@ -1772,13 +1798,16 @@ impl RegisterDoc {
                 if !r.bad_actions.is_empty() {
                     self.unreadable.insert(id.clone(), r.bad_actions);
                 }
+                self.relations.update(&id, Some(&r.finding));
                 self.findings.insert(id, r.finding);
             }
             Ok(None) => {
+                self.relations.update(&id, None);
                 self.findings.remove(&id);
                 self.conflicted.remove(&id);
             }
             Err(u) => {
+                self.relations.update(&id, None);
                 self.findings.remove(&id);
                 self.conflicted.remove(&id);
                 self.unreadable.insert(id, vec![*u]);
@@ -1790,6 +1819,7 @@ impl RegisterDoc {
         let findings_obj = map_id(&self.doc, FINDINGS)?;
         self.changes.all = true;
         self.findings.clear();
+        self.relations = Relations::default();
         self.conflicted.clear();
         self.marks.clear();
         self.unreadable.clear();
@@ -1836,6 +1866,7 @@ impl RegisterDoc {
             conflicted: self.conflicted.clone(),
             marks: self.marks.clone(),
             unreadable: self.unreadable.clone(),
+            relations: self.relations.clone(),
         }
     }
 }
@@ -1847,6 +1878,7 @@ pub struct CacheState {
     pub conflicted: BTreeSet<String>,
     pub marks: BTreeMap<String, Vec<Mark>>,
     pub unreadable: BTreeMap<String, Vec<Unreadable>>,
+    pub relations: Relations,
 }
 
 pub(crate) fn to_object(

@@ -22,6 +22,7 @@ mod merge_properties;
 mod practice;
 mod query;
 mod records;
+mod relations;
 mod session;
 mod storage;
 mod tabs;
