@@ -9,13 +9,15 @@ use crate::ui::route::Route;
 use crate::ui::state::{today, use_store};
 use ncr_core::patterns::{self, Shape};
 
-/// A pattern as shown: what it is, its sentence, its findings and the
-/// majors answering it, as (id, reference) pairs.
+/// A pattern as shown: what it is, its sentence, its first
+/// [`patterns::LISTED`] findings and the majors answering it, as (id,
+/// reference) pairs, and how many findings it has.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Shown {
     shape: Shape,
     sentence: String,
     findings: Vec<(String, String)>,
+    total: usize,
     answered_by: Vec<(String, String)>,
 }
 
@@ -40,7 +42,10 @@ fn shown(store: crate::ui::state::Store, only: Option<String>) -> Vec<Shown> {
                 .map(|p| Shown {
                     shape: p.shape.clone(),
                     sentence: p.describe(all),
-                    findings: refs(&p.findings),
+                    // Only the listed ones: a theme's pattern at 10,000
+                    // findings has thousands, re-read on every edit.
+                    findings: refs(&p.findings[..p.findings.len().min(patterns::LISTED)]),
+                    total: p.findings.len(),
                     answered_by: refs(&p.answered_by),
                 })
                 .collect()
@@ -73,11 +78,10 @@ fn PatternItem(pattern: Shown) -> impl IntoView {
     // As in the sentence, the first few are linked and the rest counted: a
     // pattern of thousands of findings (one requirement cited everywhere)
     // must not put thousands of links on every finding's page.
-    let more = pattern.findings.len().saturating_sub(patterns::LISTED);
+    let more = pattern.total.saturating_sub(pattern.findings.len());
     let findings = pattern
         .findings
         .into_iter()
-        .take(patterns::LISTED)
         .map(|f| view! { <li>{link.clone()(f)}</li> })
         .collect_view();
     let more = (more > 0).then(|| view! { <li class="muted">{format!("and {more} more")}</li> });
