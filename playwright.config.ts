@@ -18,6 +18,10 @@ export default defineConfig({
   fullyParallel: true,
   forbidOnly: !!process.env.CI,
   retries: 0,
+  // Two, under CI too: a test spends most of its time waiting on the page
+  // (timers, workers, IndexedDB), so two of them share two cores well. A
+  // cold run's e2e took 6.9 min on two workers against 11.9 on one
+  // (docs/BENCHMARKS.md, "Test command"). Benchmarks pass --workers=1.
   workers: 2,
   timeout: 30_000,
   expect: { timeout: 10_000 },
