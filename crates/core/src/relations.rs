@@ -247,32 +247,34 @@ impl Relations {
             .iter()
             .map(|(_, _, g)| g.iter().map(|f| f.id.as_str()).collect())
             .collect();
-        let mut found: Vec<Pattern> = Vec::new();
-        for (name, _, mut members) in by_requirement {
+        let ordered = |shape: Shape, mut members: Vec<&Finding>| {
             patterns::by_reference_order(&mut members);
             let ids = ids_of(&members);
-            found.push(Pattern {
-                shape: Shape::Requirement(name),
+            Pattern {
+                shape,
                 answered_by: answered(&ids),
                 findings: ids,
-            });
-        }
+            }
+        };
+        let mut found: Vec<Pattern> = by_requirement
+            .into_iter()
+            .map(|(name, _, members)| ordered(Shape::Requirement(name), members))
+            .collect();
         for theme in themes {
             let Some(ids) = self.by_theme.get(&theme) else {
                 continue;
             };
-            let mut members = group(ids, &minor);
-            let set: BTreeSet<&str> = members.iter().map(|f| f.id.as_str()).collect();
-            if members.len() < threshold || requirement_sets.iter().any(|s| set.is_subset(s)) {
+            let members = group(ids, &minor);
+            // A theme's group only repeating one requirement's adds nothing.
+            // Asked of the groups at least as large only: a theme's group
+            // at 10,000 findings has thousands, a requirement's dozens.
+            let repeats = |set: &BTreeSet<&str>| {
+                set.len() >= members.len() && members.iter().all(|f| set.contains(f.id.as_str()))
+            };
+            if members.len() < threshold || requirement_sets.iter().any(repeats) {
                 continue;
             }
-            patterns::by_reference_order(&mut members);
-            let ids = ids_of(&members);
-            found.push(Pattern {
-                shape: Shape::Theme(theme),
-                answered_by: answered(&ids),
-                findings: ids,
-            });
+            found.push(ordered(Shape::Theme(theme), members));
         }
         for (name, _, before, again) in recurrences {
             let ids: Vec<String> = before.iter().chain(&again).map(|f| f.id.clone()).collect();
