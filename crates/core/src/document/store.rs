@@ -964,9 +964,7 @@ impl RegisterDoc {
             reconcile_prop(tx, findings, id.as_str(), &finding)?;
             Ok(())
         })?;
-        self.changes.findings.insert(id.clone());
-        self.relations.update(&id, Some(&finding));
-        self.findings.insert(id.clone(), finding);
+        self.cache_put(finding);
         self.drafts.insert(id.clone());
         Ok(id)
     }
@@ -1699,9 +1697,7 @@ impl RegisterDoc {
                 reconcile_prop(tx, findings, id.as_str(), &f)?;
                 Ok(())
             })?;
-            self.changes.findings.insert(id.clone());
-            self.relations.update(&id, Some(&f));
-            self.findings.insert(id.clone(), f);
+            self.cache_put(f);
             copied.push(id);
         }
         Ok(copied)
@@ -1754,9 +1750,21 @@ impl RegisterDoc {
     /// Caches a finding just written whole by this copy (nothing to re-read:
     /// what was reconciled is what the document now holds).
     pub(crate) fn remember_written(&mut self, f: Finding) {
+        self.cache_put(f);
+    }
+
+    /// Caches `f` under its id, with its place in the relations index: the
+    /// two change together everywhere.
+    fn cache_put(&mut self, f: Finding) {
         self.changes.findings.insert(f.id.clone());
         self.relations.update(&f.id, Some(&f));
         self.findings.insert(f.id.clone(), f);
+    }
+
+    /// Drops finding `id` from the cache and the relations index.
+    fn cache_remove(&mut self, id: &str) {
+        self.relations.update(id, None);
+        self.findings.remove(id);
     }
 
     /// Re-reads one finding from the document into the cache: never fails
@@ -1802,13 +1810,11 @@ impl RegisterDoc {
                 self.findings.insert(id, r.finding);
             }
             Ok(None) => {
-                self.relations.update(&id, None);
-                self.findings.remove(&id);
+                self.cache_remove(&id);
                 self.conflicted.remove(&id);
             }
             Err(u) => {
-                self.relations.update(&id, None);
-                self.findings.remove(&id);
+                self.cache_remove(&id);
                 self.conflicted.remove(&id);
                 self.unreadable.insert(id, vec![*u]);
             }
