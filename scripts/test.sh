@@ -3,24 +3,23 @@
 #
 #   1. cargo fmt --check
 #   2. leptosfmt --check src
-#   3. clippy -D warnings, core (with and without its `xlsx` feature, which
-#      the app leaves off) and encryption module (native)
-#   4. clippy -D warnings, app (with the `split` feature Trunk's build turns
-#      on: its screens as split functions), spreadsheet module and
-#      encryption module (wasm32)
-#   5. core tests: cargo test -p ncr-core -p nc-crypt -p nc-sheet-reader
-#   6. browser tests: cargo test --target wasm32 (the app's wasm-bindgen
-#      tests in Chromium)
-#   7. release build: trunk build --release
-#   8. end-to-end: Playwright against the release build served from a
+#   3. clippy -D warnings of the core as the app links it (without its
+#      `xlsx` feature; native)
+#   4. core tests, linted as they build: cargo test -p ncr-core -p nc-crypt
+#      -p nc-sheet-reader, every target built through clippy (native)
+#   5. browser tests, linted as they build: the app's wasm-bindgen tests in
+#      Chromium, the app, spreadsheet and encryption modules built through
+#      clippy (wasm32)
+#   6. release build: trunk build --release
+#   7. end-to-end: Playwright against the release build served from a
 #      subpath
 #
 # The app is only ever built for wasm32, and the core (crates/core) is the
 # only crate built natively: no step compiles the UI's dependencies for the
 # host, which keeps a cold run (empty target/) short.
 #
-# Steps 3, 5 and 6 (the native lane, in target/native) run beside steps 4
-# and 7 (the wasm lane); step 8 runs alone once both are done.
+# Steps 3-4 (in target/native), 5 and 6 run as three lanes at once; step 7
+# runs alone once all three are done.
 #
 # A failing step does not stop the others (except that e2e needs the release
 # build); the summary at the end lists every step, its time and its test
@@ -99,25 +98,56 @@ step() {
 step 01 "cargo fmt" - cargo fmt --all --check || true
 step 02 "leptosfmt" - leptosfmt --check src || true
 
-# Two lanes at once: on two cores, each leaves one idle for minutes (a
-# crate's single-threaded compile, fat LTO's link, the tail of the property
-# tests), and together they take about 8 minutes less than one after the
-# other. The native lane builds in target/native: cargo locks a build
-# directory while it builds, and the wasm builds' proc macros and build
-# scripts live in target/debug.
-native_lane() {
-  export CARGO_TARGET_DIR="$NCR_ROOT/target/native"
-  step 03 "clippy core and crypt (native)" - cargo clippy --locked -p ncr-core -p nc-crypt --all-targets -- -D warnings || true
-  step 04 "clippy core as the app links it (native)" - cargo clippy --locked -p ncr-core --no-default-features --lib -- -D warnings || true
-  step 06 "core tests (native)" cargo_counts cargo test --locked -p ncr-core -p nc-crypt -p nc-sheet-reader || true
-  step 07 "browser tests (wasm32)" cargo_counts cargo test --locked --target "$WASM_TARGET" || true
+# Lint while building: clippy's driver compiles the workspace's own crates
+# (what `cargo clippy` does, but in a real build rather than a check), so
+# the tests' build is also the lint, and no crate is checked once for
+# clippy and compiled again for the tests. Cargo passes the driver only to
+# workspace members; dependencies build as usual.
+CLIPPY_DRIVER="$(rustc --print sysroot)/bin/clippy-driver"
+linted() {
+  RUSTC_WORKSPACE_WRAPPER="$CLIPPY_DRIVER" CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__" "$@"
 }
 
-wasm_lane() {
-  # The app as Trunk builds it, with its screens split (`split`): the
-  # unsplit build differs only in three trivial functions (src/ui/app.rs,
-  # `lazy_screen!`), which the browser tests compile.
-  step 05 "clippy app (wasm32)" - cargo clippy --locked -p nc-register -p nc-sheet-reader -p nc-crypt --all-targets --features nc-register/split --target "$WASM_TARGET" -- -D warnings || true
+CORE_CRATES=(-p ncr-core -p nc-crypt -p nc-sheet-reader)
+# The same selection in both commands below, so that cargo unifies the
+# same features and the run reuses the build.
+WASM_CRATES=(-p nc-register -p nc-sheet-reader -p nc-crypt)
+
+core_tests() {
+  linted cargo test --locked --no-run --all-targets "${CORE_CRATES[@]}" &&
+    linted cargo test --locked "${CORE_CRATES[@]}"
+}
+
+# `--tests`, not `--all-targets`: the app's library and binary have
+# `test = false` (no test-only code), and `--all-targets` would link two
+# more copies of the app as empty test harnesses; `--tests` still builds
+# (and so lints) them, the browser tests, and the modules' unit tests.
+# Only the browser tests run here: the modules' unit tests run natively in
+# step 4. The split build's three `lazy_screen!` variants (src/ui/app.rs)
+# are compiled, unlinted, by the release build only.
+browser_tests() {
+  linted cargo test --locked --no-run --tests --target "$WASM_TARGET" "${WASM_CRATES[@]}" &&
+    linted cargo test --locked --target "$WASM_TARGET" "${WASM_CRATES[@]}" --test browser
+}
+
+# Three lanes at once. On two cores, each leaves a core idle for minutes
+# (a crate's single-threaded compile, fat LTO's link, the tail of the
+# property tests); together they take about as long as the release build
+# and the core tests, not the sum of all four steps. The native lane
+# builds in target/native: cargo locks a build directory's profile while
+# it builds, and the browser tests use target/'s debug profile (the release
+# build uses its release profile, so those two share target/).
+native_lane() {
+  export CARGO_TARGET_DIR="$NCR_ROOT/target/native"
+  step 03 "clippy core as the app links it (native)" - cargo clippy --locked -p ncr-core --no-default-features --lib -- -D warnings || true
+  step 04 "core tests + clippy (native)" cargo_counts core_tests || true
+}
+
+browser_lane() {
+  step 05 "browser tests + clippy (wasm32)" cargo_counts browser_tests || true
+}
+
+release_lane() {
   # The code splitter the release build's hook runs (tools/wasm-split,
   # about 1.5 minutes cold), built beside Trunk's build of the app. The
   # hook's own `cargo build` of it (scripts/split-wasm.mjs, same flags)
@@ -125,21 +155,24 @@ wasm_lane() {
   cargo build --release --quiet --offline --locked --manifest-path tools/wasm-split/Cargo.toml \
     --target-dir tools/wasm-split/target >"$LOG_DIR/splitter-build.log" 2>&1 &
   local splitter=$!
-  step 08 "release build" - trunk build --release --dist "$E2E_DIST" || true
+  step 06 "release build" - trunk build --release --dist "$E2E_DIST" || true
   wait "$splitter" || true
 }
 
 QUIET=1 native_lane &
 native_pid=$!
-QUIET=1 wasm_lane
+QUIET=1 browser_lane &
+browser_pid=$!
+QUIET=1 release_lane
 wait "$native_pid" || true
+wait "$browser_pid" || true
 
 # End-to-end alone: its tests wait on timers and workers, which a busy
 # machine would make slow.
-if grep -q '^PASS' "$RESULTS_DIR/08" 2>/dev/null; then
-  step 09 "e2e (Playwright)" playwright_counts npx playwright test || true
+if grep -q '^PASS' "$RESULTS_DIR/06" 2>/dev/null; then
+  step 07 "e2e (Playwright)" playwright_counts npx playwright test || true
 else
-  printf '%-4s %5s   %-30s %s\n' SKIP - "e2e (Playwright)" "release build failed" >"$RESULTS_DIR/09"
+  printf '%-4s %5s   %-30s %s\n' SKIP - "e2e (Playwright)" "release build failed" >"$RESULTS_DIR/07"
 fi
 
 total=$(($(date +%s) - t0))
