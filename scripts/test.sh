@@ -3,22 +3,20 @@
 #
 #   1. cargo fmt --check
 #   2. leptosfmt --check src
-#   3. clippy -D warnings of the core as the app links it (without its
-#      `xlsx` feature; native)
-#   4. core tests, linted as they build: cargo test -p ncr-core -p nc-crypt
+#   3. core tests, linted as they build: cargo test -p ncr-core -p nc-crypt
 #      -p nc-sheet-reader, every target built through clippy (native)
-#   5. browser tests, linted as they build: the app's wasm-bindgen tests in
-#      Chromium, the app, spreadsheet and encryption modules built through
-#      clippy (wasm32)
-#   6. release build: trunk build --release
-#   7. end-to-end: Playwright against the release build served from a
+#   4. browser tests, linted as they build: the app's wasm-bindgen tests in
+#      Chromium, the app and the core as it links it built through clippy
+#      (wasm32)
+#   5. release build: trunk build --release
+#   6. end-to-end: Playwright against the release build served from a
 #      subpath
 #
 # The app is only ever built for wasm32, and the core (crates/core) is the
 # only crate built natively: no step compiles the UI's dependencies for the
 # host, which keeps a cold run (empty target/) short.
 #
-# Steps 3-4 (in target/native), 5 and 6 run as three lanes at once; step 7
+# Steps 3 (in target/native), 4 and 5 run as three lanes at once; step 6
 # runs alone once all three are done.
 #
 # A failing step does not stop the others (except that e2e needs the release
@@ -109,42 +107,32 @@ linted() {
 }
 
 CORE_CRATES=(-p ncr-core -p nc-crypt -p nc-sheet-reader)
-# The same selection in both commands below, so that cargo unifies the
-# same features and the run reuses the build.
-WASM_CRATES=(-p nc-register -p nc-sheet-reader -p nc-crypt)
 
 core_tests() {
   linted cargo test --locked --no-run --all-targets "${CORE_CRATES[@]}" &&
     linted cargo test --locked "${CORE_CRATES[@]}"
 }
 
-# `--tests`, not `--all-targets`: the app's library and binary have
-# `test = false` (no test-only code), and `--all-targets` would link two
-# more copies of the app as empty test harnesses; `--tests` still builds
-# (and so lints) them, the browser tests, and the modules' unit tests.
-# Only the browser tests run here: the modules' unit tests run natively in
-# step 4. The split build's three `lazy_screen!` variants (src/ui/app.rs)
-# are compiled, unlinted, by the release build only.
-browser_tests() {
-  linted cargo test --locked --no-run --tests --target "$WASM_TARGET" "${WASM_CRATES[@]}" &&
-    linted cargo test --locked --target "$WASM_TARGET" "${WASM_CRATES[@]}" --test browser
-}
-
 # Three lanes at once. On two cores, each leaves a core idle for minutes
 # (a crate's single-threaded compile, fat LTO's link, the tail of the
-# property tests); together they take about as long as the release build
-# and the core tests, not the sum of all four steps. The native lane
+# property tests); together they take about half the sum of the three.
+# The native lane
 # builds in target/native: cargo locks a build directory's profile while
 # it builds, and the browser tests use target/'s debug profile (the release
 # build uses its release profile, so those two share target/).
 native_lane() {
   export CARGO_TARGET_DIR="$NCR_ROOT/target/native"
-  step 03 "clippy core as the app links it (native)" - cargo clippy --locked -p ncr-core --no-default-features --lib -- -D warnings || true
-  step 04 "core tests + clippy (native)" cargo_counts core_tests || true
+  step 03 "core tests + clippy (native)" cargo_counts core_tests || true
 }
 
+# The app's browser tests (the root package's only test target): building
+# them builds, and so lints, the app's library and binary for wasm32, and
+# the core as the app links it (without `xlsx`). The spreadsheet and
+# encryption modules are linted natively (step 3), their wasm entry points
+# included; the split build's three `lazy_screen!` variants
+# (src/ui/app.rs) are compiled, unlinted, by the release build only.
 browser_lane() {
-  step 05 "browser tests + clippy (wasm32)" cargo_counts browser_tests || true
+  step 04 "browser tests + clippy (wasm32)" cargo_counts linted cargo test --locked --target "$WASM_TARGET" || true
 }
 
 release_lane() {
@@ -155,7 +143,7 @@ release_lane() {
   cargo build --release --quiet --offline --locked --manifest-path tools/wasm-split/Cargo.toml \
     --target-dir tools/wasm-split/target >"$LOG_DIR/splitter-build.log" 2>&1 &
   local splitter=$!
-  step 06 "release build" - trunk build --release --dist "$E2E_DIST" || true
+  step 05 "release build" - trunk build --release --dist "$E2E_DIST" || true
   wait "$splitter" || true
 }
 
@@ -169,10 +157,10 @@ wait "$browser_pid" || true
 
 # End-to-end alone: its tests wait on timers and workers, which a busy
 # machine would make slow.
-if grep -q '^PASS' "$RESULTS_DIR/06" 2>/dev/null; then
-  step 07 "e2e (Playwright)" playwright_counts npx playwright test || true
+if grep -q '^PASS' "$RESULTS_DIR/05" 2>/dev/null; then
+  step 06 "e2e (Playwright)" playwright_counts npx playwright test || true
 else
-  printf '%-4s %5s   %-30s %s\n' SKIP - "e2e (Playwright)" "release build failed" >"$RESULTS_DIR/07"
+  printf '%-4s %5s   %-30s %s\n' SKIP - "e2e (Playwright)" "release build failed" >"$RESULTS_DIR/06"
 fi
 
 total=$(($(date +%s) - t0))
