@@ -57,6 +57,19 @@ pub async fn sleep(ms: i32) {
     let _ = JsFuture::from(promise).await;
 }
 
+/// Waits until the browser is idle (`requestIdleCallback`), or 200 ms
+/// where it has no such call.
+pub async fn idle() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            if window.request_idle_callback(&resolve).is_err() {
+                let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 200);
+            }
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
 pub fn js_error(e: JsValue) -> String {
     e.as_string()
         .or_else(|| {

@@ -644,6 +644,14 @@ impl Store {
             spawn_local(async move { store.catch_up().await });
         }
         self.schedule_save();
+        // The first history of a large register indexes every change
+        // (about 0.1 s at 10,000 findings): done once the page is idle
+        // after opening, rather than when the person asks for one.
+        let store = *self;
+        spawn_local(async move {
+            crate::platform::files::idle().await;
+            store.with_doc_untracked(RegisterDoc::prepare_history);
+        });
     }
 
     /// Removes a committed draft once its change is stored.

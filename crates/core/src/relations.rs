@@ -8,13 +8,16 @@
 //! with it (a requirement, the cause, the area, an Annex A theme, a link),
 //! and an edit updates one finding's entries.
 //!
-//! The index holds keys and ids only; the findings themselves stay in the
-//! document's cache, and every answer is computed from them with the same
-//! functions the whole-register versions use. Tests hold it to two
-//! invariants: incrementally kept, it equals the index built afresh; and
-//! its answers equal those of [`crate::similar::candidates`] and
-//! [`crate::patterns::of_finding`] over the whole register.
+//! The index holds keys, ids and references only; the findings themselves
+//! stay in the document's cache, and every answer is computed from them
+//! with the same functions the whole-register versions use (a theme's
+//! group comes in the order its pattern lists it, kept as findings
+//! change). Tests hold it to two invariants: incrementally kept, it equals
+//! the index built afresh; and its answers equal those of
+//! [`crate::similar::candidates`] and [`crate::patterns::of_finding`] over
+//! the whole register.
 
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::Hash;
 
@@ -36,6 +39,10 @@ struct Keys {
     themes: BTreeSet<Theme>,
     /// Findings this one links as similar.
     links: BTreeSet<String>,
+    /// Whether it counts in a theme's group of minors, and where it stands
+    /// in one.
+    counted_minor: bool,
+    reference: String,
 }
 
 impl Keys {
@@ -62,9 +69,46 @@ impl Keys {
                 .filter(|(_, v)| **v == SimilarVerdict::Linked)
                 .map(|(id, _)| id.clone())
                 .collect(),
+            counted_minor: patterns::counts(f) && f.grade == Grade::Minor,
+            reference: f.reference.clone(),
+        }
+    }
+
+    fn placed(&self, id: &str) -> Placed {
+        Placed {
+            reference: self.reference.clone(),
+            id: id.to_owned(),
         }
     }
 }
+
+/// A finding's place in a pattern's list: by reference in natural order,
+/// then by id ([`patterns::by_reference_order`]).
+#[derive(Debug, Clone)]
+struct Placed {
+    reference: String,
+    id: String,
+}
+
+impl Ord for Placed {
+    fn cmp(&self, other: &Self) -> Ordering {
+        natural_cmp(&self.reference, &other.reference).then_with(|| self.id.cmp(&other.id))
+    }
+}
+
+impl PartialOrd for Placed {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Placed {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Placed {}
 
 /// Ids of findings under each key.
 type Postings<K> = HashMap<K, BTreeSet<String>>;
@@ -94,7 +138,10 @@ pub struct Relations {
     by_cause: Postings<CauseCategory>,
     by_area: Postings<String>,
     by_pattern_key: Postings<String>,
-    by_theme: Postings<Theme>,
+    /// Each Annex A theme's counted minors, kept in the order its pattern
+    /// lists them: at 10,000 findings a theme has thousands, which an edit
+    /// would otherwise look up and sort again.
+    theme_minors: HashMap<Theme, BTreeSet<Placed>>,
     /// For each finding, the findings that link it as similar.
     linked_by: Postings<String>,
 }
@@ -127,8 +174,16 @@ impl Relations {
             for k in &old.pattern_keys {
                 unpost(&mut self.by_pattern_key, k, id);
             }
-            for t in &old.themes {
-                unpost(&mut self.by_theme, t, id);
+            if old.counted_minor {
+                let placed = old.placed(id);
+                for t in &old.themes {
+                    if let Some(members) = self.theme_minors.get_mut(t) {
+                        members.remove(&placed);
+                        if members.is_empty() {
+                            self.theme_minors.remove(t);
+                        }
+                    }
+                }
             }
             for l in &old.links {
                 unpost(&mut self.linked_by, l, id);
@@ -149,8 +204,13 @@ impl Relations {
         for k in &new.pattern_keys {
             post(&mut self.by_pattern_key, k.clone(), id);
         }
-        for t in &new.themes {
-            post(&mut self.by_theme, *t, id);
+        if new.counted_minor {
+            for t in &new.themes {
+                self.theme_minors
+                    .entry(*t)
+                    .or_default()
+                    .insert(new.placed(id));
+            }
         }
         for l in &new.links {
             post(&mut self.linked_by, l.clone(), id);
@@ -247,34 +307,33 @@ impl Relations {
             .iter()
             .map(|(_, _, g)| g.iter().map(|f| f.id.as_str()).collect())
             .collect();
-        let ordered = |shape: Shape, mut members: Vec<&Finding>| {
-            patterns::by_reference_order(&mut members);
-            let ids = ids_of(&members);
-            Pattern {
-                shape,
-                answered_by: answered(&ids),
-                findings: ids,
-            }
+        let listed = |shape: Shape, ids: Vec<String>| Pattern {
+            shape,
+            answered_by: answered(&ids),
+            findings: ids,
         };
         let mut found: Vec<Pattern> = by_requirement
             .into_iter()
-            .map(|(name, _, members)| ordered(Shape::Requirement(name), members))
+            .map(|(name, _, mut members)| {
+                patterns::by_reference_order(&mut members);
+                listed(Shape::Requirement(name), ids_of(&members))
+            })
             .collect();
         for theme in themes {
-            let Some(ids) = self.by_theme.get(&theme) else {
+            let Some(members) = self.theme_minors.get(&theme) else {
                 continue;
             };
-            let members = group(ids, &minor);
             // A theme's group only repeating one requirement's adds nothing.
             // Asked of the groups at least as large only: a theme's group
             // at 10,000 findings has thousands, a requirement's dozens.
             let repeats = |set: &BTreeSet<&str>| {
-                set.len() >= members.len() && members.iter().all(|f| set.contains(f.id.as_str()))
+                set.len() >= members.len() && members.iter().all(|m| set.contains(m.id.as_str()))
             };
             if members.len() < threshold || requirement_sets.iter().any(repeats) {
                 continue;
             }
-            found.push(ordered(Shape::Theme(theme), members));
+            let ids = members.iter().map(|m| m.id.clone()).collect();
+            found.push(listed(Shape::Theme(theme), ids));
         }
         for (name, _, before, again) in recurrences {
             let ids: Vec<String> = before.iter().chain(&again).map(|f| f.id.clone()).collect();

@@ -67,6 +67,15 @@ fn show(value: &Value<'_>) -> Option<String> {
 }
 
 impl RegisterDoc {
+    /// Brings the history index up to date now, so that the next
+    /// [`history`](Self::history) reads only the finding's own changes. A
+    /// UI calls it when idle after opening a register: the first history
+    /// of a large register otherwise pays for indexing every change (about
+    /// 45 ms natively at 10,000 findings, twice that in the browser).
+    pub fn prepare_history(&self) {
+        self.history_index().catch_up(self.doc());
+    }
+
     /// Oldest first, in causal order (see the module documentation).
     /// Changes made outside NC Register (no note) are not listed.
     ///
@@ -146,8 +155,9 @@ impl RegisterDoc {
 /// [`HistoryIndex::catch_up`] adds the changes that arrived since it last
 /// looked, found from the heads it covers; so it follows local edits,
 /// another tab's chunks and merges alike without any of them telling it.
-/// Built on the first history asked for, not on open, so opening a
-/// register pays nothing for it.
+/// Built on the first history asked for (or by
+/// [`RegisterDoc::prepare_history`], which a UI calls when idle), not on
+/// open, so opening a register pays nothing for it.
 ///
 /// Copies of a `RegisterDoc` (a fork to validate an import, a trial
 /// transaction) share one index. A copy whose document does not hold every
@@ -520,5 +530,26 @@ mod tests {
             change(6, 2, 50, &[9], true),
         ];
         assert_eq!(history_order(&metas), [9, 6, 8, 7]);
+    }
+
+    #[test]
+    fn a_prepared_index_covers_the_whole_document() {
+        let mut n = 0;
+        let doc = crate::demo::build_demo(
+            ActorId::from([1; 16]),
+            "demo".into(),
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap(),
+            || 0,
+            || {
+                n += 1;
+                format!("id-{n}")
+            },
+        )
+        .unwrap();
+        assert!(doc.history_index().covers.is_empty(), "built lazily");
+        doc.prepare_history();
+        let index = doc.history_index();
+        assert_eq!(index.covers, doc.heads());
+        assert_eq!(index.hashes.len(), doc.doc().get_changes(&[]).len());
     }
 }
