@@ -61,14 +61,19 @@ pub struct Pattern {
 impl Pattern {
     /// One sentence saying what was found, with the references.
     pub fn describe(&self, findings: &BTreeMap<String, Finding>) -> String {
-        let refs: Vec<&str> = self
+        // Only the named ones are looked up: a theme's pattern at 10,000
+        // findings has thousands, and a finding's page describes its
+        // patterns on every edit. Its ids are findings of the register it
+        // was found in, so they are counted without looking them up.
+        let named: Vec<&str> = self
             .findings
             .iter()
             .filter_map(|id| findings.get(id))
             .map(|f| f.reference.as_str())
+            .take(LISTED)
             .collect();
-        let n = refs.len();
-        let list = listed(&refs);
+        let n = self.findings.len();
+        let list = listed(&named, n);
         match &self.shape {
             Shape::Requirement(r) => format!(
                 "{n} minor nonconformities concern {} ({list}): together they may show a systemic failure, which a certification body would grade as a major.",
@@ -112,15 +117,11 @@ impl Pattern {
 pub const LISTED: usize = 20;
 
 /// The references, the first [`LISTED`] of them named and the rest counted.
-fn listed(refs: &[&str]) -> String {
-    if refs.len() <= LISTED {
-        return refs.join(", ");
+fn listed(named: &[&str], total: usize) -> String {
+    if total <= named.len() {
+        return named.join(", ");
     }
-    format!(
-        "{} and {} more",
-        refs[..LISTED].join(", "),
-        refs.len() - LISTED
-    )
+    format!("{} and {} more", named.join(", "), total - named.len())
 }
 
 fn requirement_name(reference: &str) -> String {

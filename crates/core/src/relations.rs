@@ -110,8 +110,47 @@ impl PartialEq for Placed {
 
 impl Eq for Placed {}
 
+/// Whether every member of `sub` is in `set`. One walk of both in their
+/// common order: a finding is the same `Placed` in every group, so where
+/// the groups hold the same findings each step compares ids, not
+/// references in natural order.
+fn includes(set: &BTreeSet<Placed>, sub: &BTreeSet<Placed>) -> bool {
+    if sub.len() > set.len() {
+        return false;
+    }
+    let mut walk = set.iter();
+    'members: for m in sub {
+        for s in walk.by_ref() {
+            if s.id == m.id {
+                continue 'members;
+            }
+            if s > m {
+                return false;
+            }
+        }
+        return false;
+    }
+    true
+}
+
 /// Ids of findings under each key.
 type Postings<K> = HashMap<K, BTreeSet<String>>;
+
+/// Findings under each key, in a pattern's order.
+type Placings<K> = HashMap<K, BTreeSet<Placed>>;
+
+fn place<K: Hash + Eq>(map: &mut Placings<K>, key: K, placed: &Placed) {
+    map.entry(key).or_default().insert(placed.clone());
+}
+
+fn unplace<K: Hash + Eq>(map: &mut Placings<K>, key: &K, placed: &Placed) {
+    if let Some(members) = map.get_mut(key) {
+        members.remove(placed);
+        if members.is_empty() {
+            map.remove(key);
+        }
+    }
+}
 
 fn post<K: Hash + Eq>(map: &mut Postings<K>, key: K, id: &str) {
     map.entry(key).or_default().insert(id.to_owned());
@@ -138,10 +177,12 @@ pub struct Relations {
     by_cause: Postings<CauseCategory>,
     by_area: Postings<String>,
     by_pattern_key: Postings<String>,
-    /// Each Annex A theme's counted minors, kept in the order its pattern
-    /// lists them: at 10,000 findings a theme has thousands, which an edit
-    /// would otherwise look up and sort again.
-    theme_minors: HashMap<Theme, BTreeSet<Placed>>,
+    /// Each requirement's (as patterns group them) and each Annex A
+    /// theme's counted minors, kept in the order a pattern lists them: at
+    /// 10,000 findings a theme has thousands, and so may a requirement,
+    /// which an edit would otherwise look up and sort again.
+    key_minors: Placings<String>,
+    theme_minors: Placings<Theme>,
     /// For each finding, the findings that link it as similar.
     linked_by: Postings<String>,
 }
@@ -176,13 +217,11 @@ impl Relations {
             }
             if old.counted_minor {
                 let placed = old.placed(id);
+                for k in &old.pattern_keys {
+                    unplace(&mut self.key_minors, k, &placed);
+                }
                 for t in &old.themes {
-                    if let Some(members) = self.theme_minors.get_mut(t) {
-                        members.remove(&placed);
-                        if members.is_empty() {
-                            self.theme_minors.remove(t);
-                        }
-                    }
+                    unplace(&mut self.theme_minors, t, &placed);
                 }
             }
             for l in &old.links {
@@ -205,11 +244,12 @@ impl Relations {
             post(&mut self.by_pattern_key, k.clone(), id);
         }
         if new.counted_minor {
+            let placed = new.placed(id);
+            for k in &new.pattern_keys {
+                place(&mut self.key_minors, k.clone(), &placed);
+            }
             for t in &new.themes {
-                self.theme_minors
-                    .entry(*t)
-                    .or_default()
-                    .insert(new.placed(id));
+                place(&mut self.theme_minors, *t, &placed);
             }
         }
         for l in &new.links {
@@ -271,7 +311,6 @@ impl Relations {
                 .filter(|f| patterns::counts(f) && keep(f))
                 .collect()
         };
-        let minor = |f: &Finding| f.grade == Grade::Minor;
         let nonconformity = |f: &Finding| f.grade.is_nonconformity();
         let answered = |ids: &[String]| -> Vec<String> {
             let majors = ids
@@ -279,18 +318,24 @@ impl Relations {
                 .map(|first| ids_under(&self.linked_by, first).filter_map(|m| findings.get(m)));
             patterns::answered_among(ids, majors.into_iter().flatten())
         };
-        let ids_of = |group: &[&Finding]| group.iter().map(|f| f.id.clone()).collect::<Vec<_>>();
+        let ids_of = |group: &BTreeSet<Placed>| group.iter().map(|m| m.id.clone()).collect();
 
-        let mut by_requirement: Vec<(String, &String, Vec<&Finding>)> = Vec::new();
+        let mut by_requirement: Vec<(String, &String, &BTreeSet<Placed>)> = Vec::new();
         let mut recurrences: Vec<(String, &String, Vec<&Finding>, Vec<&Finding>)> = Vec::new();
         for key in requirement_keys {
+            if let Some(minors) = self.key_minors.get(key) {
+                // Named as `patterns::find` names it: after the group's
+                // first finding by id.
+                let first = minors.iter().map(|m| &m.id).min();
+                if let (true, Some(first)) = (minors.len() >= threshold, first) {
+                    if let Some(first) = findings.get(first) {
+                        by_requirement.push((spelled(first, key), key, minors));
+                    }
+                }
+            }
             let Some(ids) = self.by_pattern_key.get(key) else {
                 continue;
             };
-            let minors = group(ids, &minor);
-            if minors.len() >= threshold {
-                by_requirement.push((spelled(minors[0], key), key, minors));
-            }
             let nonconformities = group(ids, &nonconformity);
             if let Some(first) = nonconformities.first() {
                 let name = spelled(first, key);
@@ -303,10 +348,8 @@ impl Relations {
         by_requirement.sort_by(|a, b| natural_cmp(&a.0, &b.0).then_with(|| a.1.cmp(b.1)));
         recurrences.sort_by(|a, b| natural_cmp(&a.0, &b.0).then_with(|| a.1.cmp(b.1)));
 
-        let requirement_sets: Vec<BTreeSet<&str>> = by_requirement
-            .iter()
-            .map(|(_, _, g)| g.iter().map(|f| f.id.as_str()).collect())
-            .collect();
+        let requirement_sets: Vec<&BTreeSet<Placed>> =
+            by_requirement.iter().map(|(_, _, g)| *g).collect();
         let listed = |shape: Shape, ids: Vec<String>| Pattern {
             shape,
             answered_by: answered(&ids),
@@ -314,26 +357,18 @@ impl Relations {
         };
         let mut found: Vec<Pattern> = by_requirement
             .into_iter()
-            .map(|(name, _, mut members)| {
-                patterns::by_reference_order(&mut members);
-                listed(Shape::Requirement(name), ids_of(&members))
-            })
+            .map(|(name, _, members)| listed(Shape::Requirement(name), ids_of(members)))
             .collect();
         for theme in themes {
             let Some(members) = self.theme_minors.get(&theme) else {
                 continue;
             };
             // A theme's group only repeating one requirement's adds nothing.
-            // Asked of the groups at least as large only: a theme's group
-            // at 10,000 findings has thousands, a requirement's dozens.
-            let repeats = |set: &BTreeSet<&str>| {
-                set.len() >= members.len() && members.iter().all(|m| set.contains(m.id.as_str()))
-            };
+            let repeats = |set: &&BTreeSet<Placed>| includes(set, members);
             if members.len() < threshold || requirement_sets.iter().any(repeats) {
                 continue;
             }
-            let ids = members.iter().map(|m| m.id.clone()).collect();
-            found.push(listed(Shape::Theme(theme), ids));
+            found.push(listed(Shape::Theme(theme), ids_of(members)));
         }
         for (name, _, before, again) in recurrences {
             let ids: Vec<String> = before.iter().chain(&again).map(|f| f.id.clone()).collect();
@@ -357,4 +392,41 @@ fn spelled(f: &Finding, key: &str) -> String {
         .find(|r| patterns::requirement_key(r) == key)
         .map(patterns::canonical)
         .unwrap_or_else(|| key.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(members: &[(&str, &str)]) -> BTreeSet<Placed> {
+        members
+            .iter()
+            .map(|(reference, id)| Placed {
+                reference: (*reference).into(),
+                id: (*id).into(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn includes_is_the_subset_test() {
+        let all = set(&[("NC-1", "a"), ("NC-2", "b"), ("NC-10", "c"), ("NC-10", "d")]);
+        for sub in [
+            set(&[]),
+            set(&[("NC-2", "b")]),
+            set(&[("NC-1", "a"), ("NC-10", "d")]),
+            all.clone(),
+        ] {
+            assert!(includes(&all, &sub), "{sub:?}");
+        }
+        for sub in [
+            set(&[("NC-3", "e")]),
+            set(&[("NC-1", "a"), ("NC-11", "e")]),
+            set(&[("NC-0", "z"), ("NC-1", "a")]),
+            set(&[("NC-10", "c"), ("NC-10", "e")]),
+        ] {
+            assert!(!includes(&all, &sub), "{sub:?}");
+            assert_eq!(includes(&all, &sub), sub.is_subset(&all));
+        }
+    }
 }
