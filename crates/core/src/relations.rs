@@ -17,6 +17,7 @@
 //! [`crate::similar::candidates`] and [`crate::patterns::of_finding`] over
 //! the whole register.
 
+use std::borrow::Borrow;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::Hash;
@@ -139,27 +140,18 @@ type Postings<K> = HashMap<K, BTreeSet<String>>;
 /// Findings under each key, in a pattern's order.
 type Placings<K> = HashMap<K, BTreeSet<Placed>>;
 
-fn place<K: Hash + Eq>(map: &mut Placings<K>, key: K, placed: &Placed) {
-    map.entry(key).or_default().insert(placed.clone());
+fn post<K: Hash + Eq, T: Ord>(map: &mut HashMap<K, BTreeSet<T>>, key: K, item: T) {
+    map.entry(key).or_default().insert(item);
 }
 
-fn unplace<K: Hash + Eq>(map: &mut Placings<K>, key: &K, placed: &Placed) {
-    if let Some(members) = map.get_mut(key) {
-        members.remove(placed);
-        if members.is_empty() {
-            map.remove(key);
-        }
-    }
-}
-
-fn post<K: Hash + Eq>(map: &mut Postings<K>, key: K, id: &str) {
-    map.entry(key).or_default().insert(id.to_owned());
-}
-
-fn unpost<K: Hash + Eq>(map: &mut Postings<K>, key: &K, id: &str) {
-    if let Some(ids) = map.get_mut(key) {
-        ids.remove(id);
-        if ids.is_empty() {
+fn unpost<K: Hash + Eq, T: Ord + Borrow<Q>, Q: Ord + ?Sized>(
+    map: &mut HashMap<K, BTreeSet<T>>,
+    key: &K,
+    item: &Q,
+) {
+    if let Some(items) = map.get_mut(key) {
+        items.remove(item);
+        if items.is_empty() {
             map.remove(key);
         }
     }
@@ -218,10 +210,10 @@ impl Relations {
             if old.counted_minor {
                 let placed = old.placed(id);
                 for k in &old.pattern_keys {
-                    unplace(&mut self.key_minors, k, &placed);
+                    unpost(&mut self.key_minors, k, &placed);
                 }
                 for t in &old.themes {
-                    unplace(&mut self.theme_minors, t, &placed);
+                    unpost(&mut self.theme_minors, t, &placed);
                 }
             }
             for l in &old.links {
@@ -232,28 +224,28 @@ impl Relations {
             return;
         };
         for k in &new.requirements {
-            post(&mut self.by_requirement, k.clone(), id);
+            post(&mut self.by_requirement, k.clone(), id.to_owned());
         }
         if let Some(c) = new.cause {
-            post(&mut self.by_cause, c, id);
+            post(&mut self.by_cause, c, id.to_owned());
         }
         if let Some(a) = &new.area {
-            post(&mut self.by_area, a.clone(), id);
+            post(&mut self.by_area, a.clone(), id.to_owned());
         }
         for k in &new.pattern_keys {
-            post(&mut self.by_pattern_key, k.clone(), id);
+            post(&mut self.by_pattern_key, k.clone(), id.to_owned());
         }
         if new.counted_minor {
             let placed = new.placed(id);
             for k in &new.pattern_keys {
-                place(&mut self.key_minors, k.clone(), &placed);
+                post(&mut self.key_minors, k.clone(), placed.clone());
             }
             for t in &new.themes {
-                place(&mut self.theme_minors, *t, &placed);
+                post(&mut self.theme_minors, *t, placed.clone());
             }
         }
         for l in &new.links {
-            post(&mut self.linked_by, l.clone(), id);
+            post(&mut self.linked_by, l.clone(), id.to_owned());
         }
         self.keys.insert(id.to_owned(), new);
     }
