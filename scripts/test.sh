@@ -67,7 +67,7 @@ playwright_counts() {
 }
 
 # step ORDER NAME COUNTER CMD...: run CMD with its output in a log (also
-# shown, unless QUIET=1: two lanes run at once), and record its result in
+# shown, unless QUIET=1: three lanes run at once), and record its result in
 # $RESULTS_DIR/ORDER, so that the summary lists the steps in this order
 # whichever lane ran them.
 step() {
