@@ -225,6 +225,40 @@ fn main() {
         );
         return;
     }
+    if let Some(at) = args.iter().position(|a| a == "--merge") {
+        // `-- --merge REGISTER DIVERGED`: open the register, then merge the
+        // diverged copy into a fresh copy of it seven times (median and
+        // minimum), beside Automerge's own load and merge of the same file:
+        // the browser benchmark's merge row, natively.
+        let ours = std::fs::read(&args[at + 1]).unwrap();
+        let theirs = std::fs::read(&args[at + 2]).unwrap();
+        let base = RegisterDoc::open(&ours, ActorId::from([2u8; 16]), clock).unwrap();
+        let plain = automerge::Automerge::load(&ours).unwrap();
+        let mut app = Vec::new();
+        let mut limit = Vec::new();
+        for _ in 0..7 {
+            let mut doc = base.clone();
+            app.push(time(|| doc.merge_bytes(&theirs).unwrap()).1);
+            let mut am = plain.clone();
+            limit.push(
+                time(|| {
+                    let mut other = automerge::Automerge::load(&theirs).unwrap();
+                    am.merge(&mut other).unwrap();
+                })
+                .1,
+            );
+        }
+        app.sort();
+        limit.sort();
+        println!(
+            "merge_bytes: median {} / min {}; Automerge load + merge: median {} / min {}",
+            ms(app[3]),
+            ms(app[0]),
+            ms(limit[3]),
+            ms(limit[0])
+        );
+        return;
+    }
     let sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
     let sizes = if sizes.is_empty() {
         vec![1_000, 10_000]

@@ -8,6 +8,7 @@ pub mod genesis;
 mod history;
 mod import;
 mod lifecycle;
+mod owners;
 mod read;
 mod store;
 mod unexported;

@@ -92,6 +92,10 @@ pub(crate) struct Raw {
     pub conflicted: bool,
     pub too_deep: bool,
     pub authors: BTreeSet<String>,
+    /// Every object the reading walked: what it read depends on these
+    /// objects' operations and nothing else but the item's own key (see
+    /// `owners.rs`).
+    pub objects: Vec<ObjId>,
 }
 
 impl Raw {
@@ -130,9 +134,11 @@ struct Walk {
     conflicted: bool,
     too_deep: bool,
     authors: BTreeSet<String>,
+    objects: Vec<ObjId>,
 }
 
 fn walk<R: ReadDoc>(doc: &R, obj: &ObjId, typ: ObjType, depth: usize, w: &mut Walk) -> Json {
+    w.objects.push(obj.clone());
     if depth == 0 {
         if let Some(a) = actor_of(obj) {
             w.authors.insert(a);
@@ -223,6 +229,7 @@ pub(crate) fn raw_object<R: ReadDoc>(doc: &R, obj: &ObjId, typ: ObjType) -> Raw 
         conflicted: false,
         too_deep: false,
         authors: BTreeSet::new(),
+        objects: Vec::new(),
     };
     let json = walk(doc, obj, typ, 0, &mut w);
     Raw {
@@ -230,6 +237,7 @@ pub(crate) fn raw_object<R: ReadDoc>(doc: &R, obj: &ObjId, typ: ObjType) -> Raw 
         conflicted: w.conflicted,
         too_deep: w.too_deep,
         authors: w.authors,
+        objects: w.objects,
     }
 }
 
@@ -256,6 +264,7 @@ fn raw_of<R: ReadDoc>(doc: &R, item: automerge::iter::MapRangeItem<'_>) -> Raw {
             conflicted: false,
             too_deep: false,
             authors: actor_of(&id).into_iter().collect(),
+            objects: Vec::new(),
         },
     };
     raw.conflicted |= conflict;
@@ -343,17 +352,17 @@ pub(crate) struct FindingRead {
     pub bad_actions: Vec<Unreadable>,
 }
 
+/// A finding as read, and the objects the reading walked.
+pub(crate) type Read = (Result<Option<FindingRead>, Box<Unreadable>>, Vec<ObjId>);
+
 /// Reads the finding stored under `key`: `Ok(None)` when the key is absent,
 /// `Err` with the set-aside record when it cannot be interpreted at all.
-pub(crate) fn finding<R: ReadDoc>(
-    doc: &R,
-    findings: &ObjId,
-    key: &str,
-) -> Result<Option<FindingRead>, Box<Unreadable>> {
-    let Some(raw) = raw_at(doc, findings, key) else {
-        return Ok(None);
+pub(crate) fn finding<R: ReadDoc>(doc: &R, findings: &ObjId, key: &str) -> Read {
+    let Some(mut raw) = raw_at(doc, findings, key) else {
+        return (Ok(None), Vec::new());
     };
-    finding_from_raw(key, raw).map(Some)
+    let objects = std::mem::take(&mut raw.objects);
+    (finding_from_raw(key, raw).map(Some), objects)
 }
 
 /// An item of a finding (an action, an attachment) that cannot be read,
@@ -376,6 +385,7 @@ fn set_aside(
             conflicted: false,
             too_deep: false,
             authors: BTreeSet::new(),
+            objects: Vec::new(),
         }
         .preview(),
         authors: finding_raw.authors.iter().cloned().collect(),
@@ -493,6 +503,7 @@ fn finding_from_raw(key: &str, raw: Raw) -> Result<FindingRead, Box<Unreadable>>
                         conflicted: false,
                         too_deep: false,
                         authors: BTreeSet::new(),
+                        objects: Vec::new(),
                     }
                     .preview(),
                     authors: raw.authors.iter().cloned().collect(),
@@ -535,15 +546,14 @@ fn finding_from_raw(key: &str, raw: Raw) -> Result<FindingRead, Box<Unreadable>>
 }
 
 /// Every finding under `findings`, each read on its own.
-pub(crate) fn all_findings<R: ReadDoc>(
-    doc: &R,
-    findings: &ObjId,
-) -> BTreeMap<String, Result<FindingRead, Box<Unreadable>>> {
+pub(crate) fn all_findings<R: ReadDoc>(doc: &R, findings: &ObjId) -> BTreeMap<String, Read> {
     doc.map_range(findings, ..)
         .map(|item| {
             let key = item.key.to_string();
-            let read = finding_from_raw(&key, raw_of(doc, item));
-            (key, read)
+            let mut raw = raw_of(doc, item);
+            let objects = std::mem::take(&mut raw.objects);
+            let read = finding_from_raw(&key, raw).map(Some);
+            (key, (read, objects))
         })
         .collect()
 }

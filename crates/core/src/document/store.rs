@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use automerge::{
     transaction::{CommitOptions, Transactable, Transaction},
-    ActorId, Automerge, ChangeHash, ObjId, ObjType, Prop, ReadDoc, Value, ROOT,
+    ActorId, Automerge, ChangeHash, ObjId, ObjType, ReadDoc, Value, ROOT,
 };
 use autosurgeon::reconcile_prop;
 use chrono::{Datelike, NaiveDate};
@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::DocError;
 use super::genesis::{self, AUDITORS, AUDITS, FINDINGS, REGISTER, SCHEMA, SETTINGS};
+use super::owners::Owners;
 use super::read::{self, ItemKind, Mark, Unreadable};
 use crate::model::{Attachment, Audit, Auditor, CorrectiveAction, Finding, RegisterInfo, Settings};
 use crate::relations::Relations;
@@ -153,6 +154,9 @@ pub struct RegisterDoc {
     /// What the cached findings share, for one finding's similar proposals
     /// and patterns (`crate::relations`); kept with `findings`.
     relations: Relations,
+    /// Which finding each object belongs to, for a merge's touched findings
+    /// (`owners.rs`); kept with `findings`.
+    owners: Owners,
     /// Which changes wrote which finding, for [`RegisterDoc::history`]; shared
     /// by copies of this `RegisterDoc` (see `HistoryIndex`).
     history: std::sync::Arc<std::sync::Mutex<super::history::HistoryIndex>>,
@@ -322,6 +326,7 @@ impl RegisterDoc {
             clock,
             drafts: BTreeSet::new(),
             relations: Relations::default(),
+            owners: Owners::default(),
             history: Default::default(),
         };
         let info = RegisterInfo {
@@ -379,6 +384,7 @@ impl RegisterDoc {
             clock,
             drafts: BTreeSet::new(),
             relations: Relations::default(),
+            owners: Owners::default(),
             history: Default::default(),
         };
         store.rehydrate_all()?;
@@ -1352,6 +1358,7 @@ impl RegisterDoc {
         other: &mut Automerge,
         register_id: &str,
     ) -> Result<MergeSummary, DocError> {
+        self.index_stale()?;
         let before = self.doc.get_heads();
         // automerge 0.12's `merge` returns the new heads, not the changes it
         // applied: count what arrived from the change graph instead.
@@ -1371,7 +1378,7 @@ impl RegisterDoc {
             return Ok(summary);
         }
         check_structure(&self.doc, register_id)?;
-        let touched = self.touched_findings(&before, &after)?;
+        let touched = self.touched_findings(&before)?;
         for id in &touched {
             self.drafts.remove(id);
         }
@@ -1533,9 +1540,9 @@ impl RegisterDoc {
                 DocError::Corrupt(format!("the received changes do not survive a save: {e}"))
             })?;
         }
-        let after = scratch.get_heads();
+        self.index_stale()?;
         let old = std::mem::replace(&mut self.doc, scratch);
-        let touched = match self.touched_findings(&before, &after) {
+        let touched = match self.touched_findings(&before) {
             Ok(t) => t,
             Err(e) => {
                 self.doc = old;
@@ -1562,52 +1569,54 @@ impl RegisterDoc {
         Ok(touched)
     }
 
-    fn touched_findings(
-        &self,
-        before: &[ChangeHash],
-        after: &[ChangeHash],
-    ) -> Result<BTreeSet<String>, DocError> {
+    /// The findings whose reading the changes since `before` may have
+    /// changed: each incoming operation's object is looked up in the index
+    /// of the objects each finding's last reading walked (`owners.rs`), and
+    /// an operation on the findings map itself names its finding by key.
+    /// Proportional to what arrived: diffing the document between the two
+    /// heads walked every finding (a third of a 10,000-finding merge).
+    /// The index must be current for the document as it was at `before`
+    /// (`index_stale`).
+    fn touched_findings(&self, before: &[ChangeHash]) -> Result<BTreeSet<String>, DocError> {
+        use automerge::legacy::{Key, ObjectId, OpId};
         let findings_obj = map_id(&self.doc, FINDINGS)?;
         let mut touched = BTreeSet::new();
-        for patch in self.doc.diff(before, after) {
-            if patch.obj == findings_obj {
-                match &patch.action {
-                    automerge::PatchAction::PutMap { key, .. }
-                    | automerge::PatchAction::DeleteMap { key } => {
-                        touched.insert(key.clone());
+        for change in self.doc.get_changes(before) {
+            for op in change.decode().operations {
+                // The root holds the register's own data, read apart.
+                let ObjectId::Id(OpId(counter, actor)) = op.obj else {
+                    continue;
+                };
+                // The actor's index is this copy's business: ids compare
+                // without it.
+                let obj = ObjId::Id(counter, actor, 0);
+                if obj == findings_obj {
+                    if let Key::Map(key) = op.key {
+                        touched.insert(key.to_string());
                     }
-                    _ => {}
+                } else if let Some(id) = self.owners.of(&obj) {
+                    touched.insert(id.to_owned());
                 }
-                continue;
-            }
-            let mut path = patch.path.iter();
-            if let Some((obj, Prop::Map(_))) = path.next() {
-                if *obj == ObjId::Root {
-                    if let Some((obj, Prop::Map(key))) = path.next() {
-                        if *obj == findings_obj {
-                            touched.insert(key.clone());
-                        }
-                    }
-                }
-            }
-        }
-        // A change inside a keyed collection's map that lost a concurrent
-        // creation (read as one with the winner, `read::KEYED_COLLECTIONS`)
-        // changes nothing Automerge shows, so the diff does not name it; its
-        // note does. Only findings this copy holds, and only a change's one
-        // finding: a note is the peer's word, and a bulk change's findings
-        // are new ones the diff names anyway.
-        for meta in self.doc.get_changes_meta(before) {
-            let finding = meta
-                .message
-                .as_deref()
-                .and_then(ChangeNote::parse)
-                .and_then(|note| note.finding);
-            if let Some(id) = finding.filter(|id| self.findings.contains_key(id)) {
-                touched.insert(id);
             }
         }
         Ok(touched)
+    }
+
+    /// Reads again, for the index of objects only, the findings cached
+    /// from this copy's own writes since they were last read: a write may
+    /// have made objects the index has not seen. Before a merge, on the
+    /// document it merges into.
+    fn index_stale(&mut self) -> Result<(), DocError> {
+        let stale = self.owners.stale();
+        if stale.is_empty() {
+            return Ok(());
+        }
+        let findings_obj = map_id(&self.doc, FINDINGS)?;
+        for id in stale {
+            let (_, objects) = read::finding(&self.doc, &findings_obj, &id);
+            self.owners.set(&id, objects);
+        }
+        Ok(())
     }
 
     /// References carried by more than one live finding (two auditors with
@@ -1757,6 +1766,7 @@ impl RegisterDoc {
     /// two change together everywhere.
     fn cache_put(&mut self, f: Finding) {
         self.changes.findings.insert(f.id.clone());
+        self.owners.mark_stale(&f.id);
         self.relations.update(&f.id, Some(&f));
         self.findings.insert(f.id.clone(), f);
     }
@@ -1776,7 +1786,8 @@ impl RegisterDoc {
             .doc
             .map_range(&findings_obj, id.to_owned()..=id.to_owned())
             .any(|item| item.conflict);
-        let read = read::finding(&self.doc, &findings_obj, id);
+        let (read, objects) = read::finding(&self.doc, &findings_obj, id);
+        self.owners.set(id, objects);
         self.remember(
             id.to_owned(),
             read.map(|r| {
@@ -1829,8 +1840,10 @@ impl RegisterDoc {
         self.conflicted.clear();
         self.marks.clear();
         self.unreadable.clear();
-        for (id, read) in read::all_findings(&self.doc, &findings_obj) {
-            self.remember(id, read.map(Some));
+        self.owners = Owners::default();
+        for (id, (read, objects)) in read::all_findings(&self.doc, &findings_obj) {
+            self.owners.set(&id, objects);
+            self.remember(id, read);
         }
         Ok(())
     }
