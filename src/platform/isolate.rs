@@ -54,9 +54,19 @@ const WORKER_SCRIPT: &str = "check-worker.js";
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 enum Answer {
-    Ok(RegisterInfo),
+    Ok(Checked),
     Error(String),
     Failed { stage: String, message: String },
+}
+
+/// What the check of a register file found: the register's identity and
+/// how many live findings it holds (what the choice for a file of another
+/// register says), read where the file was opened anyway, so the page does
+/// not open a large file a second time just to count.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Checked {
+    pub info: RegisterInfo,
+    pub findings: usize,
 }
 
 /// The check, run in the worker: reads the file as the page would, all of
@@ -92,13 +102,25 @@ pub fn ncr_check_file(bytes: &[u8]) -> String {
     } else {
         bytes
     };
+    let checked = |doc: &RegisterDoc, info| Checked {
+        info,
+        findings: doc.live_findings().count(),
+    };
     let answer = match RegisterDoc::open_file(bytes, automerge::ActorId::random(), system_clock) {
         Ok(doc) => match doc.info() {
-            Some(info) => Answer::Ok(info),
+            Some(info) => Answer::Ok(checked(&doc, info)),
             None => Answer::Error(DocError::NotARegister.to_string()),
         },
+        // Refused by the strict open, yet a register: counted as the
+        // stored-data open reads it (the page refuses it itself when the
+        // person picks what to do with it).
         Err(_) => match RegisterDoc::peek(bytes) {
-            Ok(info) => Answer::Ok(info),
+            Ok(info) => {
+                match RegisterDoc::open(bytes, automerge::ActorId::random(), system_clock) {
+                    Ok(doc) => Answer::Ok(checked(&doc, info)),
+                    Err(_) => Answer::Ok(Checked { info, findings: 0 }),
+                }
+            }
             Err(e) => Answer::Error(e.to_string()),
         },
     };
@@ -114,9 +136,10 @@ extern "C" {
 }
 
 /// Reads `bytes` in a throwaway worker and returns the register's identity
-/// if the file opens there, or the sentence to show. Never panics on the
+/// and its count of live findings if the file opens there, or the sentence
+/// to show. Never panics on the
 /// file's account and never reads the file on the page.
-pub async fn check_file(bytes: &[u8]) -> Result<RegisterInfo, String> {
+pub async fn check_file(bytes: &[u8]) -> Result<Checked, String> {
     let glue = GLUE_URL.with(Clone::clone);
     let answer = in_worker(&glue, wasm_bindgen::module(), "ncr_check_file", bytes, "")
         .await
@@ -127,7 +150,7 @@ pub async fn check_file(bytes: &[u8]) -> Result<RegisterInfo, String> {
         .and_then(|a| a.as_string())
         .and_then(|a| serde_json::from_str::<Answer>(&a).ok())
     {
-        Some(Answer::Ok(info)) => Ok(info),
+        Some(Answer::Ok(checked)) => Ok(checked),
         Some(Answer::Error(sentence)) => Err(sentence),
         Some(Answer::Failed { stage, message }) if stage == "start" => Err(format!(
             "This file could not be checked: the file reader did not start ({message}). Nothing was changed."

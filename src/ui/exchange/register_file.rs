@@ -32,8 +32,8 @@ impl Exchange {
     pub(super) async fn receive_register_file(self, store: Store, name: String, bytes: Vec<u8>) {
         // Read first in a throwaway worker: a file that makes the reader
         // fail must not take the page with it (platform::isolate).
-        let info = match isolate::check_file(&bytes).await {
-            Ok(info) => info,
+        let isolate::Checked { info, findings } = match isolate::check_file(&bytes).await {
+            Ok(checked) => checked,
             Err(e) => {
                 store.error(e);
                 return;
@@ -61,21 +61,13 @@ impl Exchange {
                     self.keep_attachments(store, &attachments).await;
                 }
             }
-            Some(_) => {
-                let findings = store
-                    .profile
-                    .get_untracked()
-                    .and_then(|p| RegisterDoc::open(&bytes, p.session_actor(), system_clock).ok())
-                    .map(|d| d.live_findings().count())
-                    .unwrap_or(0);
-                self.foreign.set(Some(Foreign {
-                    file: name,
-                    bytes: Arc::new(bytes),
-                    info,
-                    findings,
-                    attachments,
-                }))
-            }
+            Some(_) => self.foreign.set(Some(Foreign {
+                file: name,
+                bytes: Arc::new(bytes),
+                info,
+                findings,
+                attachments,
+            })),
             None => {
                 if self.open_as_register(store, name, &bytes, info).await {
                     self.keep_attachments(store, &attachments).await;
