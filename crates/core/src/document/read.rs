@@ -18,8 +18,11 @@
 //!   person to export or discard.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
-use automerge::{ObjId, ObjType, ReadDoc, ScalarValueRef, ValueRef};
+use automerge::iter::{DocItem, DocObjItem, ListRangeItem, MapRangeItem};
+use automerge::{Automerge, ObjId, ObjType, ReadDoc, ScalarValueRef, ValueRef};
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::{Map, Value as Json};
 
@@ -137,7 +140,132 @@ struct Walk {
     objects: Vec<ObjId>,
 }
 
-fn walk<R: ReadDoc>(doc: &R, obj: &ObjId, typ: ObjType, depth: usize, w: &mut Walk) -> Json {
+/// Where a reading finds an object's entries: the document itself (a
+/// seek per object, for one item), or a [`Snapshot`] of every visible
+/// object taken in one pass (for every finding at once).
+pub(crate) trait Objects {
+    fn map_items(&self, obj: &ObjId, f: &mut dyn FnMut(&MapRangeItem<'_>));
+    fn list_items(&self, obj: &ObjId, f: &mut dyn FnMut(&ListRangeItem<'_>));
+    fn text_of(&self, obj: &ObjId) -> String;
+    /// Every value at `key` of the map `obj`, the conflict's losers too.
+    fn all_at(&self, obj: &ObjId, key: &str) -> Vec<(automerge::Value<'_>, ObjId)>;
+}
+
+impl<R: ReadDoc> Objects for R {
+    fn map_items(&self, obj: &ObjId, f: &mut dyn FnMut(&MapRangeItem<'_>)) {
+        for item in self.map_range(obj, ..) {
+            f(&item);
+        }
+    }
+    fn list_items(&self, obj: &ObjId, f: &mut dyn FnMut(&ListRangeItem<'_>)) {
+        for item in self.list_range(obj, ..) {
+            f(&item);
+        }
+    }
+    fn text_of(&self, obj: &ObjId) -> String {
+        ReadDoc::text(self, obj).unwrap_or_default()
+    }
+    fn all_at(&self, obj: &ObjId, key: &str) -> Vec<(automerge::Value<'_>, ObjId)> {
+        self.get_all(obj, key).unwrap_or_default()
+    }
+}
+
+/// Every visible map's and list's entries, read in one pass over the
+/// document (`ReadDoc::iter`): reading every finding through the document
+/// costs a seek in Automerge's columns per object, about a million at
+/// 10,000 findings, and was most of opening a register. What the pass does
+/// not hold (a value that lost a conflict, which only a keyed collection's
+/// union reads; a text) is read from the document.
+pub(crate) struct Snapshot<'a> {
+    doc: &'a Automerge,
+    maps: FxHashMap<ObjId, Vec<MapRangeItem<'a>>>,
+    lists: FxHashMap<ObjId, Vec<ListRangeItem<'a>>>,
+    /// Every visible object: one the pass holds no entry of is empty.
+    visible: FxHashSet<ObjId>,
+}
+
+impl<'a> Snapshot<'a> {
+    pub fn of(doc: &'a Automerge) -> Self {
+        let mut snap = Snapshot {
+            doc,
+            maps: FxHashMap::default(),
+            lists: FxHashMap::default(),
+            visible: FxHashSet::default(),
+        };
+        // One object's entries come one after another, under one shared id:
+        // gathered, then stored once per object rather than once per entry.
+        let mut at: Option<Arc<ObjId>> = None;
+        let mut map = Vec::new();
+        let mut list = Vec::new();
+        let mut flush = |at: &Option<Arc<ObjId>>,
+                         map: &mut Vec<MapRangeItem<'a>>,
+                         list: &mut Vec<ListRangeItem<'a>>| {
+            if let Some(obj) = at {
+                if !map.is_empty() {
+                    snap.maps.insert((**obj).clone(), std::mem::take(map));
+                }
+                if !list.is_empty() {
+                    snap.lists.insert((**obj).clone(), std::mem::take(list));
+                }
+            }
+        };
+        let mut visible = FxHashSet::default();
+        for DocObjItem { obj, item } in doc.iter() {
+            if !at.as_ref().is_some_and(|a| Arc::ptr_eq(a, &obj)) {
+                flush(&at, &mut map, &mut list);
+                at = Some(obj);
+            }
+            match &item {
+                DocItem::Map(m) if matches!(m.value, ValueRef::Object(_)) => {
+                    visible.insert(m.id());
+                }
+                DocItem::List(l) if matches!(l.value, ValueRef::Object(_)) => {
+                    visible.insert(l.id());
+                }
+                _ => {}
+            }
+            match item {
+                DocItem::Map(m) => map.push(m),
+                DocItem::List(l) => list.push(l),
+                DocItem::Text(_) => {}
+            }
+        }
+        flush(&at, &mut map, &mut list);
+        snap.visible = visible;
+        snap
+    }
+}
+
+impl Objects for Snapshot<'_> {
+    fn map_items(&self, obj: &ObjId, f: &mut dyn FnMut(&MapRangeItem<'_>)) {
+        match self.maps.get(obj) {
+            Some(items) => items.iter().for_each(f),
+            None if self.visible.contains(obj) || *obj == ObjId::Root => {}
+            None => self.doc.map_items(obj, f),
+        }
+    }
+    fn list_items(&self, obj: &ObjId, f: &mut dyn FnMut(&ListRangeItem<'_>)) {
+        match self.lists.get(obj) {
+            Some(items) => items.iter().for_each(f),
+            None if self.visible.contains(obj) => {}
+            None => self.doc.list_items(obj, f),
+        }
+    }
+    fn text_of(&self, obj: &ObjId) -> String {
+        self.doc.text_of(obj)
+    }
+    fn all_at(&self, obj: &ObjId, key: &str) -> Vec<(automerge::Value<'_>, ObjId)> {
+        self.doc.all_at(obj, key)
+    }
+}
+
+fn walk<S: Objects + ?Sized>(
+    doc: &S,
+    obj: &ObjId,
+    typ: ObjType,
+    depth: usize,
+    w: &mut Walk,
+) -> Json {
     w.objects.push(obj.clone());
     if depth == 0 {
         if let Some(a) = actor_of(obj) {
@@ -145,45 +273,44 @@ fn walk<R: ReadDoc>(doc: &R, obj: &ObjId, typ: ObjType, depth: usize, w: &mut Wa
         }
     }
     if typ == ObjType::Text {
-        return Json::String(doc.text(obj).unwrap_or_default());
+        return Json::String(doc.text_of(obj));
     }
     if depth >= MAX_DEPTH {
         w.too_deep = true;
         return Json::Null;
     }
-    let child = |value: ValueRef<'_>, id: ObjId, w: &mut Walk| -> Json {
+    let child = |value: &ValueRef<'_>, id: ObjId, w: &mut Walk| -> Json {
         if depth == 0 {
             if let Some(a) = actor_of(&id) {
                 w.authors.insert(a);
             }
         }
         match value {
-            ValueRef::Object(t) => walk(doc, &id, t, depth + 1, w),
-            ValueRef::Scalar(s) => scalar(&s),
+            ValueRef::Object(t) => walk(doc, &id, *t, depth + 1, w),
+            ValueRef::Scalar(s) => scalar(s),
         }
     };
     match typ {
         ObjType::Map | ObjType::Table => {
             let mut map = Map::new();
-            for item in doc.map_range(obj, ..) {
+            doc.map_items(obj, &mut |item| {
                 let id = item.id();
-                let key = item.key.into_owned();
+                let key = item.key.to_string();
                 let keyed = item.conflict && KEYED_COLLECTIONS.contains(&key.as_str());
                 w.conflicted |= item.conflict && !keyed;
-                let mut value = child(item.value, id.clone(), w);
+                let mut value = child(&item.value, id.clone(), w);
                 if keyed {
                     union_of_concurrent_maps(doc, obj, &key, &id, depth, &mut value, w);
                 }
                 map.insert(key, value);
-            }
+            });
             Json::Object(map)
         }
         _ => {
             let mut list = Vec::new();
-            for item in doc.list_range(obj, ..) {
-                let id = item.id();
-                list.push(child(item.value, id, w));
-            }
+            doc.list_items(obj, &mut |item| {
+                list.push(child(&item.value, item.id(), w));
+            });
             Json::Array(list)
         }
     }
@@ -199,8 +326,8 @@ pub(crate) const KEYED_COLLECTIONS: &[&str] = &["actions", "attachments"];
 
 /// Adds to `value` (the winning map at `key` of `obj`, already read) the
 /// items of every concurrent map at that key that it does not hold.
-fn union_of_concurrent_maps<R: ReadDoc>(
-    doc: &R,
+fn union_of_concurrent_maps<S: Objects + ?Sized>(
+    doc: &S,
     obj: &ObjId,
     key: &str,
     winner: &ObjId,
@@ -211,7 +338,7 @@ fn union_of_concurrent_maps<R: ReadDoc>(
     let Json::Object(items) = value else {
         return;
     };
-    for (other, id) in doc.get_all(obj, key).unwrap_or_default() {
+    for (other, id) in doc.all_at(obj, key) {
         if &id == winner || !matches!(other, automerge::Value::Object(ObjType::Map)) {
             continue;
         }
@@ -224,7 +351,7 @@ fn union_of_concurrent_maps<R: ReadDoc>(
 }
 
 /// Reads the object `obj` (of type `typ`) as bounded JSON.
-pub(crate) fn raw_object<R: ReadDoc>(doc: &R, obj: &ObjId, typ: ObjType) -> Raw {
+pub(crate) fn raw_object<S: Objects + ?Sized>(doc: &S, obj: &ObjId, typ: ObjType) -> Raw {
     let mut w = Walk {
         conflicted: false,
         too_deep: false,
@@ -247,20 +374,20 @@ pub(crate) fn raw_at<R: ReadDoc>(doc: &R, parent: &ObjId, key: &str) -> Option<R
     let item = doc
         .map_range(parent, key.to_owned()..=key.to_owned())
         .next()?;
-    Some(raw_of(doc, item))
+    Some(raw_of(doc, &item))
 }
 
 /// Reads an entry of a map met while iterating it. Reading a whole map
 /// (every finding) goes through it in one pass: a seek per key (`raw_at`)
 /// cost Automerge a scan of its columns each, about as much again as the
 /// reading itself at 10,000 findings.
-fn raw_of<R: ReadDoc>(doc: &R, item: automerge::iter::MapRangeItem<'_>) -> Raw {
+fn raw_of<S: Objects + ?Sized>(doc: &S, item: &MapRangeItem<'_>) -> Raw {
     let conflict = item.conflict;
     let id = item.id();
-    let mut raw = match item.value {
-        ValueRef::Object(t) => raw_object(doc, &id, t),
+    let mut raw = match &item.value {
+        ValueRef::Object(t) => raw_object(doc, &id, *t),
         ValueRef::Scalar(s) => Raw {
-            json: scalar(&s),
+            json: scalar(s),
             conflicted: false,
             too_deep: false,
             authors: actor_of(&id).into_iter().collect(),
@@ -545,17 +672,42 @@ fn finding_from_raw(key: &str, raw: Raw) -> Result<FindingRead, Box<Unreadable>>
     })
 }
 
-/// Every finding under `findings`, each read on its own.
-pub(crate) fn all_findings<R: ReadDoc>(doc: &R, findings: &ObjId) -> BTreeMap<String, Read> {
-    doc.map_range(findings, ..)
-        .map(|item| {
-            let key = item.key.to_string();
-            let mut raw = raw_of(doc, item);
-            let objects = std::mem::take(&mut raw.objects);
-            let read = finding_from_raw(&key, raw).map(Some);
-            (key, (read, objects))
-        })
-        .collect()
+/// Every finding under `findings`, each read on its own, from one pass
+/// over the document ([`Snapshot`]).
+pub(crate) fn all_findings(doc: &Automerge, findings: &ObjId) -> BTreeMap<String, Read> {
+    let snap = Snapshot::of(doc);
+    let mut all = BTreeMap::new();
+    snap.map_items(findings, &mut |item| {
+        let key = item.key.to_string();
+        let mut raw = raw_of(&snap, item);
+        // The pass must read exactly what the document's own reading
+        // does: every test that opens a register checks it.
+        #[cfg(debug_assertions)]
+        {
+            let direct = raw_of(doc, item);
+            assert_eq!(
+                (
+                    &raw.json,
+                    raw.conflicted,
+                    raw.too_deep,
+                    &raw.authors,
+                    &raw.objects
+                ),
+                (
+                    &direct.json,
+                    direct.conflicted,
+                    direct.too_deep,
+                    &direct.authors,
+                    &direct.objects
+                ),
+                "finding {key}: the one-pass reading differs from the document's"
+            );
+        }
+        let objects = std::mem::take(&mut raw.objects);
+        let read = finding_from_raw(&key, raw).map(Some);
+        all.insert(key, (read, objects));
+    });
+    all
 }
 
 /// Reads every entry of a map of simple items (auditors, audits), each on
@@ -571,7 +723,7 @@ pub(crate) fn items<R: ReadDoc, T: Serialize + DeserializeOwned>(
     let mut bad = Vec::new();
     for item in doc.map_range(map, ..) {
         let key = item.key.to_string();
-        let raw = raw_of(doc, item);
+        let raw = raw_of(doc, &item);
         let refusal = match lenient::<T>(&raw.json, base(&key)) {
             Ok((t, marks)) => match accept(&key, &t, &marks) {
                 None => {

@@ -476,7 +476,13 @@ fn write_junk(am: &mut AutoCommit, path: &[String], junk: &Junk) {
         Junk::Text(s) => am
             .put_object(&obj, key, ObjType::Text)
             .and_then(|t| am.splice_text(&t, 0, 0, s)),
-        Junk::List => am.put_object(&obj, key, ObjType::List).map(|_| ()),
+        // Not empty: a scalar and a map inside, so every reading of lists
+        // (the one-pass reading of every finding among them) sees items.
+        Junk::List => am.put_object(&obj, key, ObjType::List).and_then(|list| {
+            am.insert(&list, 0, "x")?;
+            let inner = am.insert_object(&list, 1, ObjType::Map)?;
+            am.put(&inner, "k", 1)
+        }),
         Junk::Delete => am.delete(&obj, key),
     };
 }
