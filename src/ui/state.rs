@@ -413,7 +413,7 @@ impl Store {
             .try_update_value(|s| s.mutate(f))
             .unwrap_or_else(|| Err(DocError::Refused("The app is closing.".into())));
         if result.is_ok() {
-            self.publish();
+            // Publishes too, once the write is queued.
             self.schedule_save();
         }
         result
@@ -532,7 +532,6 @@ impl Store {
             self.publish();
             return;
         };
-        self.publish();
         let store = *self;
         spawn_local(async move {
             let result = job.write().await;
@@ -543,6 +542,10 @@ impl Store {
                 store.finished(done);
             }
         });
+        // Readers are told after the write is queued: tasks run in the
+        // order they were queued, so the write is sent to IndexedDB before
+        // the screen re-renders, and the browser commits it meanwhile.
+        self.publish();
     }
 
     /// Acts on a finished write: tells the other tabs, or the person (once),
