@@ -137,8 +137,8 @@ extern "C" {
 
 /// Reads `bytes` in a throwaway worker and returns the register's identity
 /// and its count of live findings if the file opens there, or the sentence
-/// to show. Never panics on the
-/// file's account and never reads the file on the page.
+/// to show. Never panics on the file's account and never reads the file on
+/// the page.
 pub async fn check_file(bytes: &[u8]) -> Result<Checked, String> {
     let glue = GLUE_URL.with(Clone::clone);
     let answer = in_worker(&glue, wasm_bindgen::module(), "ncr_check_file", bytes, "")

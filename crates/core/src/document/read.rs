@@ -18,7 +18,6 @@
 //!   person to export or discard.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
 use automerge::iter::{DocItem, DocObjItem, ListRangeItem, MapRangeItem};
 use automerge::{Automerge, ObjId, ObjType, ReadDoc, ScalarValueRef, ValueRef};
@@ -192,46 +191,23 @@ impl<'a> Snapshot<'a> {
             lists: FxHashMap::default(),
             visible: FxHashSet::default(),
         };
-        // One object's entries come one after another, under one shared id:
-        // gathered, then stored once per object rather than once per entry.
-        let mut at: Option<Arc<ObjId>> = None;
-        let mut map = Vec::new();
-        let mut list = Vec::new();
-        let mut flush = |at: &Option<Arc<ObjId>>,
-                         map: &mut Vec<MapRangeItem<'a>>,
-                         list: &mut Vec<ListRangeItem<'a>>| {
-            if let Some(obj) = at {
-                if !map.is_empty() {
-                    snap.maps.insert((**obj).clone(), std::mem::take(map));
-                }
-                if !list.is_empty() {
-                    snap.lists.insert((**obj).clone(), std::mem::take(list));
-                }
-            }
-        };
-        let mut visible = FxHashSet::default();
         for DocObjItem { obj, item } in doc.iter() {
-            if !at.as_ref().is_some_and(|a| Arc::ptr_eq(a, &obj)) {
-                flush(&at, &mut map, &mut list);
-                at = Some(obj);
-            }
-            match &item {
-                DocItem::Map(m) if matches!(m.value, ValueRef::Object(_)) => {
-                    visible.insert(m.id());
-                }
-                DocItem::List(l) if matches!(l.value, ValueRef::Object(_)) => {
-                    visible.insert(l.id());
-                }
-                _ => {}
-            }
             match item {
-                DocItem::Map(m) => map.push(m),
-                DocItem::List(l) => list.push(l),
+                DocItem::Map(m) => {
+                    if matches!(m.value, ValueRef::Object(_)) {
+                        snap.visible.insert(m.id());
+                    }
+                    snap.maps.entry((*obj).clone()).or_default().push(m);
+                }
+                DocItem::List(l) => {
+                    if matches!(l.value, ValueRef::Object(_)) {
+                        snap.visible.insert(l.id());
+                    }
+                    snap.lists.entry((*obj).clone()).or_default().push(l);
+                }
                 DocItem::Text(_) => {}
             }
         }
-        flush(&at, &mut map, &mut list);
-        snap.visible = visible;
         snap
     }
 }
@@ -240,7 +216,7 @@ impl Objects for Snapshot<'_> {
     fn map_items(&self, obj: &ObjId, f: &mut dyn FnMut(&MapRangeItem<'_>)) {
         match self.maps.get(obj) {
             Some(items) => items.iter().for_each(f),
-            None if self.visible.contains(obj) || *obj == ObjId::Root => {}
+            None if self.visible.contains(obj) => {}
             None => self.doc.map_items(obj, f),
         }
     }
