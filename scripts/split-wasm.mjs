@@ -114,8 +114,13 @@ try {
   // 3. Optimise each module, into the staging directory. Chunks are named
   // after the main module, and the loader says so.
   // One wasm-opt per core at a time (a large build has dozens of chunks).
+  // NCR_WASM_OPT (say "-O3") is for comparing optimisation levels
+  // (docs/BENCHMARKS.md, "Optimising for size or for speed"); the shipped
+  // build is -Oz.
+  const level = process.env.NCR_WASM_OPT ?? "-Oz";
+  if (!/^-O[0-4sz]$/.test(level)) throw new Error(`split-wasm: NCR_WASM_OPT=${level} is not a wasm-opt level`);
   const opt = async (from, to) => {
-    if (release) await promisify(execFile)("wasm-opt", ["-Oz", from, `--output=${to}`], { cwd: root });
+    if (release) await promisify(execFile)("wasm-opt", [level, from, `--output=${to}`], { cwd: root });
     else await copyFile(from, to);
   };
   const jobs = [[join(tmp, "bg", `${name}_bg.wasm`), join(stage, `${name}_bg.wasm`)]];

@@ -647,13 +647,17 @@ impl Store {
             spawn_local(async move { store.catch_up().await });
         }
         self.schedule_save();
-        // The first history of a large register indexes every change
-        // (about 0.1 s at 10,000 findings): done once the page is idle
-        // after opening, rather than when the person asks for one.
+        // The first history of a large register indexes every change, and
+        // the first finding shown needs the relations index (each about
+        // 0.1 s at 10,000 findings): built once the page is idle after
+        // opening, rather than when the person asks, and not before the
+        // first rows show.
         let store = *self;
         spawn_local(async move {
             crate::platform::files::idle().await;
             store.with_doc_untracked(RegisterDoc::prepare_history);
+            crate::platform::files::idle().await;
+            store.with_doc_untracked(RegisterDoc::prepare_relations);
         });
     }
 

@@ -403,7 +403,8 @@ pub(crate) fn lenient<T: Serialize + DeserializeOwned>(
     let Json::Object(raw) = json else {
         return Err(format!("it is {}, not a map", describe(json)));
     };
-    if let Ok(t) = serde_json::from_value::<T>(json.clone()) {
+    // From the borrowed value: no copy of the item on the usual path.
+    if let Ok(t) = T::deserialize(json) {
         return Ok((t, Vec::new()));
     }
     let Ok(Json::Object(mut good)) = serde_json::to_value(&base) else {
@@ -495,7 +496,7 @@ fn set_aside(
     }
 }
 
-fn finding_from_raw(key: &str, raw: Raw) -> Result<FindingRead, Box<Unreadable>> {
+fn finding_from_raw(key: &str, mut raw: Raw) -> Result<FindingRead, Box<Unreadable>> {
     let unreadable = |raw: &Raw, reason: String| {
         Box::new(Unreadable {
             kind: ItemKind::Finding,
@@ -506,16 +507,20 @@ fn finding_from_raw(key: &str, raw: Raw) -> Result<FindingRead, Box<Unreadable>>
             authors: raw.authors.iter().cloned().collect(),
         })
     };
-    let mut json = raw.json.clone();
+    // Taken, not copied: opening a register reads every finding, and the
+    // copies were a third of that reading (docs/BENCHMARKS.md).
+    let mut json = std::mem::take(&mut raw.json);
     // Actions are items of their own: one that cannot be read is set aside
-    // without marking the whole finding's action list as unreadable.
+    // without marking the whole finding's action list as unreadable. Read
+    // apart, they are put into the finding once it is read.
     let mut bad_actions = Vec::new();
     let mut action_marks = Vec::new();
+    let mut actions = None;
+    let mut attachments = None;
     if let Json::Object(map) = &mut json {
-        if let Some(Json::Object(actions)) = map.get_mut("actions") {
-            let ids: Vec<String> = actions.keys().cloned().collect();
-            for aid in ids {
-                let value = actions[&aid].clone();
+        if let Some(Json::Object(items)) = map.get_mut("actions") {
+            let mut read = BTreeMap::new();
+            for (aid, value) in std::mem::take(items) {
                 let base = CorrectiveAction {
                     id: aid.clone(),
                     ..CorrectiveAction::default()
@@ -531,21 +536,19 @@ fn finding_from_raw(key: &str, raw: Raw) -> Result<FindingRead, Box<Unreadable>>
                                 note: format!("Action {}: {}", short(&aid), m.note),
                             });
                         }
-                        actions.insert(aid, serde_json::to_value(a).expect("an action serialises"));
+                        read.insert(aid, a);
                     }
-                    Err(reason) => {
-                        actions.remove(&aid);
-                        bad_actions.push(set_aside(
-                            ItemKind::Action,
-                            &aid,
-                            key,
-                            format!("The corrective action could not be read: {reason}."),
-                            value,
-                            &raw,
-                        ));
-                    }
+                    Err(reason) => bad_actions.push(set_aside(
+                        ItemKind::Action,
+                        &aid,
+                        key,
+                        format!("The corrective action could not be read: {reason}."),
+                        value,
+                        &raw,
+                    )),
                 }
             }
+            actions = Some(read);
         }
     }
     // Attachments likewise, and one whose record is absurd (not a hash, a
@@ -553,15 +556,14 @@ fn finding_from_raw(key: &str, raw: Raw) -> Result<FindingRead, Box<Unreadable>>
     // a download it can never find, or promise gigabytes.
     if let Json::Object(map) = &mut json {
         match map.get_mut("attachments") {
-            Some(Json::Object(attachments)) => {
-                let ids: Vec<String> = attachments.keys().cloned().collect();
-                for pid in ids {
-                    let value = attachments[&pid].clone();
+            Some(Json::Object(items)) => {
+                let mut read = BTreeMap::new();
+                for (pid, value) in std::mem::take(items) {
                     let base = Attachment {
                         id: pid.clone(),
                         ..Attachment::default()
                     };
-                    let read = lenient::<Attachment>(&value, base).and_then(|(mut a, marks)| {
+                    let checked = lenient::<Attachment>(&value, base).and_then(|(mut a, marks)| {
                         a.id = pid.clone();
                         match (marks.first(), crate::attachment::problem(&a)) {
                             (Some(m), _) => Err(m.note.clone()),
@@ -569,26 +571,21 @@ fn finding_from_raw(key: &str, raw: Raw) -> Result<FindingRead, Box<Unreadable>>
                             (None, None) => Ok(a),
                         }
                     });
-                    match read {
+                    match checked {
                         Ok(a) => {
-                            attachments.insert(
-                                pid,
-                                serde_json::to_value(a).expect("an attachment serialises"),
-                            );
+                            read.insert(pid, a);
                         }
-                        Err(reason) => {
-                            attachments.remove(&pid);
-                            bad_actions.push(set_aside(
-                                ItemKind::Attachment,
-                                &pid,
-                                key,
-                                format!("The attachment could not be read: {reason}."),
-                                value,
-                                &raw,
-                            ));
-                        }
+                        Err(reason) => bad_actions.push(set_aside(
+                            ItemKind::Attachment,
+                            &pid,
+                            key,
+                            format!("The attachment could not be read: {reason}."),
+                            value,
+                            &raw,
+                        )),
                     }
                 }
+                attachments = Some(read);
             }
             // Not a map at all: the whole list is one item that cannot be
             // read, and the finding shows none.
@@ -617,8 +614,24 @@ fn finding_from_raw(key: &str, raw: Raw) -> Result<FindingRead, Box<Unreadable>>
         }
     }
     let base = Finding::new(key.to_owned(), String::new());
-    let (mut finding, mut marks) = lenient::<Finding>(&json, base)
-        .map_err(|reason| unreadable(&raw, format!("The finding could not be read: {reason}.")))?;
+    let (mut finding, mut marks) = match lenient::<Finding>(&json, base) {
+        Ok(read) => read,
+        // Only a finding that is not a map fails here, and that one was
+        // not touched above: the preview shows it as stored.
+        Err(reason) => {
+            raw.json = json;
+            return Err(unreadable(
+                &raw,
+                format!("The finding could not be read: {reason}."),
+            ));
+        }
+    };
+    if let Some(actions) = actions {
+        finding.actions = actions;
+    }
+    if let Some(attachments) = attachments {
+        finding.attachments = attachments;
+    }
     if finding.id != key {
         if !finding.id.is_empty() {
             marks.push(Mark {

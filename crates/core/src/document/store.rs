@@ -9,6 +9,7 @@
 //! invariant `self.findings == hydrate(self.doc)` holds after every method.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
 
 use automerge::{
     transaction::{CommitOptions, Transactable, Transaction},
@@ -152,8 +153,9 @@ pub struct RegisterDoc {
     /// reopened register has a new actor, and its findings are nobody's draft.
     drafts: BTreeSet<String>,
     /// What the cached findings share, for one finding's similar proposals
-    /// and patterns (`crate::relations`); kept with `findings`.
-    relations: Relations,
+    /// and patterns (`crate::relations`): built on first use, then kept
+    /// with `findings`.
+    relations: OnceLock<Relations>,
     /// Which finding each object belongs to, for a merge's touched findings
     /// (`owners.rs`); kept with `findings`.
     owners: Owners,
@@ -325,7 +327,7 @@ impl RegisterDoc {
             changes: Changes::default(),
             clock,
             drafts: BTreeSet::new(),
-            relations: Relations::default(),
+            relations: OnceLock::new(),
             owners: Owners::default(),
             history: Default::default(),
         };
@@ -383,7 +385,7 @@ impl RegisterDoc {
             changes: Changes::default(),
             clock,
             drafts: BTreeSet::new(),
-            relations: Relations::default(),
+            relations: OnceLock::new(),
             owners: Owners::default(),
             history: Default::default(),
         };
@@ -566,15 +568,30 @@ impl RegisterDoc {
         &self,
         finding: &Finding,
     ) -> Vec<(String, Vec<crate::similar::Reason>)> {
-        self.relations.similar(&self.findings, finding)
+        self.relations().similar(&self.findings, finding)
     }
 
     /// The systemic patterns finding `id` belongs to or answers
     /// ([`crate::patterns::of_finding`] of the whole register's), reading
     /// only the groups it is part of.
     pub fn patterns_of(&self, id: &str) -> Vec<crate::patterns::Pattern> {
-        self.relations
+        self.relations()
             .patterns_of(&self.findings, &self.settings(), id)
+    }
+
+    /// The relations index, built on first use: opening a register does
+    /// not pay for it (about 0.1 s at 10,000 findings), and once built it
+    /// is kept with every change of the cache.
+    fn relations(&self) -> &Relations {
+        self.relations
+            .get_or_init(|| Relations::build(self.findings.values()))
+    }
+
+    /// Builds the relations index now, so that the first finding shown
+    /// does not wait for it: a UI calls it when idle after opening, as it
+    /// does [`prepare_history`](Self::prepare_history).
+    pub fn prepare_relations(&self) {
+        self.relations();
     }
 
     pub fn is_conflicted(&self, id: &str) -> bool {
@@ -1767,13 +1784,17 @@ impl RegisterDoc {
     fn cache_put(&mut self, f: Finding) {
         self.changes.findings.insert(f.id.clone());
         self.owners.mark_stale(&f.id);
-        self.relations.update(&f.id, Some(&f));
+        if let Some(relations) = self.relations.get_mut() {
+            relations.update(&f.id, Some(&f));
+        }
         self.findings.insert(f.id.clone(), f);
     }
 
     /// Drops finding `id` from the cache and the relations index.
     fn cache_remove(&mut self, id: &str) {
-        self.relations.update(id, None);
+        if let Some(relations) = self.relations.get_mut() {
+            relations.update(id, None);
+        }
         self.findings.remove(id);
     }
 
@@ -1817,7 +1838,9 @@ impl RegisterDoc {
                 if !r.bad_actions.is_empty() {
                     self.unreadable.insert(id.clone(), r.bad_actions);
                 }
-                self.relations.update(&id, Some(&r.finding));
+                if let Some(relations) = self.relations.get_mut() {
+                    relations.update(&id, Some(&r.finding));
+                }
                 self.findings.insert(id, r.finding);
             }
             Ok(None) => {
@@ -1836,7 +1859,7 @@ impl RegisterDoc {
         let findings_obj = map_id(&self.doc, FINDINGS)?;
         self.changes.all = true;
         self.findings.clear();
-        self.relations = Relations::default();
+        self.relations = OnceLock::new();
         self.conflicted.clear();
         self.marks.clear();
         self.unreadable.clear();
@@ -1885,7 +1908,7 @@ impl RegisterDoc {
             conflicted: self.conflicted.clone(),
             marks: self.marks.clone(),
             unreadable: self.unreadable.clone(),
-            relations: self.relations.clone(),
+            relations: self.relations().clone(),
         }
     }
 }

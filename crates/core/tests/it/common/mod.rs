@@ -49,7 +49,7 @@ pub fn acme_register() -> RegisterDoc {
 
 /// The same register, its changes stamped by `device_clock`.
 pub fn acme_register_on(device_clock: ncr_core::document::Clock) -> RegisterDoc {
-    RegisterDoc::create(
+    let doc = RegisterDoc::create(
         ActorId::from([1u8; 16]),
         &Auditor {
             name: "Jane Doe".into(),
@@ -63,7 +63,12 @@ pub fn acme_register_on(device_clock: ncr_core::document::Clock) -> RegisterDoc 
         "reg-1".into(),
         device_clock,
     )
-    .unwrap()
+    .unwrap();
+    // Built from the start (it is otherwise built on first use): every
+    // comparison of the cache with a full re-read then also checks the
+    // relations index kept through the test's edits.
+    doc.prepare_relations();
+    doc
 }
 
 /// The built-in demo register with uuid-shaped ids counted from 1, the same
