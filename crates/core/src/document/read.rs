@@ -469,6 +469,43 @@ pub(crate) fn finding<R: ReadDoc>(doc: &R, findings: &ObjId, key: &str) -> Read 
     (finding_from_raw(key, raw).map(Some), objects)
 }
 
+/// The objects reading the finding stored under `key` walks, without
+/// interpreting what they hold: all the index of owners (`owners.rs`)
+/// needs of a finding whose cached value is already known (one cached from
+/// this copy's own write, marked stale).
+pub(crate) fn objects_of<R: ReadDoc>(doc: &R, findings: &ObjId, key: &str) -> Vec<ObjId> {
+    raw_at(doc, findings, key).map_or_else(Vec::new, |raw| raw.objects)
+}
+
+/// [`objects_of`] of many findings at once, from one pass over the
+/// document ([`Snapshot`]): after a large import or a demo, most of the
+/// register is stale before its first merge. A key absent from the map has
+/// no entry.
+pub(crate) fn objects_of_many(
+    doc: &Automerge,
+    findings: &ObjId,
+    keys: &[String],
+) -> FxHashMap<String, Vec<ObjId>> {
+    let wanted: FxHashSet<&str> = keys.iter().map(String::as_str).collect();
+    let snap = Snapshot::of(doc);
+    let mut out = FxHashMap::default();
+    snap.map_items(findings, &mut |item| {
+        let key: &str = &item.key;
+        if !wanted.contains(key) {
+            return;
+        }
+        let raw = raw_of(&snap, item);
+        #[cfg(debug_assertions)]
+        assert_eq!(
+            raw.objects,
+            raw_of(doc, item).objects,
+            "finding {key}: the one-pass reading walks other objects than the document's"
+        );
+        out.insert(key.to_owned(), raw.objects);
+    });
+    out
+}
+
 /// An item of a finding (an action, an attachment) that cannot be read,
 /// set aside with its raw value; its writers are the finding's.
 fn set_aside(

@@ -1629,9 +1629,19 @@ impl RegisterDoc {
             return Ok(());
         }
         let findings_obj = map_id(&self.doc, FINDINGS)?;
-        for id in stale {
-            let (_, objects) = read::finding(&self.doc, &findings_obj, &id);
-            self.owners.set(&id, objects);
+        // Only the objects: a stale finding's cached value is this copy's
+        // own write, and reading it again would only interpret it again.
+        if stale.len() * 2 > self.findings.len() {
+            let mut walked = read::objects_of_many(&self.doc, &findings_obj, &stale);
+            for id in stale {
+                let objects = walked.remove(&id).unwrap_or_default();
+                self.owners.set(&id, objects);
+            }
+        } else {
+            for id in stale {
+                let objects = read::objects_of(&self.doc, &findings_obj, &id);
+                self.owners.set(&id, objects);
+            }
         }
         Ok(())
     }

@@ -554,3 +554,45 @@ fn settings_saved_by_older_versions_still_read() {
     assert_eq!(reopened.settings().plan_due_days, 14);
     assert!(reopened.unreadable().is_empty());
 }
+
+/// A copy whose own writes left most of its findings stale (findings it
+/// added, an import, the demo) indexes them in one pass before its first
+/// merge, and a peer's edits of one of them, its title and deep in an
+/// action, still reach the cache.
+#[test]
+fn a_merge_after_many_own_writes_brings_in_the_peers_edits() {
+    let mut ours = register();
+    let ids: Vec<String> = (0..6)
+        .map(|i| {
+            ours.add_finding(format!("f{i}"), today(), |f| {
+                f.title = format!("Finding {i}");
+                f.area = "Leeds".into();
+                let action = CorrectiveAction {
+                    id: "a1".into(),
+                    description: "Restore a backup".into(),
+                    ..CorrectiveAction::default()
+                };
+                f.actions.insert("a1".into(), action);
+            })
+            .unwrap()
+        })
+        .collect();
+    let mut theirs = colleague(&ours, 7, "Sam Roe", "SR");
+    theirs
+        .update_finding(&ids[2], today(), |f| {
+            f.title = "Backups never restored".into();
+            if let Some(a) = f.actions.get_mut("a1") {
+                a.description = "Restore a backup every month".into();
+            }
+        })
+        .unwrap();
+    ours.merge_bytes(&theirs.save()).unwrap();
+    let merged = ours.finding(&ids[2]).unwrap();
+    assert_eq!(merged.title, "Backups never restored");
+    assert_eq!(merged.area, "Leeds");
+    assert_eq!(
+        merged.actions["a1"].description,
+        "Restore a backup every month"
+    );
+    assert_eq!(ours.cache_state(), ours.reread_state().unwrap());
+}
