@@ -66,6 +66,10 @@ pub struct Notice {
 /// Whether what the person did is stored (the core's [`SaveStatus`]).
 pub type SaveState = SaveStatus;
 
+/// Findings indexed for the relations index per idle period: about 10 ms
+/// in the browser.
+const RELATIONS_SLICE: usize = 500;
+
 /// Seconds between retries of a failed save.
 const SAVE_RETRY_MS: i32 = 5_000;
 
@@ -651,13 +655,19 @@ impl Store {
         // the first finding shown needs the relations index (each about
         // 0.1 s at 10,000 findings): built once the page is idle after
         // opening, rather than when the person asks, and not before the
-        // first rows show.
+        // first rows show; the relations a slice per idle period, so that
+        // no task after the first rows is long.
         let store = *self;
         spawn_local(async move {
             crate::platform::files::idle().await;
             store.with_doc_untracked(RegisterDoc::prepare_history);
-            crate::platform::files::idle().await;
-            store.with_doc_untracked(RegisterDoc::prepare_relations);
+            loop {
+                crate::platform::files::idle().await;
+                let done = store.with_doc_untracked(|d| d.prepare_relations(RELATIONS_SLICE));
+                if done != Some(false) {
+                    break;
+                }
+            }
         });
     }
 

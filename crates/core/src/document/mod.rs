@@ -10,6 +10,7 @@ mod import;
 mod lifecycle;
 mod owners;
 mod read;
+mod related;
 mod store;
 mod unexported;
 mod write;

@@ -9,7 +9,6 @@
 //! invariant `self.findings == hydrate(self.doc)` holds after every method.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::OnceLock;
 
 use automerge::{
     transaction::{CommitOptions, Transactable, Transaction},
@@ -25,6 +24,8 @@ use super::owners::Owners;
 use super::read::{self, ItemKind, Mark, Unreadable};
 use crate::model::{Attachment, Audit, Auditor, CorrectiveAction, Finding, RegisterInfo, Settings};
 use crate::relations::Relations;
+
+use super::related::Related;
 use crate::validate;
 
 /// Milliseconds since the Unix epoch; injected so tests are deterministic and
@@ -153,9 +154,9 @@ pub struct RegisterDoc {
     /// reopened register has a new actor, and its findings are nobody's draft.
     drafts: BTreeSet<String>,
     /// What the cached findings share, for one finding's similar proposals
-    /// and patterns (`crate::relations`): built on first use, then kept
-    /// with `findings`.
-    relations: OnceLock<Relations>,
+    /// and patterns (`crate::relations`): built a slice at a time when
+    /// idle or wholly on first use, and kept with `findings` (`related.rs`).
+    relations: Related,
     /// Which finding each object belongs to, for a merge's touched findings
     /// (`owners.rs`); kept with `findings`.
     owners: Owners,
@@ -327,7 +328,7 @@ impl RegisterDoc {
             changes: Changes::default(),
             clock,
             drafts: BTreeSet::new(),
-            relations: OnceLock::new(),
+            relations: Related::default(),
             owners: Owners::default(),
             history: Default::default(),
         };
@@ -385,7 +386,7 @@ impl RegisterDoc {
             changes: Changes::default(),
             clock,
             drafts: BTreeSet::new(),
-            relations: OnceLock::new(),
+            relations: Related::default(),
             owners: Owners::default(),
             history: Default::default(),
         };
@@ -568,30 +569,27 @@ impl RegisterDoc {
         &self,
         finding: &Finding,
     ) -> Vec<(String, Vec<crate::similar::Reason>)> {
-        self.relations().similar(&self.findings, finding)
+        self.relations
+            .with(&self.findings, |r| r.similar(&self.findings, finding))
     }
 
     /// The systemic patterns finding `id` belongs to or answers
     /// ([`crate::patterns::of_finding`] of the whole register's), reading
     /// only the groups it is part of.
     pub fn patterns_of(&self, id: &str) -> Vec<crate::patterns::Pattern> {
-        self.relations()
-            .patterns_of(&self.findings, &self.settings(), id)
+        let settings = self.settings();
+        self.relations.with(&self.findings, |r| {
+            r.patterns_of(&self.findings, &settings, id)
+        })
     }
 
-    /// The relations index, built on first use: opening a register does
-    /// not pay for it (about 0.1 s at 10,000 findings), and once built it
-    /// is kept with every change of the cache.
-    fn relations(&self) -> &Relations {
-        self.relations
-            .get_or_init(|| Relations::build(self.findings.values()))
-    }
-
-    /// Builds the relations index now, so that the first finding shown
-    /// does not wait for it: a UI calls it when idle after opening, as it
-    /// does [`prepare_history`](Self::prepare_history).
-    pub fn prepare_relations(&self) {
-        self.relations();
+    /// Indexes up to `limit` more findings for the relations index, so
+    /// that the first finding shown does not wait for all of it; true once
+    /// it is complete. A UI calls it when idle after opening a register, a
+    /// slice per idle period, as it does
+    /// [`prepare_history`](Self::prepare_history).
+    pub fn prepare_relations(&self, limit: usize) -> bool {
+        self.relations.build_some(&self.findings, limit)
     }
 
     pub fn is_conflicted(&self, id: &str) -> bool {
@@ -1794,17 +1792,13 @@ impl RegisterDoc {
     fn cache_put(&mut self, f: Finding) {
         self.changes.findings.insert(f.id.clone());
         self.owners.mark_stale(&f.id);
-        if let Some(relations) = self.relations.get_mut() {
-            relations.update(&f.id, Some(&f));
-        }
+        self.relations.update(&f.id, Some(&f));
         self.findings.insert(f.id.clone(), f);
     }
 
     /// Drops finding `id` from the cache and the relations index.
     fn cache_remove(&mut self, id: &str) {
-        if let Some(relations) = self.relations.get_mut() {
-            relations.update(id, None);
-        }
+        self.relations.update(id, None);
         self.findings.remove(id);
     }
 
@@ -1848,9 +1842,7 @@ impl RegisterDoc {
                 if !r.bad_actions.is_empty() {
                     self.unreadable.insert(id.clone(), r.bad_actions);
                 }
-                if let Some(relations) = self.relations.get_mut() {
-                    relations.update(&id, Some(&r.finding));
-                }
+                self.relations.update(&id, Some(&r.finding));
                 self.findings.insert(id, r.finding);
             }
             Ok(None) => {
@@ -1869,7 +1861,7 @@ impl RegisterDoc {
         let findings_obj = map_id(&self.doc, FINDINGS)?;
         self.changes.all = true;
         self.findings.clear();
-        self.relations = OnceLock::new();
+        self.relations = Related::default();
         self.conflicted.clear();
         self.marks.clear();
         self.unreadable.clear();
@@ -1918,7 +1910,7 @@ impl RegisterDoc {
             conflicted: self.conflicted.clone(),
             marks: self.marks.clone(),
             unreadable: self.unreadable.clone(),
-            relations: self.relations().clone(),
+            relations: self.relations.with(&self.findings, Relations::clone),
         }
     }
 }

@@ -596,3 +596,47 @@ fn a_merge_after_many_own_writes_brings_in_the_peers_edits() {
     );
     assert_eq!(ours.cache_state(), ours.reread_state().unwrap());
 }
+
+/// The relations index, built a slice at a time after a register opens,
+/// stays exact through edits, deletions, new findings and a peer's changes
+/// on both sides of where the slices have reached.
+#[test]
+fn the_relations_index_built_in_slices_follows_every_change() {
+    let mut base = register();
+    for i in 0..10 {
+        base.add_finding(format!("f{i}"), today(), |f| {
+            f.title = format!("Finding {i}");
+            f.area = if i % 2 == 0 { "Leeds" } else { "Bristol" }.into();
+            f.requirements.insert("A.5.15".into(), true);
+        })
+        .unwrap();
+    }
+    let mut peer = colleague(&base, 7, "Sam Roe", "SR");
+    let mut doc = colleague(&base, 4, "Jane Doe", "JD");
+    assert!(!doc.prepare_relations(3), "f0, f1 and f2 indexed");
+    // Passed by the slices, and not yet reached.
+    for id in ["f1", "f5"] {
+        doc.update_finding(id, today(), |f| f.area = "Rotterdam".into())
+            .unwrap();
+    }
+    doc.delete_finding("f2", "A duplicate of f0", today())
+        .unwrap();
+    doc.delete_finding("f6", "A duplicate of f4", today())
+        .unwrap();
+    for id in ["e0", "g0"] {
+        doc.add_finding(id.into(), today(), |f| {
+            f.title = "Same requirement".into();
+            f.area = "Leeds".into();
+            f.requirements.insert("A.5.15".into(), true);
+        })
+        .unwrap();
+    }
+    for id in ["f0", "f8"] {
+        peer.update_finding(id, today(), |f| f.area = "Leeds depot".into())
+            .unwrap();
+    }
+    doc.merge_bytes(&peer.save()).unwrap();
+    assert!(!doc.prepare_relations(2));
+    assert_eq!(doc.cache_state(), doc.reread_state().unwrap());
+    assert!(doc.prepare_relations(1), "complete once compared");
+}

@@ -42,7 +42,7 @@ fn register() -> RegisterDoc {
     // Built before any finding, so that every comparison of the cache with
     // a full re-read also checks the relations index kept through edits,
     // merges and peers' chunks (it is otherwise built on first use).
-    doc.prepare_relations();
+    doc.prepare_relations(usize::MAX);
     for (id, title) in [
         ("f1", "Backups untested"),
         ("f2", "No MFA"),

@@ -67,7 +67,7 @@ pub fn acme_register_on(device_clock: ncr_core::document::Clock) -> RegisterDoc 
     // Built from the start (it is otherwise built on first use): every
     // comparison of the cache with a full re-read then also checks the
     // relations index kept through the test's edits.
-    doc.prepare_relations();
+    doc.prepare_relations(usize::MAX);
     doc
 }
 
