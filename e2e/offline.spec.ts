@@ -119,7 +119,14 @@ async function installOutcome(page: Page, how: "register" | "update"): Promise<s
         registration.addEventListener("updatefound", () => done(registration.installing), { once: true }),
       );
       await registration.update().catch(() => {});
-      worker = await found;
+      // The app's own update check (on start, online again) may have found
+      // the new sw.js first: its install fires no second "updatefound",
+      // and may even be over. `update()` settles once any install it
+      // started is under way, so nothing found by then is not coming.
+      worker =
+        registration.installing ??
+        registration.waiting ??
+        (await Promise.race([found, new Promise<null>((done) => setTimeout(() => done(null), 5_000))]));
       if (!worker) return "not installing";
     }
     const w = worker;

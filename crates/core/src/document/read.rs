@@ -406,7 +406,7 @@ pub(crate) fn lenient<T: Serialize + DeserializeOwned>(
     // From the borrowed value, here and below: no copy of the item on the
     // usual path, and one deserializer per type in the module (serde_json
     // has one for values and one for borrowed values, each a copy of every
-    // type's reading: 53 kB of the app's module when both were used).
+    // type's reading: about 50 kB of the app's module when both were used).
     if let Ok(t) = T::deserialize(json) {
         return Ok((t, Vec::new()));
     }
@@ -547,8 +547,8 @@ fn finding_from_raw(key: &str, mut raw: Raw) -> Result<FindingRead, Box<Unreadab
             authors: raw.authors.iter().cloned().collect(),
         })
     };
-    // Taken, not copied: opening a register reads every finding, and the
-    // copies were a third of that reading (docs/BENCHMARKS.md).
+    // Taken, not copied: opening a register reads every finding, and it
+    // copied each one and each action again (docs/BENCHMARKS.md).
     let mut json = std::mem::take(&mut raw.json);
     // Actions are items of their own: one that cannot be read is set aside
     // without marking the whole finding's action list as unreadable. Read

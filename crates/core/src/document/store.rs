@@ -22,10 +22,9 @@ use super::error::DocError;
 use super::genesis::{self, AUDITORS, AUDITS, FINDINGS, REGISTER, SCHEMA, SETTINGS};
 use super::owners::Owners;
 use super::read::{self, ItemKind, Mark, Unreadable};
+use super::related::Related;
 use crate::model::{Attachment, Audit, Auditor, CorrectiveAction, Finding, RegisterInfo, Settings};
 use crate::relations::Relations;
-
-use super::related::Related;
 use crate::validate;
 
 /// Milliseconds since the Unix epoch; injected so tests are deterministic and
