@@ -497,14 +497,7 @@ pub(crate) fn objects_of_many(
         if !wanted.contains(key) {
             return;
         }
-        let raw = raw_of(&snap, item);
-        #[cfg(debug_assertions)]
-        assert_eq!(
-            raw.objects,
-            raw_of(doc, item).objects,
-            "finding {key}: the one-pass reading walks other objects than the document's"
-        );
-        out.insert(key.to_owned(), raw.objects);
+        out.insert(key.to_owned(), raw_in_pass(&snap, doc, item).objects);
     });
     out
 }
@@ -708,35 +701,44 @@ pub(crate) fn all_findings(doc: &Automerge, findings: &ObjId) -> BTreeMap<String
     let mut all = BTreeMap::new();
     snap.map_items(findings, &mut |item| {
         let key = item.key.to_string();
-        let mut raw = raw_of(&snap, item);
-        // The pass must read exactly what the document's own reading
-        // does: every test that opens a register checks it.
-        #[cfg(debug_assertions)]
-        {
-            let direct = raw_of(doc, item);
-            assert_eq!(
-                (
-                    &raw.json,
-                    raw.conflicted,
-                    raw.too_deep,
-                    &raw.authors,
-                    &raw.objects
-                ),
-                (
-                    &direct.json,
-                    direct.conflicted,
-                    direct.too_deep,
-                    &direct.authors,
-                    &direct.objects
-                ),
-                "finding {key}: the one-pass reading differs from the document's"
-            );
-        }
+        let mut raw = raw_in_pass(&snap, doc, item);
         let objects = std::mem::take(&mut raw.objects);
         let read = finding_from_raw(&key, raw).map(Some);
         all.insert(key, (read, objects));
     });
     all
+}
+
+/// [`raw_of`] an entry of the pass. The pass must read exactly what the
+/// document's own reading does: debug builds read it both ways, so every
+/// test that opens a register or merges into one checks it.
+fn raw_in_pass(snap: &Snapshot<'_>, doc: &Automerge, item: &MapRangeItem<'_>) -> Raw {
+    let raw = raw_of(snap, item);
+    #[cfg(debug_assertions)]
+    {
+        let direct = raw_of(doc, item);
+        assert_eq!(
+            (
+                &raw.json,
+                raw.conflicted,
+                raw.too_deep,
+                &raw.authors,
+                &raw.objects
+            ),
+            (
+                &direct.json,
+                direct.conflicted,
+                direct.too_deep,
+                &direct.authors,
+                &direct.objects
+            ),
+            "finding {}: the one-pass reading differs from the document's",
+            item.key
+        );
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = doc;
+    raw
 }
 
 /// Reads every entry of a map of simple items (auditors, audits), each on
