@@ -73,7 +73,7 @@ async function profiled(page: Page, what: string, act: () => Promise<void>) {
   );
   for (const [name, t] of top) console.log(`| \`${name.slice(0, 110)}\` | ${t.toFixed(1)} ms |`);
   console.log(`\nThe app's own functions, total time (what the above runs under):\n\n| function | total time |\n|---|---|`);
-  for (const [name, t] of totalTimes(profile).slice(0, 12)) console.log(`| \`${name.slice(0, 110)}\` | ${t.toFixed(1)} ms |`);
+  for (const [name, t] of totalTimes(profile).slice(0, Number(process.env.PROFILE_TOP ?? 12))) console.log(`| \`${name.slice(0, 110)}\` | ${t.toFixed(1)} ms |`);
   await cdp.detach();
 }
 

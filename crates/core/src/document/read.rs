@@ -17,7 +17,9 @@
 //!   [`Unreadable`] with its raw value and the actors who wrote it, for the
 //!   person to export or discard.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use automerge::iter::{DocItem, DocObjItem, ListRangeItem, MapRangeItem};
 use automerge::{Automerge, ObjId, ObjType, ReadDoc, ScalarValueRef, ValueRef};
@@ -135,28 +137,46 @@ fn actor_of(id: &ObjId) -> Option<String> {
 struct Walk {
     conflicted: bool,
     too_deep: bool,
-    authors: BTreeSet<String>,
+    /// Writers of the item's own entries, as ids: most entries of an item
+    /// share a writer, and the hex form is made once per writer, at the end.
+    authors: BTreeSet<automerge::ActorId>,
     objects: Vec<ObjId>,
+    /// Whether the object walked is reached through visible entries only
+    /// (not through a value that lost a conflict): a [`Snapshot`] holds
+    /// every entry of such an object, so one it holds nothing of is empty.
+    visible: bool,
+}
+
+impl Walk {
+    fn author(&mut self, id: &ObjId) {
+        if let ObjId::Id(_, actor, _) = id {
+            if !self.authors.contains(actor) {
+                self.authors.insert(actor.clone());
+            }
+        }
+    }
 }
 
 /// Where a reading finds an object's entries: the document itself (a
 /// seek per object, for one item), or a [`Snapshot`] of every visible
 /// object taken in one pass (for every finding at once).
 pub(crate) trait Objects {
-    fn map_items(&self, obj: &ObjId, f: &mut dyn FnMut(&MapRangeItem<'_>));
-    fn list_items(&self, obj: &ObjId, f: &mut dyn FnMut(&ListRangeItem<'_>));
+    /// The visible entries of the map `obj`. `visible`: `obj` is reached
+    /// through visible entries only (see `Walk::visible`).
+    fn map_items(&self, obj: &ObjId, visible: bool, f: &mut dyn FnMut(&MapRangeItem<'_>));
+    fn list_items(&self, obj: &ObjId, visible: bool, f: &mut dyn FnMut(&ListRangeItem<'_>));
     fn text_of(&self, obj: &ObjId) -> String;
     /// Every value at `key` of the map `obj`, the conflict's losers too.
     fn all_at(&self, obj: &ObjId, key: &str) -> Vec<(automerge::Value<'_>, ObjId)>;
 }
 
 impl<R: ReadDoc> Objects for R {
-    fn map_items(&self, obj: &ObjId, f: &mut dyn FnMut(&MapRangeItem<'_>)) {
+    fn map_items(&self, obj: &ObjId, _: bool, f: &mut dyn FnMut(&MapRangeItem<'_>)) {
         for item in self.map_range(obj, ..) {
             f(&item);
         }
     }
-    fn list_items(&self, obj: &ObjId, f: &mut dyn FnMut(&ListRangeItem<'_>)) {
+    fn list_items(&self, obj: &ObjId, _: bool, f: &mut dyn FnMut(&ListRangeItem<'_>)) {
         for item in self.list_range(obj, ..) {
             f(&item);
         }
@@ -179,8 +199,6 @@ pub(crate) struct Snapshot<'a> {
     doc: &'a Automerge,
     maps: FxHashMap<ObjId, Vec<MapRangeItem<'a>>>,
     lists: FxHashMap<ObjId, Vec<ListRangeItem<'a>>>,
-    /// Every visible object: one the pass holds no entry of is empty.
-    visible: FxHashSet<ObjId>,
 }
 
 impl<'a> Snapshot<'a> {
@@ -189,42 +207,71 @@ impl<'a> Snapshot<'a> {
             doc,
             maps: FxHashMap::default(),
             lists: FxHashMap::default(),
-            visible: FxHashSet::default(),
         };
+        // The pass gives an object's entries one after another, under one
+        // shared id: they are gathered here and stored once per object,
+        // not looked up in the maps entry by entry (a third of the pass).
+        let mut current: Option<Arc<ObjId>> = None;
+        let mut maps = Vec::new();
+        let mut lists = Vec::new();
         for DocObjItem { obj, item } in doc.iter() {
+            if !current.as_ref().is_some_and(|c| Arc::ptr_eq(c, &obj)) {
+                if let Some(done) = current.replace(obj) {
+                    snap.keep(&done, &mut maps, &mut lists);
+                }
+            }
             match item {
-                DocItem::Map(m) => {
-                    if matches!(m.value, ValueRef::Object(_)) {
-                        snap.visible.insert(m.id());
-                    }
-                    snap.maps.entry((*obj).clone()).or_default().push(m);
-                }
-                DocItem::List(l) => {
-                    if matches!(l.value, ValueRef::Object(_)) {
-                        snap.visible.insert(l.id());
-                    }
-                    snap.lists.entry((*obj).clone()).or_default().push(l);
-                }
+                DocItem::Map(m) => maps.push(m),
+                DocItem::List(l) => lists.push(l),
                 DocItem::Text(_) => {}
             }
         }
+        if let Some(done) = current {
+            snap.keep(&done, &mut maps, &mut lists);
+        }
         snap
+    }
+
+    fn keep(
+        &mut self,
+        obj: &ObjId,
+        maps: &mut Vec<MapRangeItem<'a>>,
+        lists: &mut Vec<ListRangeItem<'a>>,
+    ) {
+        // An object met twice (the pass does not promise otherwise) keeps
+        // the entries of both times.
+        if !maps.is_empty() {
+            match self.maps.entry(obj.clone()) {
+                Entry::Vacant(v) => {
+                    v.insert(std::mem::take(maps));
+                }
+                Entry::Occupied(mut o) => o.get_mut().append(maps),
+            }
+        }
+        if !lists.is_empty() {
+            match self.lists.entry(obj.clone()) {
+                Entry::Vacant(v) => {
+                    v.insert(std::mem::take(lists));
+                }
+                Entry::Occupied(mut o) => o.get_mut().append(lists),
+            }
+        }
     }
 }
 
 impl Objects for Snapshot<'_> {
-    fn map_items(&self, obj: &ObjId, f: &mut dyn FnMut(&MapRangeItem<'_>)) {
+    fn map_items(&self, obj: &ObjId, visible: bool, f: &mut dyn FnMut(&MapRangeItem<'_>)) {
         match self.maps.get(obj) {
             Some(items) => items.iter().for_each(f),
-            None if self.visible.contains(obj) => {}
-            None => self.doc.map_items(obj, f),
+            None if visible => {}
+            None => self.doc.map_items(obj, false, f),
         }
     }
-    fn list_items(&self, obj: &ObjId, f: &mut dyn FnMut(&ListRangeItem<'_>)) {
+    fn list_items(&self, obj: &ObjId, visible: bool, f: &mut dyn FnMut(&ListRangeItem<'_>)) {
         match self.lists.get(obj) {
             Some(items) => items.iter().for_each(f),
-            None if self.visible.contains(obj) => {}
-            None => self.doc.list_items(obj, f),
+            None if visible => {}
+            None => self.doc.list_items(obj, false, f),
         }
     }
     fn text_of(&self, obj: &ObjId) -> String {
@@ -244,9 +291,7 @@ fn walk<S: Objects + ?Sized>(
 ) -> Json {
     w.objects.push(obj.clone());
     if depth == 0 {
-        if let Some(a) = actor_of(obj) {
-            w.authors.insert(a);
-        }
+        w.author(obj);
     }
     if typ == ObjType::Text {
         return Json::String(doc.text_of(obj));
@@ -255,28 +300,37 @@ fn walk<S: Objects + ?Sized>(
         w.too_deep = true;
         return Json::Null;
     }
-    let child = |value: &ValueRef<'_>, id: ObjId, w: &mut Walk| -> Json {
-        if depth == 0 {
-            if let Some(a) = actor_of(&id) {
-                w.authors.insert(a);
+    // An entry's id is made only where it is used (an object to walk, the
+    // item's own writers, a conflict to unite): most entries are scalars
+    // below the item's top.
+    let child = |value: &ValueRef<'_>, id: &dyn Fn() -> ObjId, w: &mut Walk| -> Json {
+        match value {
+            ValueRef::Object(t) => {
+                let id = id();
+                if depth == 0 {
+                    w.author(&id);
+                }
+                walk(doc, &id, *t, depth + 1, w)
+            }
+            ValueRef::Scalar(s) => {
+                if depth == 0 {
+                    w.author(&id());
+                }
+                scalar(s)
             }
         }
-        match value {
-            ValueRef::Object(t) => walk(doc, &id, *t, depth + 1, w),
-            ValueRef::Scalar(s) => scalar(s),
-        }
     };
+    let visible = w.visible;
     match typ {
         ObjType::Map | ObjType::Table => {
             let mut map = Map::new();
-            doc.map_items(obj, &mut |item| {
-                let id = item.id();
+            doc.map_items(obj, visible, &mut |item| {
                 let key = item.key.to_string();
                 let keyed = item.conflict && KEYED_COLLECTIONS.contains(&key.as_str());
                 w.conflicted |= item.conflict && !keyed;
-                let mut value = child(&item.value, id.clone(), w);
+                let mut value = child(&item.value, &|| item.id(), w);
                 if keyed {
-                    union_of_concurrent_maps(doc, obj, &key, &id, depth, &mut value, w);
+                    union_of_concurrent_maps(doc, obj, &key, &item.id(), depth, &mut value, w);
                 }
                 map.insert(key, value);
             });
@@ -284,8 +338,8 @@ fn walk<S: Objects + ?Sized>(
         }
         _ => {
             let mut list = Vec::new();
-            doc.list_items(obj, &mut |item| {
-                list.push(child(&item.value, item.id(), w));
+            doc.list_items(obj, visible, &mut |item| {
+                list.push(child(&item.value, &|| item.id(), w));
             });
             Json::Array(list)
         }
@@ -318,7 +372,12 @@ fn union_of_concurrent_maps<S: Objects + ?Sized>(
         if &id == winner || !matches!(other, automerge::Value::Object(ObjType::Map)) {
             continue;
         }
-        if let Json::Object(more) = walk(doc, &id, ObjType::Map, depth + 1, w) {
+        // A value that lost a conflict, and all below it, is not in a
+        // pass over the visible document.
+        let visible = std::mem::replace(&mut w.visible, false);
+        let more = walk(doc, &id, ObjType::Map, depth + 1, w);
+        w.visible = visible;
+        if let Json::Object(more) = more {
             for (k, v) in more {
                 items.entry(k).or_insert(v);
             }
@@ -326,20 +385,22 @@ fn union_of_concurrent_maps<S: Objects + ?Sized>(
     }
 }
 
-/// Reads the object `obj` (of type `typ`) as bounded JSON.
+/// Reads the object `obj` (of type `typ`) as bounded JSON. From a
+/// [`Snapshot`], `obj` must be visible (an entry of the pass).
 pub(crate) fn raw_object<S: Objects + ?Sized>(doc: &S, obj: &ObjId, typ: ObjType) -> Raw {
     let mut w = Walk {
         conflicted: false,
         too_deep: false,
         authors: BTreeSet::new(),
         objects: Vec::new(),
+        visible: true,
     };
     let json = walk(doc, obj, typ, 0, &mut w);
     Raw {
         json,
         conflicted: w.conflicted,
         too_deep: w.too_deep,
-        authors: w.authors,
+        authors: w.authors.iter().map(|a| a.to_hex_string()).collect(),
         objects: w.objects,
     }
 }
@@ -492,7 +553,7 @@ pub(crate) fn objects_of_many(
     let wanted: FxHashSet<&str> = keys.iter().map(String::as_str).collect();
     let snap = Snapshot::of(doc);
     let mut out = FxHashMap::default();
-    snap.map_items(findings, &mut |item| {
+    snap.map_items(findings, true, &mut |item| {
         let key: &str = &item.key;
         if !wanted.contains(key) {
             return;
@@ -699,7 +760,7 @@ fn finding_from_raw(key: &str, mut raw: Raw) -> Result<FindingRead, Box<Unreadab
 pub(crate) fn all_findings(doc: &Automerge, findings: &ObjId) -> BTreeMap<String, Read> {
     let snap = Snapshot::of(doc);
     let mut all = BTreeMap::new();
-    snap.map_items(findings, &mut |item| {
+    snap.map_items(findings, true, &mut |item| {
         let key = item.key.to_string();
         let mut raw = raw_in_pass(&snap, doc, item);
         let objects = std::mem::take(&mut raw.objects);
