@@ -18,8 +18,8 @@ use crate::ui::widgets::{enum_options, grade_badge, EnumSelect, SelectField};
 use ncr_core::catalogue::Theme;
 use ncr_core::deadlines::{self, DueState};
 use ncr_core::due::{self, Clock};
-use ncr_core::model::{Grade, Status};
-use ncr_core::query::{self, Counts, DueFilter, Query, SortKey, StatusFilter};
+use ncr_core::model::{Finding, Grade, Status};
+use ncr_core::query::{self, Counts, DueFilter, Order, Query, SortKey, StatusFilter};
 use ncr_core::text::normalise;
 
 const PAGE: usize = 50;
@@ -96,55 +96,73 @@ fn RegisterView(register: String, query: Query, page: usize) -> impl IntoView {
             .unwrap_or_default()
     };
 
+    // Sorted when the findings or the sort change, filtered on every
+    // keystroke: sorting 10,000 findings was most of a keystroke's work.
+    let settings = Memo::new(move |_| store.with_register(|d| d.settings()).unwrap_or_default());
+    let sorting = Memo::new(move |_| query.with(|q| (q.sort, q.descending)));
+    let order = Memo::new(move |_| {
+        let (key, descending) = sorting.get();
+        let settings = settings.get();
+        store.with_findings(|d| {
+            let all: Vec<&Finding> = d.findings().values().collect();
+            Order::of(&all, key, descending, &settings, today())
+        })
+    });
     let table = Memo::new(move |_| {
         let q = query.get();
         let p = page.get();
-        store
-            .with_findings(|d| {
-                let settings = d.settings();
-                let t = today();
-                let shown = query::run(d.findings().values(), &q, &settings, t);
-                let counts = Counts::of(d.findings().values(), &q, &shown);
-                let pages = shown.len().div_ceil(PAGE).max(1);
-                let rows = shown
-                    .iter()
-                    .skip(p.min(pages - 1) * PAGE)
-                    .take(PAGE)
-                    .map(|f| {
-                        let deadlines = due::running(f, &settings, t)
-                            .into_iter()
-                            .map(|i| {
-                                let what = match i.clock {
-                                    Clock::Plan => "Plan due",
-                                    Clock::Close => "Close due",
-                                    Clock::FollowUp => "Follow-up",
-                                    Clock::Action { .. } => "Action due",
-                                };
-                                let date = i.due.map(|d| d.to_string()).unwrap_or_default();
-                                (what, date, i.state)
-                            })
-                            .collect();
-                        RowView {
-                            id: f.id.clone(),
-                            reference: f.reference.clone(),
-                            title: f.title.clone(),
-                            grade: f.grade,
-                            status: f.status,
-                            requirement: f.requirement_list().join(", "),
-                            owner: f.owner.clone(),
-                            deadlines,
-                            age: deadlines::age_days(f, t)
-                                .map(|a| format!("{a} d"))
-                                .unwrap_or_default(),
-                            conflicted: d.is_conflicted(&f.id),
-                        }
-                    })
-                    .collect();
-                TableView {
-                    rows,
-                    counts,
-                    pages,
-                }
+        let settings = settings.get();
+        order
+            .with(|order| {
+                store.with_findings(|d| {
+                    let t = today();
+                    let all: Vec<&Finding> = d.findings().values().collect();
+                    let shown = match order {
+                        Some(order) => query::select(&all, order, &q, &settings, t),
+                        None => query::run(all.iter().copied(), &q, &settings, t),
+                    };
+                    let counts = Counts::of(all.iter().copied(), &q, &shown);
+                    let pages = shown.len().div_ceil(PAGE).max(1);
+                    let rows = shown
+                        .iter()
+                        .skip(p.min(pages - 1) * PAGE)
+                        .take(PAGE)
+                        .map(|f| {
+                            let deadlines = due::running(f, &settings, t)
+                                .into_iter()
+                                .map(|i| {
+                                    let what = match i.clock {
+                                        Clock::Plan => "Plan due",
+                                        Clock::Close => "Close due",
+                                        Clock::FollowUp => "Follow-up",
+                                        Clock::Action { .. } => "Action due",
+                                    };
+                                    let date = i.due.map(|d| d.to_string()).unwrap_or_default();
+                                    (what, date, i.state)
+                                })
+                                .collect();
+                            RowView {
+                                id: f.id.clone(),
+                                reference: f.reference.clone(),
+                                title: f.title.clone(),
+                                grade: f.grade,
+                                status: f.status,
+                                requirement: f.requirement_list().join(", "),
+                                owner: f.owner.clone(),
+                                deadlines,
+                                age: deadlines::age_days(f, t)
+                                    .map(|a| format!("{a} d"))
+                                    .unwrap_or_default(),
+                                conflicted: d.is_conflicted(&f.id),
+                            }
+                        })
+                        .collect();
+                    TableView {
+                        rows,
+                        counts,
+                        pages,
+                    }
+                })
             })
             .unwrap_or_default()
     });

@@ -558,6 +558,69 @@ pub fn run<'a>(
     sort_with(shown, query.sort, query.descending, settings, today, memo)
 }
 
+/// Every finding of a list in one sort's order, as positions in the list:
+/// what a table sorts once, then filters on every keystroke ([`select`]).
+/// The order is total (see the module's rules on order), so the order of
+/// any subset is this order restricted to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Order {
+    key: SortKey,
+    descending: bool,
+    positions: Vec<u32>,
+}
+
+impl Order {
+    /// `findings` in the order of `key`. The order by age does not change
+    /// as days pass (every age grows by the same day), nor does any other.
+    pub fn of(
+        findings: &[&Finding],
+        key: SortKey,
+        descending: bool,
+        settings: &Settings,
+        today: NaiveDate,
+    ) -> Order {
+        let rows = sorted_rows(
+            findings.iter().copied(),
+            key,
+            descending,
+            settings,
+            today,
+            Memo::default(),
+        );
+        Order {
+            key,
+            descending,
+            positions: rows.iter().map(|r| r.at).collect(),
+        }
+    }
+}
+
+/// [`run`], in the order `order` of the same `findings`: a filter, no sort.
+/// An order of another list's length or of another sort than `query`'s
+/// is not used; the result is then [`run`]'s.
+pub fn select<'a>(
+    findings: &[&'a Finding],
+    order: &Order,
+    query: &Query,
+    settings: &Settings,
+    today: NaiveDate,
+) -> Vec<&'a Finding> {
+    if order.positions.len() != findings.len()
+        || order.key != query.sort
+        || order.descending != query.descending
+    {
+        return run(findings.iter().copied(), query, settings, today);
+    }
+    let compiled = Compiled::new(query);
+    let mut memo = Memo::default();
+    order
+        .positions
+        .iter()
+        .filter_map(|&at| findings.get(at as usize).copied())
+        .filter(|f| compiled.matches(f, settings, today, &mut memo))
+        .collect()
+}
+
 /// Sorts findings by `key` (see the module's rules on order).
 pub fn sort<'a>(
     findings: Vec<&'a Finding>,
@@ -575,22 +638,37 @@ fn sort_with<'a>(
     descending: bool,
     settings: &Settings,
     today: NaiveDate,
-    mut memo: Memo<'a>,
+    memo: Memo<'a>,
 ) -> Vec<&'a Finding> {
+    sorted_rows(findings, key, descending, settings, today, memo)
+        .into_iter()
+        .map(|row| row.finding)
+        .collect()
+}
+
+fn sorted_rows<'a>(
+    findings: impl IntoIterator<Item = &'a Finding>,
+    key: SortKey,
+    descending: bool,
+    settings: &Settings,
+    today: NaiveDate,
+    mut memo: Memo<'a>,
+) -> Vec<Row<'a>> {
     // Text keys are folded once into one buffer, so comparisons read
     // contiguous memory instead of chasing two findings and their strings
     // each time: those cache misses, not the comparing, dominated sorting.
     let mut arena = String::new();
     let mut rows: Vec<Row<'a>> = findings
         .into_iter()
-        .map(|f| Row::new(f, key, settings, today, &mut memo, &mut arena))
+        .enumerate()
+        .map(|(at, f)| Row::new(f, at as u32, key, settings, today, &mut memo, &mut arena))
         .collect();
     rows.sort_by(|a, b| {
         a.primary(b, descending, &arena)
             .then_with(|| a.reference.of(&arena).cmp(b.reference.of(&arena)))
             .then_with(|| a.finding.id.cmp(&b.finding.id))
     });
-    rows.into_iter().map(|row| row.finding).collect()
+    rows
 }
 
 /// The counts behind "N of M shown" and the filter chips.
@@ -1005,6 +1083,8 @@ pub(crate) fn cites_theme<'a>(f: &'a Finding, theme: Theme, memo: &mut Memo<'a>)
 /// A finding with its sort key computed once, not per comparison.
 struct Row<'a> {
     finding: &'a Finding,
+    /// The finding's position in the list sorted.
+    at: u32,
     /// Numeric keys compared in turn; `None` sorts last.
     numbers: [Option<i64>; 2],
     /// The text key, folded into the arena; `None` (blank) sorts last.
@@ -1040,6 +1120,7 @@ impl Span {
 impl<'a> Row<'a> {
     fn new(
         f: &'a Finding,
+        at: u32,
         key: SortKey,
         settings: &Settings,
         today: NaiveDate,
@@ -1087,6 +1168,7 @@ impl<'a> Row<'a> {
         };
         Row {
             finding: f,
+            at,
             numbers,
             text,
             reference,

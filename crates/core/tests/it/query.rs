@@ -515,6 +515,89 @@ fn sorting_is_deterministic_whatever_the_input_order() {
     assert_eq!(&by_ref[1..3], ["id-0", "id-2"]);
 }
 
+/// A table sorts once and filters per keystroke (`Order`, `select`): that
+/// must show exactly what filtering then sorting shows, for every sort, on
+/// the fixture and on the demo, for every figure of the dashboard and a
+/// text search each, on days that move the clocks.
+#[test]
+fn an_order_kept_then_filtered_shows_what_run_shows() {
+    use ncr_core::query::{select, Order};
+    let fixture = fixture();
+    let mut lists: Vec<(Vec<Finding>, Settings, NaiveDate)> = vec![(fixture, settings(), today())];
+    for day in [date(2027, 3, 1), date(2028, 2, 29)] {
+        let doc = demo_at(day);
+        lists.push((
+            doc.findings().values().cloned().collect(),
+            doc.settings(),
+            day,
+        ));
+    }
+    let mut checked = 0;
+    for (list, settings, day) in &lists {
+        let all: Vec<&Finding> = list.iter().collect();
+        let dash = ncr_core::dashboard::compute(all.iter().copied(), settings, *day);
+        let mut queries: Vec<Query> = dash.cells().into_iter().map(|c| c.query.clone()).collect();
+        queries.extend(["a", "the access", "alpha", "NC-2026", "zzz"].map(text));
+        queries.push(Query {
+            include_deleted: true,
+            ..Query::default()
+        });
+        for key in SortKey::ALL {
+            for descending in [false, true] {
+                let order = Order::of(&all, *key, descending, settings, *day);
+                for q in &queries {
+                    let q = Query {
+                        sort: *key,
+                        descending,
+                        ..q.clone()
+                    };
+                    let ids = |shown: Vec<&Finding>| -> Vec<String> {
+                        shown.iter().map(|f| f.id.clone()).collect()
+                    };
+                    let kept = ids(select(&all, &order, &q, settings, *day));
+                    assert_eq!(
+                        kept,
+                        ids(run(all.iter().copied(), &q, settings, *day)),
+                        "{q:?}"
+                    );
+                    checked += usize::from(kept.len() > 1);
+                }
+            }
+        }
+    }
+    assert!(
+        checked > 100,
+        "only {checked} queries showed more than one finding"
+    );
+}
+
+/// An order made for another list or another sort is not trusted.
+#[test]
+fn an_order_of_another_sort_or_list_is_not_used() {
+    use ncr_core::query::{select, Order};
+    let list = fixture();
+    let all: Vec<&Finding> = list.iter().collect();
+    let by_title = Order::of(&all, SortKey::Title, false, &settings(), today());
+    let by_reference = Query::default();
+    let expected = run(all.iter().copied(), &by_reference, &settings(), today());
+    assert_eq!(
+        select(&all, &by_title, &by_reference, &settings(), today()),
+        expected
+    );
+    let fewer = &all[1..];
+    let by_reference_of_all = Order::of(&all, SortKey::Reference, false, &settings(), today());
+    assert_eq!(
+        select(
+            fewer,
+            &by_reference_of_all,
+            &by_reference,
+            &settings(),
+            today()
+        ),
+        run(fewer.iter().copied(), &by_reference, &settings(), today())
+    );
+}
+
 // ----- counts, dropdowns, persistence ----------------------------------------------------
 
 #[test]
