@@ -255,6 +255,8 @@ for (const n of SIZES) {
     lines.push(`| first load, gzipped (wasm + JS + CSS + HTML) | ${Math.round(firstLoad / 1000).toLocaleString("en")} kB | | |`);
     const table = lines.join("\n");
     console.log(table);
+    // Every run's figure, to tell a slow run from a slow build.
+    if (process.env.BENCH_RAW) for (const [row, xs] of Object.entries(rows)) console.log(`raw: ${row}: ${xs.map(ms).join(", ")}`);
     writeFileSync(join(FILES, `perf-${n}.md`), table + "\n");
   });
 }
