@@ -1,5 +1,16 @@
 import { writeFileSync } from "node:fs";
-import { expect, expectClean, createRegister, openDemo, saved, setProfile, test, toFindings, watch } from "./fixtures";
+import {
+  expect,
+  expectClean,
+  createRegister,
+  openDemo,
+  saved,
+  setProfile,
+  test,
+  toFindings,
+  watch,
+  type Page,
+} from "./fixtures";
 
 // Issue 4: record and browse findings. Every test starts from a fresh
 // browser profile (Playwright gives each test a new context), served from
@@ -80,18 +91,27 @@ test("typed text is not lost when the tab closes mid-sentence", async ({ page, c
   await createRegister(page);
   await page.getByRole("button", { name: "New finding" }).click();
   await page.getByLabel("Title", { exact: true }).fill("Half a thought");
+  const url = page.url();
+  // A page of the same origin (the server's plain 404) sees what other
+  // pages see; opened first, so that it looks as soon as typing stops.
+  const again = await context.newPage();
+  await again.goto(new URL("/not-the-app", url).href);
   await page.getByLabel("Evidence").pressSequentially("typed and the tab clo");
   // Close without blurring or waiting for the pause that commits; but only
   // once the browser holds the last keystroke's draft (localStorage reaches
   // other pages through the browser process a moment later; a page killed
   // within that moment loses it, as any page would).
-  const url = page.url();
-  const again = await context.newPage();
-  // A page of the same origin (the server's plain 404) sees what other pages see.
-  await again.goto(new URL("/not-the-app", url).href);
+  const draftIn = (p: Page) =>
+    p.evaluate(() => Object.values(localStorage).some((v) => v.includes("typed and the tab clo")));
+  const allSaved = page.getByRole("status").filter({ hasText: "All changes saved in this browser" });
   await expect
-    .poll(() =>
-      again.evaluate(() => Object.values(localStorage).some((v) => v.includes("typed and the tab clo"))),
+    .poll(
+      async () =>
+        (await draftIn(again)) ||
+        // Under load the pause that commits (0.6 s) may pass first (seen in
+        // a full run): the draft is then cleared, and the text is in the
+        // stored document once saved. The reopening below tells either way.
+        (!(await draftIn(page)) && (await allSaved.count()) === 1),
     )
     .toBe(true);
   await page.close({ runBeforeUnload: false });
