@@ -209,6 +209,28 @@ fn main() {
         }
         return;
     }
+    if let Some(at) = args.iter().position(|a| a == "--read") {
+        // `-- --read FILE`: the app's own part of opening, without
+        // Automerge's load: every finding read from a document loaded
+        // already (as a reload reads what storage loaded), eleven times
+        // (median and minimum). Far steadier than `--open`, whose load
+        // varies more than what it is meant to compare.
+        let bytes = std::fs::read(&args[at + 1]).unwrap();
+        let plain = automerge::Automerge::load(&bytes).unwrap();
+        let mut times: Vec<Duration> = (0..11)
+            .map(|_| {
+                let doc = plain.clone();
+                time(|| RegisterDoc::open_loaded(doc, ActorId::from([2u8; 16]), clock).unwrap()).1
+            })
+            .collect();
+        times.sort();
+        println!(
+            "read every finding of a loaded document: median {} / min {}",
+            ms(times[5]),
+            ms(times[0])
+        );
+        return;
+    }
     if let Some(at) = args.iter().position(|a| a == "--open") {
         // `-- --open FILE`: open and hydrate one register file seven times
         // (median and minimum), to compare two versions of the read path
