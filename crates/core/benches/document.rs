@@ -68,6 +68,16 @@ fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     (out, start.elapsed())
 }
 
+/// `label: median … / min …` of a command's runs.
+fn print_runs(label: &str, mut times: Vec<Duration>) {
+    times.sort();
+    println!(
+        "{label}: median {} / min {}",
+        ms(times[times.len() / 2]),
+        ms(times[0])
+    );
+}
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -217,18 +227,13 @@ fn main() {
         // varies more than what it is meant to compare.
         let bytes = std::fs::read(&args[at + 1]).unwrap();
         let plain = automerge::Automerge::load(&bytes).unwrap();
-        let mut times: Vec<Duration> = (0..11)
+        let times = (0..11)
             .map(|_| {
                 let doc = plain.clone();
                 time(|| RegisterDoc::open_loaded(doc, ActorId::from([2u8; 16]), clock).unwrap()).1
             })
             .collect();
-        times.sort();
-        println!(
-            "read every finding of a loaded document: median {} / min {}",
-            ms(times[5]),
-            ms(times[0])
-        );
+        print_runs("read every finding of a loaded document", times);
         return;
     }
     if let Some(at) = args.iter().position(|a| a == "--open") {
@@ -236,15 +241,10 @@ fn main() {
         // (median and minimum), to compare two versions of the read path
         // without building a register each time.
         let bytes = std::fs::read(&args[at + 1]).unwrap();
-        let mut times: Vec<Duration> = (0..7)
+        let times = (0..7)
             .map(|_| time(|| RegisterDoc::open(&bytes, ActorId::from([2u8; 16]), clock).unwrap()).1)
             .collect();
-        times.sort();
-        println!(
-            "open + hydrate: median {} / min {}",
-            ms(times[3]),
-            ms(times[0])
-        );
+        print_runs("open + hydrate", times);
         return;
     }
     if let Some(at) = args.iter().position(|a| a == "--merge") {
