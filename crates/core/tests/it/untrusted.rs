@@ -402,6 +402,12 @@ enum Junk {
     Map,
     Text(String),
     List,
+    /// Automerge's legacy table, empty: Automerge 0.12 refuses to write
+    /// into one, and panicked ("missing from index") applying a change
+    /// crafted to write into one, as any bytes that make it panic would in
+    /// the worker's check. Its pass over the document goes through a table
+    /// as a list; a reading walks it as a map.
+    Table,
     Delete,
 }
 
@@ -414,6 +420,7 @@ fn junk() -> impl Strategy<Value = Junk> {
         Just(Junk::Map),
         "[a-z ]{0,12}".prop_map(Junk::Text),
         Just(Junk::List),
+        Just(Junk::Table),
         Just(Junk::Delete),
     ]
 }
@@ -487,6 +494,7 @@ fn write_junk(am: &mut AutoCommit, path: &[String], junk: &Junk) {
             let inner = am.insert_object(&list, 1, ObjType::Map)?;
             am.put(&inner, "k", 1)
         }),
+        Junk::Table => am.put_object(&obj, key, ObjType::Table).map(|_| ()),
         Junk::Delete => am.delete(&obj, key),
     };
 }
