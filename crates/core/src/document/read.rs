@@ -238,24 +238,22 @@ impl<'a> Snapshot<'a> {
         maps: &mut Vec<MapRangeItem<'a>>,
         lists: &mut Vec<ListRangeItem<'a>>,
     ) {
-        // An object met twice (the pass does not promise otherwise) keeps
-        // the entries of both times.
-        if !maps.is_empty() {
-            match self.maps.entry(obj.clone()) {
-                Entry::Vacant(v) => {
-                    v.insert(std::mem::take(maps));
-                }
-                Entry::Occupied(mut o) => o.get_mut().append(maps),
-            }
+        keep_entries(&mut self.maps, obj, maps);
+        keep_entries(&mut self.lists, obj, lists);
+    }
+}
+
+/// Stores an object's gathered entries under it. An object met twice (the
+/// pass does not promise otherwise) keeps the entries of both times.
+fn keep_entries<T>(into: &mut FxHashMap<ObjId, Vec<T>>, obj: &ObjId, entries: &mut Vec<T>) {
+    if entries.is_empty() {
+        return;
+    }
+    match into.entry(obj.clone()) {
+        Entry::Vacant(v) => {
+            v.insert(std::mem::take(entries));
         }
-        if !lists.is_empty() {
-            match self.lists.entry(obj.clone()) {
-                Entry::Vacant(v) => {
-                    v.insert(std::mem::take(lists));
-                }
-                Entry::Occupied(mut o) => o.get_mut().append(lists),
-            }
-        }
+        Entry::Occupied(mut o) => o.get_mut().append(entries),
     }
 }
 
