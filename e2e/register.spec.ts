@@ -11,6 +11,7 @@ import {
   watch,
   type Page,
 } from "./fixtures";
+import { openFinding, registerId, row, storedKeys } from "./journeys";
 
 // Issue 4: record and browse findings. Every test starts from a fresh
 // browser profile (Playwright gives each test a new context), served from
@@ -286,5 +287,40 @@ test("a register longer than one page is paged", async ({ page }) => {
   await expect(pages).toContainText("Page 1 of 2");
   await expect(rows).toHaveCount(50);
   await saved(page);
+  expectClean(w);
+});
+
+// Issue 13: a register that has stayed unchanged a moment stores a view of
+// its findings beside it (a cache keyed by the document's heads), and the
+// next start takes the findings from it instead of reading every one. An
+// edit after it makes the view old; a reload must show the edit whichever
+// way the register opens.
+test("a quiet register reopens from its stored view, and an edit after it is never hidden by it", async ({ page }) => {
+  const w = await watch(page);
+  await page.goto("./");
+  await setProfile(page);
+  await openDemo(page);
+  await saved(page);
+  const id = registerId(page);
+  const hasView = async () => (await storedKeys(page)).some((k) => k[0] === id && k[1] === "view");
+  await expect.poll(hasView, { timeout: 30_000 }).toBe(true);
+  const fromView = () => page.evaluate(() => performance.getEntriesByName("ncr-opened-from-view").length);
+  expect(await fromView(), "the first opening read the document").toBe(0);
+
+  await page.reload();
+  await expect(page.getByText(/^Showing \d+ of \d+ findings$/)).toBeVisible();
+  expect(await fromView(), "the reload took the findings from the view").toBe(1);
+  const first = page.getByRole("table", { name: "Findings" }).getByRole("row").nth(1).getByRole("link").first();
+  const reference = (await first.textContent()) ?? "";
+  await openFinding(page, reference);
+  await page.getByLabel("Title", { exact: true }).fill("Edited after the view was stored");
+  await page.getByLabel("Statement", { exact: true }).focus();
+  await saved(page);
+
+  // At once: the view may be stored again as the page goes away, or not.
+  await page.reload();
+  await expect(page.getByLabel("Title", { exact: true })).toHaveValue("Edited after the view was stored");
+  await page.getByRole("link", { name: "Back to register" }).click();
+  await expect(row(page, reference)).toContainText("Edited after the view was stored");
   expectClean(w);
 });

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createRegister, expect, setProfile, test, type Page } from "../fixtures";
-import { importFile, summary } from "../journeys";
+import { importFile, storedKeys, summary } from "../journeys";
 import { showDashboard } from "./dashboard";
 import { firstLoad as firstLoadOf } from "./sizes";
 
@@ -170,6 +170,27 @@ for (const n of SIZES) {
         "reload: tasks over 50 ms after the first rows",
         b.longTasks.filter((t) => t.start >= (b.firstRows ?? 0) && t.duration > 50).length,
       );
+      const fromView = () => page.evaluate(() => performance.getEntriesByName("ncr-opened-from-view").length);
+      add("reload: opened from the stored view (1 = yes)", await fromView());
+
+      // Again once the view of the findings is stored beside the register
+      // (after it stayed unchanged a moment): what every later start is.
+      const id = page.url().match(/#\/r\/([^/]+)/)?.[1];
+      await expect
+        .poll(async () => (await storedKeys(page)).some((k) => k[0] === id && k[1] === "view"), { timeout: 300_000 })
+        .toBe(true);
+      await page.waitForTimeout(1_000);
+      await page.reload();
+      await expect(showing).toBeVisible({ timeout: 300_000 });
+      await page.waitForTimeout(1_000);
+      const v = await page.evaluate(() => (window as unknown as { ncrBench: Bench }).ncrBench);
+      add("reload, view stored → first table rows shown", v.firstRows ?? NaN);
+      add("reload, view stored: longest task", Math.max(0, ...v.longTasks.map((t) => t.duration)));
+      add(
+        "reload, view stored: tasks over 50 ms after the first rows",
+        v.longTasks.filter((t) => t.start >= (v.firstRows ?? 0) && t.duration > 50).length,
+      );
+      add("reload, view stored: opened from it (1 = yes)", await fromView());
 
       // Search, a key at a time.
       const keys = await typeSearch(page, "system 4711");
@@ -231,6 +252,7 @@ for (const n of SIZES) {
     const limitOf: Record<string, string> = {
       "open it → table rows shown": "load",
       "reload → first table rows shown": "load",
+      "reload, view stored → first table rows shown": "load",
       "change a select → persisted": "edit",
       "leave a text field → persisted": "edit",
       "import + merge a copy diverged by 10 %": "merge",
@@ -243,7 +265,7 @@ for (const n of SIZES) {
     for (const [row, xs] of Object.entries(rows)) {
       if (row.startsWith("limit: ")) continue;
       const x = median(xs);
-      const counted = row.includes("tasks over");
+      const counted = row.includes("tasks over") || row.includes("1 = yes");
       const limit = limitOf[row] ? limits[limitOf[row]] : undefined;
       lines.push(
         `| ${row} | ${counted ? String(x) : ms(x)} | ${limit !== undefined ? `${ms(limit)} (${limitOf[row]})` : ""} | ${limit ? (x / limit).toFixed(1) + "×" : ""} |`,

@@ -236,6 +236,47 @@ fn main() {
         print_runs("read every finding of a loaded document", times);
         return;
     }
+    if let Some(at) = args.iter().position(|a| a == "--view") {
+        // `-- --view FILE`: opening from a stored view against reading
+        // every finding (`--read`), the view's size and what writing it
+        // costs, and the idle walk that makes the owners' index whole
+        // again after an opening from a view. Eleven runs each.
+        let bytes = std::fs::read(&args[at + 1]).unwrap();
+        let plain = automerge::Automerge::load(&bytes).unwrap();
+        let read =
+            RegisterDoc::open_loaded(plain.clone(), ActorId::from([2u8; 16]), clock).unwrap();
+        let view = read.stored_view();
+        println!("the view: {} bytes", view.bytes.len());
+        print_runs(
+            "write the view",
+            (0..11).map(|_| time(|| read.stored_view()).1).collect(),
+        );
+        let open = |_| {
+            let doc = plain.clone();
+            time(|| {
+                let (doc, taken) = RegisterDoc::open_viewed(
+                    doc,
+                    ActorId::from([2u8; 16]),
+                    clock,
+                    Some(&view.bytes),
+                )
+                .unwrap();
+                assert!(taken);
+                doc
+            })
+        };
+        print_runs("open from the view", (0..11).map(|i| open(i).1).collect());
+        print_runs(
+            "walk the owners after it, in slices of 250",
+            (0..11)
+                .map(|i| {
+                    let mut doc = open(i).0;
+                    time(|| while !doc.prepare_owners(250) {}).1
+                })
+                .collect(),
+        );
+        return;
+    }
     if let Some(at) = args.iter().position(|a| a == "--open") {
         // `-- --open FILE`: open and hydrate one register file seven times
         // (median and minimum), to compare two versions of the read path

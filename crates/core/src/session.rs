@@ -32,7 +32,7 @@ use automerge::ChangeHash;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::document::{reminder_due, Changes, DocError, RegisterDoc};
+use crate::document::{reminder_due, Changes, DocError, RegisterDoc, StoredView};
 use crate::fields::set_text;
 use crate::model::{Auditor, Finding};
 use crate::storage::{Loaded, PendingWrite, Persistence, Storage, StorageError};
@@ -164,6 +164,21 @@ pub struct SaveJob<S: Storage> {
 impl<S: Storage> SaveJob<S> {
     pub async fn write(&self) -> Result<(), StorageError> {
         self.persistence.write(&self.pending).await
+    }
+}
+
+/// A view of the open register to store ([`Session::begin_view`]).
+pub struct ViewJob<S: Storage> {
+    persistence: Rc<Persistence<S>>,
+    register: String,
+    pub view: StoredView,
+}
+
+impl<S: Storage> ViewJob<S> {
+    /// Stores the view. A failure loses nothing (the view is a cache), and
+    /// is not worth a sentence to the person.
+    pub async fn write(&self) -> Result<(), StorageError> {
+        self.persistence.save_view(&self.register, &self.view).await
     }
 }
 
@@ -642,6 +657,31 @@ impl<S: Storage, D: Drafts> Session<S, D> {
             .map_err(|e| failed(e.to_string()))?;
         self.changed();
         Ok(again)
+    }
+
+    /// The open register's view to store beside it (`document/view.rs`),
+    /// when everything is stored and the stored view is not at its heads
+    /// already: the next opening at these heads then takes it instead of
+    /// reading every finding. Costs a serialisation of every finding, so
+    /// the app asks when the page is idle or hidden.
+    pub fn begin_view(&self) -> Option<ViewJob<S>> {
+        let persistence = self.persistence.clone()?;
+        let doc = self.doc.as_ref()?;
+        if self.saving || self.failed || !doc.all_persisted() || !persistence.view_due(doc) {
+            return None;
+        }
+        Some(ViewJob {
+            persistence,
+            register: doc.id(),
+            view: doc.stored_view(),
+        })
+    }
+
+    /// Walks a slice of the findings the owners' index does not know
+    /// ([`RegisterDoc::prepare_owners`]); true once none is left. Not a
+    /// change: nothing a reader shows moves.
+    pub fn prepare_owners(&mut self, slice: usize) -> bool {
+        self.doc.as_mut().is_none_or(|d| d.prepare_owners(slice))
     }
 
     // ----- opening and switching --------------------------------------------

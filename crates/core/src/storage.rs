@@ -29,7 +29,7 @@ use std::rc::Rc;
 use automerge::{Automerge, ChangeHash, ReadDoc};
 use thiserror::Error;
 
-use crate::document::{DocError, RegisterDoc};
+use crate::document::{DocError, RegisterDoc, StoredView};
 
 /// A storage key: `[register id, kind, name]`, e.g. `[id, "incremental", hash]`.
 pub type StorageKey = Vec<String>;
@@ -37,6 +37,10 @@ pub type StorageKey = Vec<String>;
 pub const SNAPSHOT: &str = "snapshot";
 pub const INCREMENTAL: &str = "incremental";
 pub const QUARANTINE: &str = "quarantine";
+/// `[register, VIEW, "current"]`: the register's findings as this build
+/// read them at some heads ([`crate::document::StoredView`]), a cache that
+/// spares reading every finding when it opens again at those heads.
+pub const VIEW: &str = "view";
 
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum StorageError {
@@ -230,6 +234,12 @@ pub struct Loaded {
     /// Whether one of them was kept aside because this page stopped while
     /// reading it last time (see [`Storage::note_reading`]).
     pub stopped_on: bool,
+    /// Whether the findings came from the stored view.
+    pub from_view: bool,
+}
+
+fn view_key(register: &str) -> StorageKey {
+    key(register, VIEW, "current")
 }
 
 fn heads_name(heads: &[ChangeHash]) -> String {
@@ -347,6 +357,9 @@ pub const LARGE_BATCH_OPS: u64 = 20_000;
 pub struct Persistence<S: Storage> {
     pub storage: S,
     stored: RefCell<BTreeMap<String, Stored>>,
+    /// The heads of the view this handle last stored or opened from, per
+    /// register: a view at the same heads need not be written again.
+    viewed: RefCell<BTreeMap<String, Vec<ChangeHash>>>,
 }
 
 impl<S: Storage> Persistence<S> {
@@ -354,7 +367,44 @@ impl<S: Storage> Persistence<S> {
         Persistence {
             storage,
             stored: RefCell::new(BTreeMap::new()),
+            viewed: RefCell::new(BTreeMap::new()),
         }
+    }
+
+    /// Whether the stored view of `doc`'s register is not (as far as this
+    /// handle knows) at `doc`'s heads.
+    pub fn view_due(&self, doc: &RegisterDoc) -> bool {
+        let mut heads = doc.heads();
+        heads.sort();
+        self.viewed.borrow().get(&doc.id()) != Some(&heads)
+    }
+
+    /// Stores `view` as the register's view, in place of the last one. A
+    /// view that cannot be stored (a full quota) is no loss: the register
+    /// opens by reading its document, and the old view is removed so that
+    /// it takes no space.
+    pub async fn save_view(&self, register: &str, view: &StoredView) -> Result<(), StorageError> {
+        let at = view_key(register);
+        if let Err(e) = self.storage.save(&at, &view.bytes).await {
+            let _ = self.storage.remove(&at).await;
+            self.viewed.borrow_mut().remove(register);
+            return Err(e);
+        }
+        let mut heads = view.heads.clone();
+        heads.sort();
+        self.viewed.borrow_mut().insert(register.to_owned(), heads);
+        Ok(())
+    }
+
+    /// Removes every register's view (to make room for the registers
+    /// themselves when the quota is full).
+    async fn drop_views(&self) {
+        if let Ok(keys) = self.storage.list(&[]).await {
+            for k in keys.iter().filter(|k| k.len() == 3 && k[1] == VIEW) {
+                let _ = self.storage.remove(k).await;
+            }
+        }
+        self.viewed.borrow_mut().clear();
     }
 
     /// Ids of every register stored here.
@@ -431,7 +481,14 @@ impl<S: Storage> Persistence<S> {
     pub async fn write(&self, w: &PendingWrite) -> Result<(), StorageError> {
         let kind = if w.snapshot { SNAPSHOT } else { INCREMENTAL };
         let written = key(&w.register, kind, &w.name);
-        self.storage.save(&written, &w.bytes).await?;
+        if let Err(e) = self.storage.save(&written, &w.bytes).await {
+            if e != StorageError::QuotaExceeded {
+                return Err(e);
+            }
+            // Views are caches: they give way to the record, once.
+            self.drop_views().await;
+            self.storage.save(&written, &w.bytes).await?;
+        }
         if w.snapshot {
             for k in w.replaces.iter().filter(|k| **k != written) {
                 self.storage.remove(k).await?;
@@ -622,13 +679,27 @@ impl<S: Storage> Persistence<S> {
         // that one which would not reopen (Automerge's incremental load
         // checks no heads) is caught here, not at the next start. One
         // verified load of one item is taken as it is.
+        let view = self.storage.load(&view_key(register)).await.ok().flatten();
         let opened = if verified {
-            RegisterDoc::open_loaded(doc, actor.clone(), clock)
+            RegisterDoc::open_viewed(doc, actor.clone(), clock, view.as_deref())
         } else {
-            RegisterDoc::open(&doc.save(), actor.clone(), clock)
+            automerge::Automerge::load(&doc.save())
+                .map_err(|e| DocError::Corrupt(e.to_string()))
+                .and_then(|doc| {
+                    RegisterDoc::open_viewed(doc, actor.clone(), clock, view.as_deref())
+                })
         };
+        let mut from_view = false;
         let mut store = match opened {
-            Ok(store) => store,
+            Ok((store, viewed)) => {
+                from_view = viewed;
+                if viewed {
+                    let mut heads = store.heads();
+                    heads.sort();
+                    self.viewed.borrow_mut().insert(register.to_owned(), heads);
+                }
+                store
+            }
             Err(e) => {
                 // Every item loads, but together they are no register: an
                 // item written by another tool replaced its structure (the
@@ -655,6 +726,7 @@ impl<S: Storage> Persistence<S> {
             doc: store,
             quarantined,
             stopped_on,
+            from_view,
         })
     }
 

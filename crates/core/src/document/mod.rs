@@ -13,6 +13,7 @@ mod read;
 mod related;
 mod store;
 mod unexported;
+mod view;
 mod write;
 
 pub use conflicts::{ConflictValue, FieldConflict};
@@ -25,3 +26,4 @@ pub use store::{
     MergeSummary, NewRegister, RegisterDoc, RemovedFinding, PERSON_ID_BYTES,
 };
 pub use unexported::{reminder_due, Unexported};
+pub use view::StoredView;

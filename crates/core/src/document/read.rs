@@ -37,7 +37,9 @@ pub(crate) const MAX_DEPTH: usize = 6;
 pub(crate) const RAW_PREVIEW: usize = 4_000;
 
 /// What kind of item could not be read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum ItemKind {
     Finding,
     Action,
@@ -65,7 +67,7 @@ impl ItemKind {
 
 /// An item the app cannot interpret: kept in the document untouched, shown
 /// to the person with its raw value, exportable and discardable.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Unreadable {
     pub kind: ItemKind,
     /// Its key in its map.
@@ -81,7 +83,7 @@ pub struct Unreadable {
 }
 
 /// A field read with a safe default instead of its stored value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Mark {
     /// The field's key, e.g. `grade`.
     pub field: String,

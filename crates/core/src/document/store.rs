@@ -364,12 +364,115 @@ impl RegisterDoc {
         actor: ActorId,
         clock: Clock,
     ) -> Result<RegisterDoc, DocError> {
+        Ok(RegisterDoc::open_viewed(doc, actor, clock, None)?.0)
+    }
+
+    /// [`RegisterDoc::open_loaded`], taking the findings from a stored view
+    /// (`view.rs`) when it was written by this build at exactly the
+    /// document's heads; whether it was taken comes back with the register.
+    pub fn open_viewed(
+        doc: Automerge,
+        actor: ActorId,
+        clock: Clock,
+        view: Option<&[u8]>,
+    ) -> Result<(RegisterDoc, bool), DocError> {
         let mut doc = check_loaded(doc)?;
         if info_of(&doc).is_none() {
             return Err(DocError::NotARegister);
         }
         doc.set_actor(actor);
-        RegisterDoc::loaded(doc, clock)
+        let cache = view.and_then(|v| super::view::read(v, &doc.get_heads()));
+        match cache {
+            Some(cache) => Ok((RegisterDoc::from_view(doc, clock, cache)?, true)),
+            None => Ok((RegisterDoc::loaded(doc, clock)?, false)),
+        }
+    }
+
+    /// A register whose cache comes from a view of its document at its
+    /// heads: as [`RegisterDoc::loaded`] would read it, with every finding
+    /// stale in the owners' index (the view does not hold what each
+    /// reading walked).
+    fn from_view(
+        doc: Automerge,
+        clock: Clock,
+        cache: super::view::CacheIn,
+    ) -> Result<RegisterDoc, DocError> {
+        let findings_obj = map_id(&doc, FINDINGS)?;
+        let mut owners = Owners::default();
+        for key in doc.keys(&findings_obj) {
+            owners.mark_stale(&key);
+        }
+        let store = RegisterDoc {
+            persisted: doc.get_heads(),
+            doc,
+            findings: cache.findings,
+            conflicted: cache.conflicted,
+            marks: cache.marks,
+            unreadable: cache.unreadable,
+            changes: Changes {
+                all: true,
+                ..Changes::default()
+            },
+            clock,
+            drafts: BTreeSet::new(),
+            relations: Related::default(),
+            owners,
+            history: Default::default(),
+        };
+        #[cfg(debug_assertions)]
+        {
+            let fresh = store.reread_state()?;
+            let taken = store.cache_state();
+            assert_eq!(
+                (
+                    &taken.findings,
+                    &taken.conflicted,
+                    &taken.marks,
+                    &taken.unreadable
+                ),
+                (
+                    &fresh.findings,
+                    &fresh.conflicted,
+                    &fresh.marks,
+                    &fresh.unreadable
+                ),
+                "a stored view must hold what reading the document gives"
+            );
+        }
+        Ok(store)
+    }
+
+    /// This register's cache as a view to store beside its document, for
+    /// the next opening at the same heads (`view.rs`).
+    pub fn stored_view(&self) -> super::view::StoredView {
+        super::view::write(
+            self.doc.get_heads(),
+            &super::view::CacheOut {
+                findings: &self.findings,
+                conflicted: &self.conflicted,
+                marks: &self.marks,
+                unreadable: &self.unreadable,
+            },
+        )
+    }
+
+    /// Walks again, for the owners' index only, up to `slice` of the
+    /// findings it does not know (all of them after opening from a view):
+    /// done when idle, so that a merge or another tab's change need not
+    /// walk them all first. True once none is left.
+    pub fn prepare_owners(&mut self, slice: usize) -> bool {
+        let stale = self.owners.stale();
+        if stale.is_empty() {
+            return true;
+        }
+        let Ok(findings_obj) = map_id(&self.doc, FINDINGS) else {
+            return true;
+        };
+        for id in stale.iter().take(slice) {
+            let objects = read::objects_of(&self.doc, &findings_obj, id);
+            self.owners.set(id, objects);
+        }
+        stale.len() <= slice
     }
 
     /// A register read from its document as a fresh load reads it: every
@@ -795,6 +898,12 @@ impl RegisterDoc {
     /// caller must call [`RegisterDoc::mark_persisted`] once the chunk is
     /// safely stored: until then the same changes are handed out again, so a
     /// failed write (a full quota) loses nothing.
+    /// Whether everything in the document is in a persisted chunk (cheap:
+    /// compares heads, encodes nothing).
+    pub fn all_persisted(&self) -> bool {
+        self.doc.get_heads() == self.persisted
+    }
+
     pub fn unsaved_chunk(&self) -> Option<(Vec<u8>, Vec<ChangeHash>)> {
         let heads = self.doc.get_heads();
         if heads == self.persisted {

@@ -455,3 +455,23 @@ fn readers_are_told_only_what_changed_here_and_in_other_tabs() {
     let changes = here.take_changes();
     assert!(changes.register && changes.findings.is_empty());
 }
+
+#[test]
+fn the_view_is_stored_once_everything_is_and_the_next_page_opens_from_it() {
+    let mut b = Browser::new();
+    let mut s = b.with_register("r1");
+    add(&mut s, "f1", "Typed");
+    assert!(s.begin_view().is_none(), "not while a change is unsaved");
+    save(&mut s);
+    let job = s.begin_view().expect("due once everything is stored");
+    block_on(job.write()).unwrap();
+    assert!(s.begin_view().is_none(), "not again at the same heads");
+    let mut next = b.page();
+    let p = next.begin_open("r1").unwrap();
+    let loaded = block_on(p.load("r1", session_actor(&PERSON, &[9; 8]), clock)).unwrap();
+    assert!(loaded.from_view);
+    assert_eq!(loaded.doc.finding("f1").unwrap().title, "Typed");
+    add(&mut s, "f2", "More");
+    save(&mut s);
+    assert!(s.begin_view().is_some(), "due again after the next change");
+}

@@ -7,10 +7,10 @@ use common::{block_on, clock, today};
 
 use automerge::ActorId;
 use ncr_core::document::{NewRegister, RegisterDoc};
-use ncr_core::model::Auditor;
+use ncr_core::model::{Auditor, CorrectiveAction};
 use ncr_core::storage::{
     conformance, LoadError, MemoryStorage, Persistence, Reading, Storage, StorageError,
-    INCREMENTAL, SNAPSHOT,
+    INCREMENTAL, SNAPSHOT, VIEW,
 };
 
 fn register() -> RegisterDoc {
@@ -342,4 +342,158 @@ fn a_large_import_is_stored_as_one_snapshot() {
     assert_eq!(kinds(&storage), vec![SNAPSHOT]);
     let loaded = block_on(p.load("reg-s", ActorId::from([2u8; 16]), clock)).unwrap();
     assert_eq!(loaded.doc.findings(), doc.findings());
+}
+
+/// A register with findings and an action, stored as one snapshot, with
+/// its view stored beside it.
+fn stored_with_view(storage: &MemoryStorage) -> RegisterDoc {
+    let p = Persistence::new(storage.clone());
+    let mut doc = register();
+    for i in 0..3 {
+        doc.add_finding(format!("f{i}"), today(), |f| {
+            f.title = format!("Finding {i}")
+        })
+        .unwrap();
+    }
+    doc.add_action(
+        "f1",
+        "a1".into(),
+        today(),
+        CorrectiveAction {
+            description: "Retrain the team".into(),
+            owner: "JD".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    block_on(p.save_snapshot(&mut doc)).unwrap();
+    block_on(p.save_view("reg-s", &doc.stored_view())).unwrap();
+    assert!(
+        !p.view_due(&doc),
+        "the stored view is at the register's heads"
+    );
+    doc
+}
+
+fn reload(storage: &MemoryStorage) -> ncr_core::storage::Loaded {
+    block_on(Persistence::new(storage.reopened(false)).load(
+        "reg-s",
+        ActorId::from([2u8; 16]),
+        clock,
+    ))
+    .unwrap()
+}
+
+#[test]
+fn a_register_reopened_at_its_views_heads_takes_its_findings_from_the_view() {
+    let storage = MemoryStorage::new();
+    let doc = stored_with_view(&storage);
+    assert!(kinds(&storage).contains(&VIEW.to_owned()));
+    let loaded = reload(&storage);
+    assert!(loaded.from_view, "the view at the stored heads is used");
+    assert_eq!(loaded.doc.cache_state(), doc.cache_state());
+    assert_eq!(loaded.doc.cache_state(), loaded.doc.reread_state().unwrap());
+}
+
+#[test]
+fn a_view_behind_the_stored_changes_is_not_used() {
+    let storage = MemoryStorage::new();
+    let mut doc = stored_with_view(&storage);
+    let p = Persistence::new(storage.clone());
+    block_on(p.load("reg-s", ActorId::from([1u8; 16]), clock)).unwrap();
+    doc.update_finding("f2", today(), |f| f.title = "Edited after the view".into())
+        .unwrap();
+    block_on(p.save(&mut doc)).unwrap().unwrap();
+    let loaded = reload(&storage);
+    assert!(!loaded.from_view, "a view of older heads is not taken");
+    assert_eq!(
+        loaded.doc.finding("f2").unwrap().title,
+        "Edited after the view"
+    );
+    assert_eq!(loaded.doc.cache_state(), doc.cache_state());
+}
+
+#[test]
+fn a_damaged_or_foreign_view_is_ignored_and_the_register_opens() {
+    let storage = MemoryStorage::new();
+    let doc = stored_with_view(&storage);
+    let at = vec!["reg-s".to_owned(), VIEW.to_owned(), "current".to_owned()];
+    let good = block_on(storage.load(&at)).unwrap().unwrap();
+    let text = String::from_utf8(good.clone()).unwrap();
+    let (head, body) = text.split_once('\n').unwrap();
+    let mut parts: Vec<&str> = head.split(' ').collect();
+    parts[1] = "0123456789abcdef";
+    let other_build = format!("{}\n{body}", parts.join(" "));
+    // A view that parses but does not fit the types: a finding's title as a number.
+    let wrong_type = text.replacen("\"title\":\"Finding 0\"", "\"title\":7", 1);
+    assert_ne!(wrong_type, text);
+    for bad in [
+        good[..good.len() / 2].to_vec(),
+        other_build.into_bytes(),
+        wrong_type.into_bytes(),
+        b"not a view".to_vec(),
+        Vec::new(),
+    ] {
+        storage.poke(at.clone(), bad);
+        let loaded = reload(&storage);
+        assert!(!loaded.from_view);
+        assert_eq!(loaded.doc.cache_state(), doc.cache_state());
+    }
+}
+
+#[test]
+fn a_register_opened_from_its_view_finds_what_a_merge_or_another_tab_touched() {
+    // Nothing of what each finding's reading walked is in the view: the
+    // objects are walked again before the first merge, or when idle.
+    for idle in [false, true] {
+        let storage = MemoryStorage::new();
+        let doc = stored_with_view(&storage);
+        let mut peer = doc.fork_as(ActorId::from([3u8; 16]));
+        peer.update_action("f1", "a1", today(), |a| a.owner = "SK".into())
+            .unwrap();
+        let mut viewed = reload(&storage).doc;
+        if idle {
+            while !viewed.prepare_owners(1) {}
+        }
+        let mut tab = reload(&storage).doc;
+        viewed.merge_bytes(&peer.save()).unwrap();
+        assert_eq!(viewed.finding("f1").unwrap().actions["a1"].owner, "SK");
+        assert_eq!(viewed.cache_state(), viewed.reread_state().unwrap());
+        tab.apply_chunk(&peer.save()).unwrap();
+        assert_eq!(tab.finding("f1").unwrap().actions["a1"].owner, "SK");
+        assert_eq!(tab.cache_state(), viewed.cache_state());
+    }
+}
+
+#[test]
+fn views_give_way_to_the_register_when_the_quota_is_full() {
+    let storage = MemoryStorage::new();
+    let mut doc = stored_with_view(&storage);
+    let p = Persistence::new(storage.clone());
+    block_on(p.load("reg-s", ActorId::from([1u8; 16]), clock)).unwrap();
+    // Exactly full: the next chunk fits only once the view is gone.
+    storage.set_quota(Some(storage.used()));
+    doc.update_finding("f0", today(), |f| {
+        f.title = "Typed with the disk full".into()
+    })
+    .unwrap();
+    block_on(p.save(&mut doc)).unwrap().unwrap();
+    assert!(
+        !kinds(&storage).contains(&VIEW.to_owned()),
+        "the view made room"
+    );
+    // A view that does not fit is an error for the caller to ignore, and
+    // leaves nothing behind.
+    assert_eq!(
+        block_on(p.save_view("reg-s", &doc.stored_view())),
+        Err(StorageError::QuotaExceeded)
+    );
+    assert!(p.view_due(&doc));
+    storage.set_quota(None);
+    let loaded = reload(&storage);
+    assert!(!loaded.from_view);
+    assert_eq!(
+        loaded.doc.finding("f0").unwrap().title,
+        "Typed with the disk full"
+    );
 }

@@ -539,6 +539,13 @@ proptest! {
         // a clean copy as a chosen file only if nothing in it is unreadable.
         let reopened = RegisterDoc::open(&doc.save(), actor(1), clock).unwrap();
         prop_assert_eq!(reopened.cache_state(), doc.cache_state());
+        // And from a view of it stored at its heads: the same cache,
+        // whatever the peers wrote (marks, unreadable items, conflicts).
+        let loaded = automerge::Automerge::load(&doc.save()).unwrap();
+        let (viewed, taken) =
+            RegisterDoc::open_viewed(loaded, actor(1), clock, Some(&doc.stored_view().bytes)).unwrap();
+        prop_assert!(taken, "a view at the document's heads is taken");
+        prop_assert_eq!(viewed.cache_state(), doc.cache_state());
         let mut clean = pristine.fork_as(actor(3));
         let clean_before = state(&clean);
         match clean.merge_bytes(&doc.save()) {
