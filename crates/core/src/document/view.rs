@@ -66,6 +66,11 @@ fn header(build: &str, heads: &[ChangeHash]) -> String {
     format!("{MAGIC} {build} {}\n", names.join(","))
 }
 
+// Straight to and from bytes. Through `serde_json::Value` (whose code for
+// findings the document layer has already) the app's first load is 18 kB
+// gzipped smaller, but at 10,000 findings opening from the view takes five
+// times as long (272 ms against 54 natively) and writing it eight times
+// (247 against 32): most of what the view saves.
 pub(crate) fn write(heads: Vec<ChangeHash>, cache: &CacheOut<'_>) -> StoredView {
     let mut bytes = header(BUILD, &heads).into_bytes();
     // Serialising plain data into a Vec cannot fail.
