@@ -275,8 +275,16 @@ pub fn BrowserPanel() -> impl IntoView {
                     return view! { <p>"Measuring storage…"</p> }.into_any();
                 };
                 let names = store.registers.get_untracked();
+                let per_register = per_register.unwrap_or_default();
+                let views = (per_register.views > 0)
+                    .then(|| {
+                        format!(
+                            "Besides, each register keeps a copy of its findings as last read, so that it opens without reading them again: {} in all. It is made again when needed, and given up first when the storage is full.",
+                            human_bytes(per_register.views as f64),
+                        )
+                    });
                 let rows = per_register
-                    .unwrap_or_default()
+                    .registers
                     .into_iter()
                     .filter(|(id, _)| id != "quarantine")
                     .map(|(id, bytes)| {
@@ -328,6 +336,7 @@ pub fn BrowserPanel() -> impl IntoView {
                         </thead>
                         <tbody>{rows} {files_row}</tbody>
                     </table>
+                    {views.map(|v| view! { <p>{v}</p> })}
                     <p>{total}</p>
                 }
                     .into_any()

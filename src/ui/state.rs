@@ -968,10 +968,8 @@ impl Store {
         })
     }
 
-    /// Bytes stored per register, for the storage panel.
-    pub async fn usage(
-        &self,
-    ) -> Option<Result<std::collections::BTreeMap<String, usize>, StorageError>> {
+    /// Bytes stored per register and in views, for the storage panel.
+    pub async fn usage(&self) -> Option<Result<ncr_core::storage::Usage, StorageError>> {
         let p = self.persistence()?;
         Some(p.usage().await)
     }

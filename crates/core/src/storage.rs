@@ -238,6 +238,15 @@ pub struct Loaded {
     pub from_view: bool,
 }
 
+/// What storage holds ([`Persistence::usage`]), in bytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Usage {
+    /// Per register (its id; quarantined items under `quarantine`).
+    pub registers: BTreeMap<String, usize>,
+    /// All registers' views together: caches, rebuilt when needed.
+    pub views: usize,
+}
+
 fn view_key(register: &str) -> StorageKey {
     key(register, VIEW, "current")
 }
@@ -594,10 +603,16 @@ impl<S: Storage> Persistence<S> {
                     bad.push((k, bytes));
                     continue;
                 }
+                // Noted only while Automerge reads it, which is synchronous:
+                // a page that goes away between two items (a reload while
+                // the register opens) was not stopped by either, and must
+                // not set one aside at its next start.
                 self.storage.note_reading(Some(&Reading::Item(k.clone())));
                 // Loading into a scratch fork first: a bad chunk must not
                 // leave half of itself in the document.
-                match load_chunk_verified(&doc, &bytes) {
+                let loaded = load_chunk_verified(&doc, &bytes);
+                self.storage.note_reading(suspect);
+                match loaded {
                     Ok((loaded, whole)) => {
                         doc = loaded;
                         verified = whole && stored.known.is_empty();
@@ -630,6 +645,7 @@ impl<S: Storage> Persistence<S> {
                 let mut probe = clean.fork();
                 let orphaned = probe.load_incremental(&bytes).is_err()
                     || !probe.get_missing_deps(&[]).is_empty();
+                self.storage.note_reading(suspect);
                 if orphaned {
                     stored.remove(&k, bytes.len());
                     bad.push((k, bytes));
@@ -812,12 +828,17 @@ impl<S: Storage> Persistence<S> {
         Ok(())
     }
 
-    /// Bytes stored per register (for the storage panel).
-    pub async fn usage(&self) -> Result<BTreeMap<String, usize>, StorageError> {
-        let mut usage = BTreeMap::new();
+    /// Bytes stored per register, and in the registers' views (for the
+    /// storage panel).
+    pub async fn usage(&self) -> Result<Usage, StorageError> {
+        let mut usage = Usage::default();
         for k in self.storage.list(&[]).await? {
             let size = self.storage.load(&k).await?.map_or(0, |b| b.len());
-            *usage.entry(k[0].clone()).or_insert(0) += size;
+            if k.get(1).map(String::as_str) == Some(VIEW) {
+                usage.views += size;
+            } else {
+                *usage.registers.entry(k[0].clone()).or_insert(0) += size;
+            }
         }
         Ok(usage)
     }

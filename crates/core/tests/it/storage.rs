@@ -389,6 +389,10 @@ fn a_register_reopened_at_its_views_heads_takes_its_findings_from_the_view() {
     let storage = MemoryStorage::new();
     let doc = stored_with_view(&storage);
     assert!(kinds(&storage).contains(&VIEW.to_owned()));
+    let usage = block_on(Persistence::new(storage.clone()).usage()).unwrap();
+    let view = doc.stored_view().bytes.len();
+    assert_eq!(usage.views, view, "views are counted apart");
+    assert_eq!(usage.registers["reg-s"], storage.used() - view);
     let loaded = reload(&storage);
     assert!(loaded.from_view, "the view at the stored heads is used");
     assert_eq!(loaded.doc.cache_state(), doc.cache_state());
@@ -496,4 +500,79 @@ fn views_give_way_to_the_register_when_the_quota_is_full() {
         loaded.doc.finding("f0").unwrap().title,
         "Typed with the disk full"
     );
+}
+
+/// The in-memory adapter, except that loading one key never completes: a
+/// page that goes away while IndexedDB reads it.
+struct Stalling {
+    inner: MemoryStorage,
+    stall: Vec<String>,
+}
+
+impl Storage for Stalling {
+    async fn load(&self, key: &[String]) -> Result<Option<Vec<u8>>, StorageError> {
+        if key == self.stall.as_slice() {
+            std::future::pending::<()>().await;
+        }
+        self.inner.load(key).await
+    }
+    async fn save(&self, key: &[String], data: &[u8]) -> Result<(), StorageError> {
+        self.inner.save(key, data).await
+    }
+    async fn remove(&self, key: &[String]) -> Result<(), StorageError> {
+        self.inner.remove(key).await
+    }
+    async fn list(&self, prefix: &[String]) -> Result<Vec<Vec<String>>, StorageError> {
+        self.inner.list(prefix).await
+    }
+    fn note_reading(&self, what: Option<&Reading>) {
+        self.inner.note_reading(what)
+    }
+    fn last_reading(&self) -> Option<Reading> {
+        self.inner.last_reading()
+    }
+}
+
+#[test]
+fn a_page_that_goes_away_between_two_stored_items_sets_nothing_aside() {
+    // A reload while a register opens: the page stops waiting for the
+    // browser's storage, not inside Automerge's reading of an item.
+    let storage = MemoryStorage::new();
+    let p = Persistence::new(storage.clone());
+    let mut doc = register();
+    block_on(p.save_snapshot(&mut doc)).unwrap();
+    doc.add_finding("f".into(), today(), |f| f.title = "Saved last".into())
+        .unwrap();
+    block_on(p.save(&mut doc)).unwrap().unwrap();
+    let chunk = block_on(storage.list(&[]))
+        .unwrap()
+        .into_iter()
+        .find(|k| k[1] == INCREMENTAL)
+        .unwrap();
+    let tab = storage.reopened(true);
+    let stalling = Persistence::new(Stalling {
+        inner: tab.clone(),
+        stall: chunk,
+    });
+    {
+        let load = stalling.load("reg-s", ActorId::from([2u8; 16]), clock);
+        let mut load = std::pin::pin!(load);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        for _ in 0..100 {
+            assert!(std::future::Future::poll(load.as_mut(), &mut cx).is_pending());
+        }
+    }
+    assert_eq!(
+        tab.last_reading(),
+        None,
+        "the snapshot read before it is not suspect"
+    );
+    let loaded = block_on(Persistence::new(tab.reopened(true)).load(
+        "reg-s",
+        ActorId::from([2u8; 16]),
+        clock,
+    ))
+    .unwrap();
+    assert!(!loaded.stopped_on && loaded.quarantined.is_empty());
+    assert_eq!(loaded.doc.finding("f").unwrap().title, "Saved last");
 }
