@@ -53,9 +53,11 @@ export async function watch(page: Page, origin?: string): Promise<Watch> {
     // Cancelled by the page itself (a reload or navigation while the
     // favicon or a prefetch was in flight): not a failure of the app.
     if (reason === "net::ERR_ABORTED") return;
-    // The browser's own favicon fetch (not the app's) can still be in flight
-    // when a test cuts the network.
-    if (reason === "net::ERR_INTERNET_DISCONNECTED" && /\/favicon[^/]*$/.test(new URL(req.url()).pathname)) return;
+    // The browser's own favicon fetch (not the app's, and never through the
+    // service worker) can still be in flight, or start late under load,
+    // when a test cuts the network or stops its server.
+    const cut = reason === "net::ERR_INTERNET_DISCONNECTED" || reason === "net::ERR_CONNECTION_REFUSED";
+    if (cut && /\/favicon[^/]*$/.test(new URL(req.url()).pathname)) return;
     w.failed.push(`${req.url()}: ${reason}`);
   });
   context.on("response", (res) => {
