@@ -57,6 +57,29 @@ pub async fn sleep(ms: i32) {
     let _ = JsFuture::from(promise).await;
 }
 
+/// Waits until the browser has drawn what the page changed so far: a
+/// timer set from the next animation frame runs after that frame's paint.
+pub async fn after_paint() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let then = resolve.clone();
+        let later = wasm_bindgen::closure::Closure::once_into_js(move || {
+            if let Some(window) = web_sys::window() {
+                let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&then, 0);
+            }
+        });
+        if window
+            .request_animation_frame(later.unchecked_ref())
+            .is_err()
+        {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
 /// Waits until the browser is idle (`requestIdleCallback`), or 200 ms
 /// where it has no such call.
 pub async fn idle() {

@@ -20,7 +20,7 @@ use ncr_core::document::{DocError, NewRegister, RegisterDoc};
 use ncr_core::model::RegisterInfo;
 use ncr_core::model::{Auditor, Finding};
 use ncr_core::session::{Opened, Received, SaveDone, SaveStatus, Session, Settle};
-use ncr_core::storage::{LoadError, Persistence, StorageError};
+use ncr_core::storage::{LoadError, Loaded, Persistence, StorageError};
 
 pub use crate::platform::clock::{new_id, today};
 
@@ -79,8 +79,17 @@ const VIEW_QUIET_MS: i32 = 2_000;
 /// Findings walked per idle period for the owners' index after opening
 /// from a view (about 10 ms at 10,000 findings, natively).
 const OWNERS_SLICE: usize = 250;
-/// The user-timing mark set when a register opened from its stored view.
+/// The user-timing marks set when a register opened from its stored view,
+/// and when a preview of it was shown first: for the benchmark and the
+/// end-to-end tests, which cannot see otherwise which way it opened.
 const OPENED_FROM_VIEW: &str = "ncr-opened-from-view";
+const PREVIEW_SHOWN: &str = "ncr-preview-shown";
+
+fn mark(name: &str) {
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = p.mark(name);
+    }
+}
 
 type BrowserSession = Session<IdbStorage, LocalDrafts>;
 
@@ -129,6 +138,11 @@ pub struct Store {
     /// Bumped on each request to store the view: only the last one, once
     /// quiet, stores it.
     view_requests: StoredValue<u64>,
+    /// While a stored register opens with nothing open before it: a
+    /// read-only stand-in made from its stored view
+    /// (`RegisterDoc::preview`), which the readers show until the
+    /// register itself is open. Never in the session: nothing writes to it.
+    preview: StoredValue<Option<RegisterDoc>, LocalStorage>,
 }
 
 fn load_index() -> Vec<RegisterEntry> {
@@ -160,6 +174,7 @@ impl Store {
             exports: RwSignal::new(0),
             stored_attachments: RwSignal::new(0),
             view_requests: StoredValue::new(0),
+            preview: StoredValue::new_local(None),
         }
     }
 
@@ -354,6 +369,19 @@ impl Store {
         self.session.with_value(|s| s.doc().is_some())
     }
 
+    fn previewing(&self) -> bool {
+        self.preview
+            .try_with_value(Option::is_some)
+            .unwrap_or(false)
+    }
+
+    /// Shows `preview` (or stops showing one) to every reader.
+    fn set_preview(&self, preview: Option<RegisterDoc>) {
+        self.preview.set_value(preview);
+        self.findings_changed.notify();
+        self.register_changed.notify();
+    }
+
     /// Asks before the tab closes while changes exist only in memory.
     fn guard_unload(&self) {
         use wasm_bindgen::{closure::Closure, JsCast};
@@ -423,8 +451,20 @@ impl Store {
     /// change. Prefer the narrower readers below.
     pub fn with_doc<R>(&self, f: impl FnOnce(&RegisterDoc) -> R) -> Option<R> {
         self.version.track();
+        // A preview shown or replaced is announced as a change of the
+        // register, which every reader follows.
+        self.register_changed.track();
         count_reader_run();
-        self.session.with_value(|s| s.doc().map(f))
+        self.read(f)
+    }
+
+    /// The open register, or else the preview of the one opening.
+    fn read<R>(&self, f: impl FnOnce(&RegisterDoc) -> R) -> Option<R> {
+        let mut f = Some(f);
+        let mut run = |d: &RegisterDoc| f.take().map(|f| f(d));
+        self.session
+            .with_value(|s| s.doc().and_then(&mut run))
+            .or_else(|| self.preview.with_value(|p| p.as_ref().and_then(&mut run)))
     }
 
     /// Reads what one finding shows; re-runs when that finding changes or
@@ -441,7 +481,7 @@ impl Store {
         }
         self.register_changed.track();
         count_reader_run();
-        self.session.with_value(|s| s.doc().map(f))
+        self.read(f)
     }
 
     /// Reads the findings as a whole (lists, counts, options); re-runs when
@@ -450,7 +490,7 @@ impl Store {
         self.findings_changed.track();
         self.register_changed.track();
         count_reader_run();
-        self.session.with_value(|s| s.doc().map(f))
+        self.read(f)
     }
 
     /// Reads the register's own data (name, settings, auditors, audits);
@@ -458,7 +498,7 @@ impl Store {
     pub fn with_register<R>(&self, f: impl FnOnce(&RegisterDoc) -> R) -> Option<R> {
         self.register_changed.track();
         count_reader_run();
-        self.session.with_value(|s| s.doc().map(f))
+        self.read(f)
     }
 
     pub fn with_doc_untracked<R>(&self, f: impl FnOnce(&RegisterDoc) -> R) -> Option<R> {
@@ -470,6 +510,11 @@ impl Store {
         &self,
         f: impl FnOnce(&mut RegisterDoc) -> Result<R, DocError>,
     ) -> Result<R, DocError> {
+        if !self.has_register() && self.previewing() {
+            return Err(DocError::Refused(
+                "The register is still opening; nothing was changed. Try again in a moment.".into(),
+            ));
+        }
         let result = self
             .session
             .try_update_value(|s| s.mutate(f))
@@ -833,7 +878,45 @@ impl Store {
         else {
             return;
         };
-        let loaded = p.load(id, profile.session_actor(), system_clock).await;
+        // With nothing open yet (a start), the register's stored view is
+        // shown while Automerge loads its document, which at 10,000
+        // findings takes most of a second in one task: the first rows then
+        // come from the view. The opening takes the view's findings back
+        // if the document is at its heads.
+        let mut view = p.read_view(id).await;
+        let mut previewed = false;
+        if !self.has_register() {
+            if let Some(preview) = view
+                .take()
+                .and_then(|v| RegisterDoc::preview(v, system_clock).ok())
+            {
+                self.set_preview(Some(preview));
+                previewed = true;
+                mark(PREVIEW_SHOWN);
+                crate::platform::files::after_paint().await;
+            }
+        }
+        let store = *self;
+        let loaded = p
+            .load_viewed(id, profile.session_actor(), system_clock, move || {
+                view.or_else(|| {
+                    store
+                        .preview
+                        .try_update_value(Option::take)
+                        .flatten()
+                        .and_then(RegisterDoc::into_view)
+                })
+            })
+            .await;
+        self.install_loaded(id, &profile, loaded).await;
+        // Taken by the opening, or left: either way it has had its time,
+        // and unless the register opened, its readers must know.
+        if previewed && self.with_doc_untracked(RegisterDoc::id).as_deref() != Some(id) {
+            self.set_preview(None);
+        }
+    }
+
+    async fn install_loaded(&self, id: &str, profile: &Profile, loaded: Result<Loaded, LoadError>) {
         // The person may have edited the open register while this loaded.
         if let Err(e) = self.settle().await {
             self.error(e);
@@ -842,11 +925,7 @@ impl Store {
         match loaded {
             Ok(loaded) => {
                 if loaded.from_view {
-                    // For the benchmark and the end-to-end tests, which
-                    // cannot see which way a register opened otherwise.
-                    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
-                        let _ = p.mark(OPENED_FROM_VIEW);
-                    }
+                    mark(OPENED_FROM_VIEW);
                 }
                 let info = loaded.doc.info();
                 let auditor = profile.auditor();

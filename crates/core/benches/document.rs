@@ -258,7 +258,7 @@ fn main() {
                     doc,
                     ActorId::from([2u8; 16]),
                     clock,
-                    Some(&view.bytes),
+                    ncr_core::document::ParsedView::parse(&view.bytes),
                 )
                 .unwrap();
                 assert!(taken);

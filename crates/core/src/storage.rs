@@ -29,7 +29,7 @@ use std::rc::Rc;
 use automerge::{Automerge, ChangeHash, ReadDoc};
 use thiserror::Error;
 
-use crate::document::{DocError, RegisterDoc, StoredView};
+use crate::document::{DocError, ParsedView, RegisterDoc, StoredView};
 
 /// A storage key: `[register id, kind, name]`, e.g. `[id, "incremental", hash]`.
 pub type StorageKey = Vec<String>;
@@ -663,15 +663,36 @@ impl<S: Storage> Persistence<S> {
         })
     }
 
+    /// The register's stored view, if this build wrote it (at any heads).
+    pub async fn read_view(&self, register: &str) -> Option<ParsedView> {
+        let bytes = self.storage.load(&view_key(register)).await.ok()??;
+        ParsedView::parse(&bytes)
+    }
+
     /// Loads a register from its snapshot(s) and chunks. An item that does
     /// not load (or whose changes can never apply) is moved under
     /// `quarantine` (copied, then removed) and reported; the rest of the
-    /// register still opens.
+    /// register still opens. Its findings come from its stored view when
+    /// that was written at the heads loaded.
     pub async fn load(
         &self,
         register: &str,
         actor: automerge::ActorId,
         clock: crate::document::Clock,
+    ) -> Result<Loaded, LoadError> {
+        let view = self.read_view(register).await;
+        self.load_viewed(register, actor, clock, move || view).await
+    }
+
+    /// [`Persistence::load`] with the view from the caller, asked for once
+    /// everything is read and just before the register is opened: the app
+    /// shows it as a preview until then.
+    pub async fn load_viewed(
+        &self,
+        register: &str,
+        actor: automerge::ActorId,
+        clock: crate::document::Clock,
+        view: impl FnOnce() -> Option<ParsedView>,
     ) -> Result<Loaded, LoadError> {
         let Read {
             mut doc,
@@ -695,15 +716,13 @@ impl<S: Storage> Persistence<S> {
         // that one which would not reopen (Automerge's incremental load
         // checks no heads) is caught here, not at the next start. One
         // verified load of one item is taken as it is.
-        let view = self.storage.load(&view_key(register)).await.ok().flatten();
+        let view = view();
         let opened = if verified {
-            RegisterDoc::open_viewed(doc, actor.clone(), clock, view.as_deref())
+            RegisterDoc::open_viewed(doc, actor.clone(), clock, view)
         } else {
             automerge::Automerge::load(&doc.save())
                 .map_err(|e| DocError::Corrupt(e.to_string()))
-                .and_then(|doc| {
-                    RegisterDoc::open_viewed(doc, actor.clone(), clock, view.as_deref())
-                })
+                .and_then(|doc| RegisterDoc::open_viewed(doc, actor.clone(), clock, view))
         };
         let mut from_view = false;
         let mut store = match opened {

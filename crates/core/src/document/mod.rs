@@ -26,4 +26,4 @@ pub use store::{
     MergeSummary, NewRegister, RegisterDoc, RemovedFinding, PERSON_ID_BYTES,
 };
 pub use unexported::{reminder_due, Unexported};
-pub use view::StoredView;
+pub use view::{ParsedView, StoredView};

@@ -162,6 +162,9 @@ pub struct RegisterDoc {
     /// Which changes wrote which finding, for [`RegisterDoc::history`]; shared
     /// by copies of this `RegisterDoc` (see `HistoryIndex`).
     history: std::sync::Arc<std::sync::Mutex<super::history::HistoryIndex>>,
+    /// For a preview ([`RegisterDoc::preview`]): the heads its view was
+    /// written at. `None` for a register.
+    preview_of: Option<super::view::ParsedView>,
 }
 
 type RegisterData = (
@@ -330,6 +333,7 @@ impl RegisterDoc {
             relations: Related::default(),
             owners: Owners::default(),
             history: Default::default(),
+            preview_of: None,
         };
         let info = RegisterInfo {
             id: register_id,
@@ -374,18 +378,81 @@ impl RegisterDoc {
         doc: Automerge,
         actor: ActorId,
         clock: Clock,
-        view: Option<&[u8]>,
+        view: Option<super::view::ParsedView>,
     ) -> Result<(RegisterDoc, bool), DocError> {
         let mut doc = check_loaded(doc)?;
         if info_of(&doc).is_none() {
             return Err(DocError::NotARegister);
         }
         doc.set_actor(actor);
-        let cache = view.and_then(|v| super::view::read(v, &doc.get_heads()));
-        match cache {
-            Some(cache) => Ok((RegisterDoc::from_view(doc, clock, cache)?, true)),
+        match view.filter(|v| v.at(&doc.get_heads())) {
+            Some(view) => Ok((RegisterDoc::from_view(doc, clock, view.cache)?, true)),
             None => Ok((RegisterDoc::loaded(doc, clock)?, false)),
         }
+    }
+
+    /// A read-only stand-in for the register a stored view was read from,
+    /// shown while its document loads: the view's findings, and its
+    /// register data in a document of its own. What only the document
+    /// knows (history, the values in a conflict, deletions' authors) is
+    /// not in it. Never to be written to or stored: the app keeps it apart
+    /// from the session, and the opening takes its findings back
+    /// ([`RegisterDoc::into_view`]) if the document is at the view's heads.
+    pub fn preview(view: super::view::ParsedView, clock: Clock) -> Result<RegisterDoc, DocError> {
+        let mut view = view;
+        let part = std::mem::take(&mut view.cache.register);
+        let info = part.info.ok_or(DocError::NotARegister)?;
+        let mut doc = genesis::document();
+        // Its changes are never stored or sent: any actor will do.
+        doc.set_actor(ActorId::from([0xee; 16]));
+        let mut preview = RegisterDoc {
+            persisted: Vec::new(),
+            doc: Automerge::new(),
+            findings: std::mem::take(&mut view.cache.findings),
+            conflicted: std::mem::take(&mut view.cache.conflicted),
+            marks: std::mem::take(&mut view.cache.marks),
+            unreadable: std::mem::take(&mut view.cache.unreadable),
+            changes: Changes::default(),
+            clock,
+            drafts: BTreeSet::new(),
+            relations: Related::default(),
+            owners: Owners::default(),
+            history: Default::default(),
+            preview_of: None,
+        };
+        doc.transact::<_, _, DocError>(|tx| {
+            reconcile_prop(tx, ROOT, REGISTER, &info)?;
+            reconcile_prop(tx, ROOT, SETTINGS, part.settings)?;
+            let auditors = tx_map(tx, AUDITORS)?;
+            for (key, a) in &part.auditors {
+                reconcile_prop(tx, &auditors, key.as_str(), a)?;
+            }
+            let audits = tx_map(tx, AUDITS)?;
+            for (key, a) in &part.audits {
+                reconcile_prop(tx, &audits, key.as_str(), a)?;
+            }
+            Ok(())
+        })
+        .map_err(|f| f.error)?;
+        preview.doc = doc;
+        preview.preview_of = Some(view);
+        Ok(preview)
+    }
+
+    /// Whether this is a preview ([`RegisterDoc::preview`]).
+    pub fn is_preview(&self) -> bool {
+        self.preview_of.is_some()
+    }
+
+    /// A preview's view, its findings taken back, for the opening of the
+    /// document it stands in for; `None` for a register.
+    pub fn into_view(mut self) -> Option<super::view::ParsedView> {
+        let mut view = self.preview_of.take()?;
+        view.cache.findings = self.findings;
+        view.cache.conflicted = self.conflicted;
+        view.cache.marks = self.marks;
+        view.cache.unreadable = self.unreadable;
+        Some(view)
     }
 
     /// A register whose cache comes from a view of its document at its
@@ -418,6 +485,7 @@ impl RegisterDoc {
             relations: Related::default(),
             owners,
             history: Default::default(),
+            preview_of: None,
         };
         #[cfg(debug_assertions)]
         {
@@ -445,6 +513,12 @@ impl RegisterDoc {
     /// This register's cache as a view to store beside its document, for
     /// the next opening at the same heads (`view.rs`).
     pub fn stored_view(&self) -> super::view::StoredView {
+        let register = super::view::RegisterPart {
+            info: self.info(),
+            settings: self.settings(),
+            auditors: self.auditors(),
+            audits: self.audits(),
+        };
         super::view::write(
             self.doc.get_heads(),
             &super::view::CacheOut {
@@ -452,6 +526,7 @@ impl RegisterDoc {
                 conflicted: &self.conflicted,
                 marks: &self.marks,
                 unreadable: &self.unreadable,
+                register: &register,
             },
         )
     }
@@ -491,6 +566,7 @@ impl RegisterDoc {
             relations: Related::default(),
             owners: Owners::default(),
             history: Default::default(),
+            preview_of: None,
         };
         store.rehydrate_all()?;
         Ok(store)

@@ -29,7 +29,7 @@ use automerge::ChangeHash;
 use serde::{Deserialize, Serialize};
 
 use super::read::{Mark, Unreadable};
-use crate::model::Finding;
+use crate::model::{Audit, Auditor, Finding, RegisterInfo, Settings};
 
 /// This build's id for the views it writes and reads.
 pub(crate) const BUILD: &str = env!("NCR_READING_BUILD");
@@ -50,20 +50,58 @@ pub(crate) struct CacheOut<'a> {
     pub conflicted: &'a BTreeSet<String>,
     pub marks: &'a BTreeMap<String, Vec<Mark>>,
     pub unreadable: &'a BTreeMap<String, Vec<Unreadable>>,
+    pub register: &'a RegisterPart,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone)]
 pub(crate) struct CacheIn {
     pub findings: BTreeMap<String, Finding>,
     pub conflicted: BTreeSet<String>,
     pub marks: BTreeMap<String, Vec<Mark>>,
     pub unreadable: BTreeMap<String, Vec<Unreadable>>,
+    pub register: RegisterPart,
+}
+
+/// The register's own data as read with the view: only for a preview
+/// ([`super::RegisterDoc::preview`]); an opening reads it from the document.
+#[derive(Serialize, Deserialize, Default, Clone)]
+pub(crate) struct RegisterPart {
+    pub info: Option<RegisterInfo>,
+    pub settings: Settings,
+    pub auditors: BTreeMap<String, Auditor>,
+    pub audits: BTreeMap<String, Audit>,
+}
+
+/// A stored view read and parsed, not yet matched with a document: shown
+/// as a preview while the document loads, then taken by the opening if it
+/// was written at the document's heads ([`super::RegisterDoc::open_viewed`]).
+#[derive(Clone)]
+pub struct ParsedView {
+    /// The heads it was written at, sorted, as its first line names them.
+    heads: String,
+    pub(crate) cache: CacheIn,
+}
+
+impl ParsedView {
+    /// A view written by this build; `None` for anything else.
+    pub fn parse(bytes: &[u8]) -> Option<ParsedView> {
+        parse_as(BUILD, bytes)
+    }
+
+    /// Whether it was written at exactly `heads`.
+    pub(crate) fn at(&self, heads: &[ChangeHash]) -> bool {
+        self.heads == names(heads)
+    }
+}
+
+fn names(heads: &[ChangeHash]) -> String {
+    let mut names: Vec<String> = heads.iter().map(ToString::to_string).collect();
+    names.sort();
+    names.join(",")
 }
 
 fn header(build: &str, heads: &[ChangeHash]) -> String {
-    let mut names: Vec<String> = heads.iter().map(ToString::to_string).collect();
-    names.sort();
-    format!("{MAGIC} {build} {}\n", names.join(","))
+    format!("{MAGIC} {build} {}\n", names(heads))
 }
 
 // Straight to and from bytes. Through `serde_json::Value` (whose code for
@@ -78,15 +116,16 @@ pub(crate) fn write(heads: Vec<ChangeHash>, cache: &CacheOut<'_>) -> StoredView 
     StoredView { heads, bytes }
 }
 
-/// The cache a view holds, if it was written by this build at `heads`.
-pub(crate) fn read(bytes: &[u8], heads: &[ChangeHash]) -> Option<CacheIn> {
-    read_as(BUILD, bytes, heads)
-}
-
-fn read_as(build: &str, bytes: &[u8], heads: &[ChangeHash]) -> Option<CacheIn> {
-    let expected = header(build, heads);
-    let body = bytes.strip_prefix(expected.as_bytes())?;
-    serde_json::from_slice(body).ok()
+fn parse_as(build: &str, bytes: &[u8]) -> Option<ParsedView> {
+    let end = bytes.iter().position(|&b| b == b'\n')?;
+    let line = std::str::from_utf8(&bytes[..end]).ok()?;
+    let mut parts = line.splitn(3, ' ');
+    if parts.next() != Some(MAGIC) || parts.next() != Some(build) {
+        return None;
+    }
+    let heads = parts.next()?.to_owned();
+    let cache = serde_json::from_slice(&bytes[end + 1..]).ok()?;
+    Some(ParsedView { heads, cache })
 }
 
 #[cfg(test)]
@@ -95,10 +134,9 @@ mod tests {
 
     #[test]
     fn a_view_is_read_only_at_its_heads_and_by_its_build() {
-        let findings = BTreeMap::new();
+        let register = RegisterPart::default();
+        let (findings, marks, unreadable) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
         let conflicted = BTreeSet::new();
-        let marks = BTreeMap::new();
-        let unreadable = BTreeMap::new();
         let h1 = ChangeHash([1; 32]);
         let h2 = ChangeHash([2; 32]);
         let cache = CacheOut {
@@ -106,15 +144,18 @@ mod tests {
             conflicted: &conflicted,
             marks: &marks,
             unreadable: &unreadable,
+            register: &register,
         };
         let view = write(vec![h2, h1], &cache);
-        assert!(read(&view.bytes, &[h1, h2]).is_some(), "heads in any order");
-        assert!(read(&view.bytes, &[h1]).is_none(), "fewer heads");
-        assert!(read(&view.bytes, &[h1, h2, ChangeHash([3; 32])]).is_none());
-        assert!(read_as("another", &view.bytes, &[h1, h2]).is_none());
+        let parsed = ParsedView::parse(&view.bytes).unwrap();
+        assert!(parsed.at(&[h1, h2]), "heads in any order");
+        assert!(!parsed.at(&[h1]), "fewer heads");
+        assert!(!parsed.at(&[h1, h2, ChangeHash([3; 32])]));
+        assert!(parse_as("another", &view.bytes).is_none());
         let mut cut = view.bytes.clone();
         cut.truncate(cut.len() - 1);
-        assert!(read(&cut, &[h1, h2]).is_none(), "a view cut short");
-        assert!(read(b"", &[h1, h2]).is_none());
+        assert!(ParsedView::parse(&cut).is_none(), "a view cut short");
+        assert!(ParsedView::parse(b"").is_none());
+        assert!(ParsedView::parse(b"NCRVIEW1\n{}").is_none());
     }
 }

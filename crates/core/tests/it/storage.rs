@@ -576,3 +576,54 @@ fn a_page_that_goes_away_between_two_stored_items_sets_nothing_aside() {
     assert!(!loaded.stopped_on && loaded.quarantined.is_empty());
     assert_eq!(loaded.doc.finding("f").unwrap().title, "Saved last");
 }
+
+#[test]
+fn a_preview_shows_the_stored_view_and_the_opening_takes_its_findings_back() {
+    let storage = MemoryStorage::new();
+    let mut doc = stored_with_view(&storage);
+    let preview_of = |p: &Persistence<MemoryStorage>| {
+        RegisterDoc::preview(block_on(p.read_view("reg-s")).unwrap(), clock).unwrap()
+    };
+    let p = Persistence::new(storage.reopened(false));
+    let preview = preview_of(&p);
+    assert!(preview.is_preview());
+    assert_eq!(preview.id(), "reg-s");
+    assert_eq!(preview.findings(), doc.findings());
+    assert_eq!(
+        (
+            preview.info(),
+            preview.settings(),
+            preview.auditors(),
+            preview.audits()
+        ),
+        (doc.info(), doc.settings(), doc.auditors(), doc.audits())
+    );
+    let loaded = block_on(
+        p.load_viewed("reg-s", ActorId::from([2u8; 16]), clock, move || {
+            preview.into_view()
+        }),
+    )
+    .unwrap();
+    assert!(loaded.from_view && !loaded.doc.is_preview());
+    assert_eq!(loaded.doc.cache_state(), doc.cache_state());
+
+    // A preview of a view older than the stored changes shows the older
+    // state until the opening, which reads the document instead.
+    let writer = Persistence::new(storage.clone());
+    block_on(writer.load("reg-s", ActorId::from([1u8; 16]), clock)).unwrap();
+    doc.update_finding("f0", today(), |f| f.title = "Changed since".into())
+        .unwrap();
+    block_on(writer.save(&mut doc)).unwrap().unwrap();
+    let p = Persistence::new(storage.reopened(false));
+    let preview = preview_of(&p);
+    assert_eq!(preview.finding("f0").unwrap().title, "Finding 0");
+    let loaded = block_on(
+        p.load_viewed("reg-s", ActorId::from([2u8; 16]), clock, move || {
+            preview.into_view()
+        }),
+    )
+    .unwrap();
+    assert!(!loaded.from_view);
+    assert_eq!(loaded.doc.finding("f0").unwrap().title, "Changed since");
+    assert_eq!(loaded.doc.cache_state(), doc.cache_state());
+}

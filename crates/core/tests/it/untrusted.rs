@@ -9,6 +9,7 @@ use crate::common;
 use common::{clock, today};
 
 use automerge::{transaction::Transactable, ActorId, AutoCommit, ObjId, ObjType, ReadDoc, ROOT};
+use ncr_core::document::ParsedView;
 use ncr_core::document::{DocError, ItemKind, NewRegister, RegisterDoc};
 use ncr_core::exchange::import as csv_exchange;
 use ncr_core::model::{Auditor, CorrectiveAction, Grade, Status};
@@ -541,9 +542,18 @@ proptest! {
         prop_assert_eq!(reopened.cache_state(), doc.cache_state());
         // And from a view of it stored at its heads: the same cache,
         // whatever the peers wrote (marks, unreadable items, conflicts).
+        // The same view shown first as a preview, its findings then taken
+        // back by the opening.
+        let view = ParsedView::parse(&doc.stored_view().bytes).unwrap();
+        let preview = RegisterDoc::preview(view, clock).unwrap();
+        prop_assert!(preview.is_preview() && !doc.is_preview());
+        prop_assert_eq!(preview.findings(), doc.findings());
+        prop_assert_eq!(
+            (preview.info(), preview.settings(), preview.auditors(), preview.audits()),
+            (doc.info(), doc.settings(), doc.auditors(), doc.audits())
+        );
         let loaded = automerge::Automerge::load(&doc.save()).unwrap();
-        let (viewed, taken) =
-            RegisterDoc::open_viewed(loaded, actor(1), clock, Some(&doc.stored_view().bytes)).unwrap();
+        let (viewed, taken) = RegisterDoc::open_viewed(loaded, actor(1), clock, preview.into_view()).unwrap();
         prop_assert!(taken, "a view at the document's heads is taken");
         prop_assert_eq!(viewed.cache_state(), doc.cache_state());
         let mut clean = pristine.fork_as(actor(3));
