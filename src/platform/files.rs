@@ -59,11 +59,13 @@ pub async fn sleep(ms: i32) {
 
 /// Waits until the browser has drawn what the page changed so far: a
 /// timer set from the next animation frame runs after that frame's paint.
+/// A hidden page draws no frames: it waits 100 ms at most.
 pub async fn after_paint() {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         let Some(window) = web_sys::window() else {
             return;
         };
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 100);
         let then = resolve.clone();
         let later = wasm_bindgen::closure::Closure::once_into_js(move || {
             if let Some(window) = web_sys::window() {
