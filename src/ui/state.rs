@@ -77,7 +77,7 @@ const SAVE_RETRY_MS: i32 = 5_000;
 /// serialises every finding, worth doing once a burst of edits is over.
 const VIEW_QUIET_MS: i32 = 2_000;
 /// Findings walked per idle period for the owners' index after opening
-/// from a view (about 10 ms at 10,000 findings, natively).
+/// from a view (about 15 ms each at 10,000 findings, natively).
 const OWNERS_SLICE: usize = 250;
 /// The user-timing marks set when a register opened from its stored view,
 /// and when a preview of it was shown first: for the benchmark and the

@@ -308,19 +308,9 @@ fn map_id(doc: &Automerge, key: &str) -> Result<ObjId, DocError> {
 }
 
 impl RegisterDoc {
-    /// Starts a new register from the shared genesis.
-    pub fn create(
-        actor: ActorId,
-        me: &Auditor,
-        new: NewRegister,
-        register_id: String,
-        clock: Clock,
-    ) -> Result<RegisterDoc, DocError> {
-        validate::register(&new.name, &new.organisation, &new.scope)?;
-        validate::auditor(me)?;
-        let mut doc = genesis::document();
-        doc.set_actor(actor);
-        let mut store = RegisterDoc {
+    /// A register over `doc` with nothing cached or persisted yet.
+    fn over(doc: Automerge, clock: Clock) -> RegisterDoc {
+        RegisterDoc {
             doc,
             findings: BTreeMap::new(),
             conflicted: BTreeSet::new(),
@@ -334,7 +324,22 @@ impl RegisterDoc {
             owners: Owners::default(),
             history: Default::default(),
             preview_of: None,
-        };
+        }
+    }
+
+    /// Starts a new register from the shared genesis.
+    pub fn create(
+        actor: ActorId,
+        me: &Auditor,
+        new: NewRegister,
+        register_id: String,
+        clock: Clock,
+    ) -> Result<RegisterDoc, DocError> {
+        validate::register(&new.name, &new.organisation, &new.scope)?;
+        validate::auditor(me)?;
+        let mut doc = genesis::document();
+        doc.set_actor(actor);
+        let mut store = RegisterDoc::over(doc, clock);
         let info = RegisterInfo {
             id: register_id,
             name: new.name.trim().to_owned(),
@@ -398,28 +403,15 @@ impl RegisterDoc {
     /// not in it. Never to be written to or stored: the app keeps it apart
     /// from the session, and the opening takes its findings back
     /// ([`RegisterDoc::into_view`]) if the document is at the view's heads.
-    pub fn preview(view: super::view::ParsedView, clock: Clock) -> Result<RegisterDoc, DocError> {
-        let mut view = view;
+    pub fn preview(
+        mut view: super::view::ParsedView,
+        clock: Clock,
+    ) -> Result<RegisterDoc, DocError> {
         let part = std::mem::take(&mut view.cache.register);
         let info = part.info.ok_or(DocError::NotARegister)?;
         let mut doc = genesis::document();
         // Its changes are never stored or sent: any actor will do.
         doc.set_actor(ActorId::from([0xee; 16]));
-        let mut preview = RegisterDoc {
-            persisted: Vec::new(),
-            doc: Automerge::new(),
-            findings: std::mem::take(&mut view.cache.findings),
-            conflicted: std::mem::take(&mut view.cache.conflicted),
-            marks: std::mem::take(&mut view.cache.marks),
-            unreadable: std::mem::take(&mut view.cache.unreadable),
-            changes: Changes::default(),
-            clock,
-            drafts: BTreeSet::new(),
-            relations: Related::default(),
-            owners: Owners::default(),
-            history: Default::default(),
-            preview_of: None,
-        };
         doc.transact::<_, _, DocError>(|tx| {
             reconcile_prop(tx, ROOT, REGISTER, &info)?;
             reconcile_prop(tx, ROOT, SETTINGS, part.settings)?;
@@ -434,7 +426,11 @@ impl RegisterDoc {
             Ok(())
         })
         .map_err(|f| f.error)?;
-        preview.doc = doc;
+        let mut preview = RegisterDoc::over(doc, clock);
+        preview.findings = std::mem::take(&mut view.cache.findings);
+        preview.conflicted = std::mem::take(&mut view.cache.conflicted);
+        preview.marks = std::mem::take(&mut view.cache.marks);
+        preview.unreadable = std::mem::take(&mut view.cache.unreadable);
         preview.preview_of = Some(view);
         Ok(preview)
     }
@@ -469,24 +465,14 @@ impl RegisterDoc {
         for key in doc.keys(&findings_obj) {
             owners.mark_stale(&key);
         }
-        let store = RegisterDoc {
-            persisted: doc.get_heads(),
-            doc,
-            findings: cache.findings,
-            conflicted: cache.conflicted,
-            marks: cache.marks,
-            unreadable: cache.unreadable,
-            changes: Changes {
-                all: true,
-                ..Changes::default()
-            },
-            clock,
-            drafts: BTreeSet::new(),
-            relations: Related::default(),
-            owners,
-            history: Default::default(),
-            preview_of: None,
-        };
+        let mut store = RegisterDoc::over(doc, clock);
+        store.persisted = store.doc.get_heads();
+        store.findings = cache.findings;
+        store.conflicted = cache.conflicted;
+        store.marks = cache.marks;
+        store.unreadable = cache.unreadable;
+        store.owners = owners;
+        store.changes.all = true;
         #[cfg(debug_assertions)]
         {
             let fresh = store.reread_state()?;
@@ -553,21 +539,8 @@ impl RegisterDoc {
     /// A register read from its document as a fresh load reads it: every
     /// finding cached, the document counted as stored.
     fn loaded(doc: Automerge, clock: Clock) -> Result<RegisterDoc, DocError> {
-        let mut store = RegisterDoc {
-            persisted: doc.get_heads(),
-            doc,
-            findings: BTreeMap::new(),
-            conflicted: BTreeSet::new(),
-            marks: BTreeMap::new(),
-            unreadable: BTreeMap::new(),
-            changes: Changes::default(),
-            clock,
-            drafts: BTreeSet::new(),
-            relations: Related::default(),
-            owners: Owners::default(),
-            history: Default::default(),
-            preview_of: None,
-        };
+        let mut store = RegisterDoc::over(doc, clock);
+        store.persisted = store.doc.get_heads();
         store.rehydrate_all()?;
         Ok(store)
     }
