@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createRegister, expect, setProfile, test, type Page } from "../fixtures";
-import { importFile, summary } from "../journeys";
+import { importFile, storedKeys, summary } from "../journeys";
 
 // Where the time goes (run only with E2E_BENCH=1, against a build that keeps
 // function names; see docs/BENCHMARKS.md, "Where the time goes"): a
@@ -95,6 +95,18 @@ test(`where the time goes at ${N} findings`, async ({ page }) => {
   await profiled(page, "reload → first table rows shown", async () => {
     await page.reload();
     await expect(page.getByRole("table", { name: "Findings" }).getByRole("link").first()).toBeVisible({ timeout: 300_000 });
+  });
+  // Again once the view of the findings is stored: the rows come from it
+  // (a preview) while Automerge loads the document.
+  const id = page.url().match(/#\/r\/([^/]+)/)?.[1];
+  await expect
+    .poll(async () => (await storedKeys(page)).some((k) => k[0] === id && k[1] === "view"), { timeout: 300_000 })
+    .toBe(true);
+  await page.waitForTimeout(1_000);
+  await profiled(page, "reload, view stored → the register open for edits", async () => {
+    await page.reload();
+    await expect(page.getByRole("table", { name: "Findings" }).getByRole("link").first()).toBeVisible({ timeout: 300_000 });
+    await expect(page.getByText("All changes saved in this browser")).toBeVisible({ timeout: 300_000 });
   });
   await page.waitForTimeout(1_000);
   await profiled(page, "type “system 4711” in search, a key at a time", async () => {
