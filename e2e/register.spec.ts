@@ -311,6 +311,11 @@ test("a quiet register reopens from its stored view, and an edit after it is nev
     }));
   expect(await marks(), "the first opening read the document").toEqual({ preview: 0, fromView: 0 });
 
+  // The storage panel counts the view apart from the register.
+  await page.getByRole("link", { name: "NC Register" }).click();
+  await expect(page.getByText(/^Besides, each register keeps a copy of its findings as last read.* \d+(\.\d)? (B|kB|MB) in all\./)).toBeVisible();
+  await page.goBack();
+
   await page.reload();
   await expect(page.getByText(/^Showing \d+ of \d+ findings$/)).toBeVisible();
   await saved(page);

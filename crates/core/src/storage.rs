@@ -247,6 +247,11 @@ pub struct Usage {
     pub views: usize,
 }
 
+fn sorted(mut heads: Vec<ChangeHash>) -> Vec<ChangeHash> {
+    heads.sort();
+    heads
+}
+
 fn view_key(register: &str) -> StorageKey {
     key(register, VIEW, "current")
 }
@@ -383,9 +388,14 @@ impl<S: Storage> Persistence<S> {
     /// Whether the stored view of `doc`'s register is not (as far as this
     /// handle knows) at `doc`'s heads.
     pub fn view_due(&self, doc: &RegisterDoc) -> bool {
-        let mut heads = doc.heads();
-        heads.sort();
-        self.viewed.borrow().get(&doc.id()) != Some(&heads)
+        self.viewed.borrow().get(&doc.id()) != Some(&sorted(doc.heads()))
+    }
+
+    /// Notes that the register's stored view is at `heads`.
+    fn viewed_at(&self, register: &str, heads: Vec<ChangeHash>) {
+        self.viewed
+            .borrow_mut()
+            .insert(register.to_owned(), sorted(heads));
     }
 
     /// Stores `view` as the register's view, in place of the last one. A
@@ -399,9 +409,7 @@ impl<S: Storage> Persistence<S> {
             self.viewed.borrow_mut().remove(register);
             return Err(e);
         }
-        let mut heads = view.heads.clone();
-        heads.sort();
-        self.viewed.borrow_mut().insert(register.to_owned(), heads);
+        self.viewed_at(register, view.heads.clone());
         Ok(())
     }
 
@@ -729,9 +737,7 @@ impl<S: Storage> Persistence<S> {
             Ok((store, viewed)) => {
                 from_view = viewed;
                 if viewed {
-                    let mut heads = store.heads();
-                    heads.sort();
-                    self.viewed.borrow_mut().insert(register.to_owned(), heads);
+                    self.viewed_at(register, store.heads());
                 }
                 store
             }

@@ -162,8 +162,9 @@ pub struct RegisterDoc {
     /// Which changes wrote which finding, for [`RegisterDoc::history`]; shared
     /// by copies of this `RegisterDoc` (see `HistoryIndex`).
     history: std::sync::Arc<std::sync::Mutex<super::history::HistoryIndex>>,
-    /// For a preview ([`RegisterDoc::preview`]): the heads its view was
-    /// written at. `None` for a register.
+    /// For a preview ([`RegisterDoc::preview`]): its view, whose findings
+    /// the preview holds until [`RegisterDoc::into_view`] puts them back.
+    /// `None` for a register.
     preview_of: Option<super::view::ParsedView>,
 }
 
@@ -947,18 +948,17 @@ impl RegisterDoc {
     /// caller must call [`RegisterDoc::mark_persisted`] once the chunk is
     /// safely stored: until then the same changes are handed out again, so a
     /// failed write (a full quota) loses nothing.
+    pub fn unsaved_chunk(&self) -> Option<(Vec<u8>, Vec<ChangeHash>)> {
+        if self.all_persisted() {
+            return None;
+        }
+        Some((self.doc.save_after(&self.persisted), self.doc.get_heads()))
+    }
+
     /// Whether everything in the document is in a persisted chunk (cheap:
     /// compares heads, encodes nothing).
     pub fn all_persisted(&self) -> bool {
         self.doc.get_heads() == self.persisted
-    }
-
-    pub fn unsaved_chunk(&self) -> Option<(Vec<u8>, Vec<ChangeHash>)> {
-        let heads = self.doc.get_heads();
-        if heads == self.persisted {
-            return None;
-        }
-        Some((self.doc.save_after(&self.persisted), heads))
     }
 
     /// Operations made or received since the last persisted chunk; `None`
@@ -1733,7 +1733,7 @@ impl RegisterDoc {
     /// changes are in storage under the other tab's key. One with unsaved
     /// changes keeps them unsaved, and its next chunk carries both.
     pub fn receive_stored(&mut self, bytes: &[u8]) -> Result<Vec<String>, DocError> {
-        let clean = self.doc.get_heads() == self.persisted;
+        let clean = self.all_persisted();
         let touched = self.apply_chunk(bytes)?;
         if clean {
             self.persisted = self.doc.get_heads();
