@@ -336,3 +336,65 @@ test("a quiet register reopens from its stored view, and an edit after it is nev
   await expect(row(page, reference)).toContainText("Edited after the view was stored");
   expectClean(w);
 });
+
+test.describe("without the service worker", () => {
+  // The screens' module then comes over the network, where a route can
+  // hold it back (with the worker it comes from its precache).
+  test.use({ serviceWorkers: "block" });
+
+  test("a register shown from its stored view draws its rows before it opens, even when the table's code is slow", async ({
+    page,
+  }) => {
+    const w = await watch(page);
+    await page.goto("./");
+    await setProfile(page);
+    await openDemo(page);
+    await saved(page);
+    const id = registerId(page);
+    await expect
+      .poll(async () => (await storedKeys(page)).some((k) => k[0] === id && k[1] === "view"), { timeout: 30_000 })
+      .toBe(true);
+    // When the first row of the findings table is in the page.
+    await page.addInitScript(() => {
+      const seen = () => {
+        const table = [...document.querySelectorAll("table")].find((t) => t.caption?.textContent === "Findings");
+        if (table && table.tBodies[0]?.rows.length) {
+          (window as unknown as { firstRow: number }).firstRow = performance.now();
+          return true;
+        }
+        return false;
+      };
+      const observer = new MutationObserver(() => seen() && observer.disconnect());
+      observer.observe(document, { childList: true, subtree: true });
+    });
+    // The table's code arrives 400 ms late: at 10,000 findings that is less
+    // than Automerge's load of the document, here far more.
+    let held = 0;
+    await page.route(/\.split_register_screens[^/]*\.wasm$/, async (route) => {
+      held += 1;
+      await new Promise((r) => setTimeout(r, 400));
+      await route.continue();
+    });
+    await page.reload();
+    await expect(page.getByText(/^Showing \d+ of \d+ findings$/)).toBeVisible();
+    await saved(page);
+    expect(held, "the table's code came over the network").toBeGreaterThanOrEqual(1);
+    const at = await page.evaluate(() => ({
+      row: (window as unknown as { firstRow?: number }).firstRow ?? null,
+      preview: performance.getEntriesByName("ncr-preview-shown")[0]?.startTime ?? null,
+      opened: performance.getEntriesByName("ncr-opened-from-view")[0]?.startTime ?? null,
+    }));
+    expect(at.preview, "the reload showed the stored view").not.toBeNull();
+    expect(at.opened, "the opening took the view's findings").not.toBeNull();
+    // The preview waited for the table's code rather than loading the
+    // document first: its rows were drawn while the register was opening.
+    expect(at.row).not.toBeNull();
+    expect(at.row!).toBeLessThan(at.opened!);
+    // Nothing failed meanwhile, and edits are taken once it is open.
+    await page.getByRole("table", { name: "Findings" }).getByRole("row").nth(1).getByRole("link").first().click();
+    await page.getByLabel("Title", { exact: true }).fill("Edited once open");
+    await page.getByLabel("Statement", { exact: true }).focus();
+    await saved(page);
+    expectClean(w);
+  });
+});

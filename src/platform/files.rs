@@ -57,6 +57,22 @@ pub async fn sleep(ms: i32) {
     let _ = JsFuture::from(promise).await;
 }
 
+/// Waits for `fut`, but no longer than `ms` milliseconds: whichever comes
+/// first.
+pub async fn within(ms: i32, fut: impl std::future::Future<Output = ()>) {
+    use std::future::Future;
+    let mut fut = std::pin::pin!(fut);
+    let mut timer = std::pin::pin!(sleep(ms));
+    std::future::poll_fn(|cx| {
+        if fut.as_mut().poll(cx).is_ready() || timer.as_mut().poll(cx).is_ready() {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await
+}
+
 /// Waits until the browser has drawn what the page changed so far: a
 /// timer set from the next animation frame runs after that frame's paint.
 /// A hidden page draws no frames: it waits 100 ms at most.

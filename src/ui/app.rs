@@ -48,7 +48,7 @@ pub fn App() -> impl IntoView {
     on_cleanup(move || index_listener.remove());
 
     spawn_local(async move {
-        store.boot().await;
+        store.boot(module_of(store.route.get_untracked())).await;
         // A failure is said by the screen that needs the module.
         let _ = preload_screens().await;
     });
@@ -62,7 +62,7 @@ pub fn App() -> impl IntoView {
         if let Some(id) = route.register() {
             let id = id.to_owned();
             if store.with_doc_untracked(|d| d.id()).as_deref() != Some(id.as_str()) {
-                spawn_local(async move { store.open_register(&id).await });
+                spawn_local(async move { store.open_register(&id, module_of(route)).await });
             }
         }
     });
@@ -245,6 +245,22 @@ async fn preload_screens() -> Result<(), SplitLoaderError> {
     // first, then the rarer ones.
     dashboard::__preload_screen().await?;
     report::__preload_screen().await
+}
+
+/// The module of the screen `route` shows, arriving: at once for the home
+/// screen (in the first module) and in a build without split points. A
+/// failure is said by the screen itself.
+async fn module_of(route: Route) {
+    let _ = match route {
+        Route::Home => Ok(()),
+        Route::Register(_)
+        | Route::Findings(..)
+        | Route::Finding(..)
+        | Route::DueSoon(_)
+        | Route::Deleted(_)
+        | Route::Details(_) => dashboard::__preload_screen().await,
+        Route::Report(_) | Route::Check | Route::Keys => report::__preload_screen().await,
+    };
 }
 
 /// The value of a future that is ready at its first poll: a lazy function

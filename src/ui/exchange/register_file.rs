@@ -136,7 +136,7 @@ impl Exchange {
             .iter()
             .any(|r| r.id == info.id);
         if held {
-            store.open_register(&info.id).await;
+            store.open_register(&info.id, std::future::ready(())).await;
             if store.with_doc_untracked(RegisterDoc::id).as_deref() == Some(info.id.as_str()) {
                 let merged = self.merge_open(store, &file, bytes);
                 // The table rather than the dashboard: after a file
