@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createRegister, expect, setProfile, test, type Page } from "../fixtures";
 import { importFile, storedKeys, summary } from "../journeys";
@@ -9,9 +9,14 @@ import { importFile, storedKeys, summary } from "../journeys";
 // findings, summed by function (self time), top 12 per step.
 //
 //   cargo bench -p ncr-core --bench document -- --files "$PWD/target/bench-files" 10000
-//   sed 's|data-wasm-opt="z"|data-wasm-opt="0" data-keep-debug|' index.html > prof.html
-//   CARGO_PROFILE_RELEASE_STRIP=none trunk build --release --dist target/prof-dist prof.html; rm prof.html
+//   # unsplit, unoptimised by wasm-opt, names kept
+//   sed 's|data-cargo-features="split" data-wasm-opt="0"|data-wasm-opt="0" data-keep-debug|' index.html > prof.html
+//   CARGO_TARGET_DIR=target/prof-tgt CARGO_PROFILE_RELEASE_STRIP=none \
+//     trunk build --release --dist target/prof-dist prof.html; rm prof.html
 //   E2E_BENCH=1 E2E_DIST=target/prof-dist npx playwright test e2e/bench/profile.bench.ts --workers=1
+//
+// PROFILE_TOP=N lists N of the app's functions by total time (12 unless
+// told); PROFILE_DUMP=<dir> also writes each step's whole profile there.
 
 const N = Number(process.env.BENCH_SIZES ?? 10000);
 const FILES = join(process.cwd(), "target", "bench-files");
@@ -65,6 +70,12 @@ async function profiled(page: Page, what: string, act: () => Promise<void>) {
   await act();
   const wall = performance.now() - start;
   const { profile } = (await cdp.send("Profiler.stop")) as { profile: Profile };
+  // PROFILE_DUMP=<dir> keeps each step's whole profile, to open in
+  // Chromium's DevTools (Performance, "Load profile") or to walk callers.
+  if (process.env.PROFILE_DUMP) {
+    mkdirSync(process.env.PROFILE_DUMP, { recursive: true });
+    writeFileSync(join(process.env.PROFILE_DUMP, `${what.replace(/[^a-z0-9]+/gi, "-")}.cpuprofile`), JSON.stringify(profile));
+  }
   const all = selfTimes(profile);
   const top = all.slice(0, 12);
   const sum = all.reduce((s, [, t]) => s + t, 0);

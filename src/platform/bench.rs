@@ -23,7 +23,10 @@ fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
 
 /// Milliseconds, as JSON: `load` (the register file), `save` (all of it),
 /// `edit` (one title put, committed, and the chunk since the last save, as
-/// the app stores per edit; median of 21), `merge` (loading the diverged
+/// the app stores per edit; median of 21), `first edit` (the first of
+/// those: the document's first change by a new actor, as each page
+/// session's first edit is, costs Automerge a rewrite of its actor
+/// columns), `merge` (loading the diverged
 /// copy and merging it in) and `read` (walking every finding's title, the
 /// least a table needs). `error` instead when a file does not load.
 #[wasm_bindgen(js_name = ncrBenchLimits)]
@@ -61,6 +64,7 @@ pub fn bench_limits(register: &[u8], diverged: &[u8]) -> String {
         });
         edits.push(t);
     }
+    let first_edit = edits[0];
     edits.sort_by(f64::total_cmp);
     let (merged, merge) = timed(|| {
         AutoCommit::load(diverged)
@@ -73,6 +77,7 @@ pub fn bench_limits(register: &[u8], diverged: &[u8]) -> String {
         "read": read,
         "titles": titles,
         "edit": edits[edits.len() / 2],
+        "first edit": first_edit,
         "merge": merge,
         "merged": merged == Some(true),
     })

@@ -523,18 +523,18 @@ impl RegisterDoc {
     /// done when idle, so that a merge or another tab's change need not
     /// walk them all first. True once none is left.
     pub fn prepare_owners(&mut self, slice: usize) -> bool {
-        let stale = self.owners.stale();
+        let (stale, more) = self.owners.some_stale(slice);
         if stale.is_empty() {
             return true;
         }
         let Ok(findings_obj) = map_id(&self.doc, FINDINGS) else {
             return true;
         };
-        for id in stale.iter().take(slice) {
+        for id in &stale {
             let objects = read::objects_of(&self.doc, &findings_obj, id);
             self.owners.set(id, objects);
         }
-        stale.len() <= slice
+        !more
     }
 
     /// A register read from its document as a fresh load reads it: every
