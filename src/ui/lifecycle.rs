@@ -313,8 +313,10 @@ fn SimilarSection(finding: String) -> impl IntoView {
                         why,
                     }
                 };
-                let candidates: Vec<Related> = d
-                    .similar_candidates(f)
+                // Only those shown are ordered and described; the rest
+                // are counted.
+                let (first, total) = d.similar_candidates(f, proposals_shown.get());
+                let candidates: Vec<Related> = first
                     .into_iter()
                     .map(|(id, reasons)| {
                         let why = reasons
@@ -336,6 +338,7 @@ fn SimilarSection(finding: String) -> impl IntoView {
                     candidates,
                     judged(SimilarVerdict::Linked),
                     judged(SimilarVerdict::Dismissed),
+                    total,
                 ))
             })
             .flatten()
@@ -434,7 +437,7 @@ fn SimilarSection(finding: String) -> impl IntoView {
                     />
                 </ul>
                 {move || {
-                    let hidden = related.with(|r| r.0.len()).saturating_sub(proposals_shown.get());
+                    let hidden = related.with(|r| r.3).saturating_sub(proposals_shown.get());
                     (hidden > 0)
                         .then(|| {
                             let next = hidden.min(PROPOSALS_AT_ONCE);

@@ -250,13 +250,16 @@ impl Relations {
         self.keys.insert(id.to_owned(), new);
     }
 
-    /// [`similar::candidates`] of `finding` among `findings`, reading only
-    /// the findings that share a requirement, the cause or the area with it.
+    /// The first `first` of [`similar::candidates`] of `finding` among
+    /// `findings`, and how many there are ([`similar::first_candidates`]),
+    /// reading only the findings that share a requirement, the cause or the
+    /// area with it.
     pub fn similar(
         &self,
         findings: &BTreeMap<String, Finding>,
         finding: &Finding,
-    ) -> Vec<(String, Vec<Reason>)> {
+        first: usize,
+    ) -> (Vec<(String, Vec<Reason>)>, usize) {
         let mine = Keys::of(finding);
         let mut sharing: BTreeSet<&String> = BTreeSet::new();
         for k in &mine.requirements {
@@ -268,9 +271,10 @@ impl Relations {
         if let Some(a) = &mine.area {
             sharing.extend(ids_under(&self.by_area, a));
         }
-        similar::candidates(
+        similar::first_candidates(
             sharing.into_iter().filter_map(|id| findings.get(id)),
             finding,
+            first,
         )
     }
 

@@ -44,6 +44,18 @@ pub fn candidates<'a>(
     findings: impl IntoIterator<Item = &'a Finding>,
     finding: &Finding,
 ) -> Vec<(String, Vec<Reason>)> {
+    first_candidates(findings, finding, usize::MAX).0
+}
+
+/// The first `n` of [`candidates`], in its order, and how many there are
+/// in all. A page shows proposals 20 at a time and re-reads them on every
+/// edit: a requirement cited across a large register proposes thousands,
+/// and ordering them all (by natural reference) was most of it.
+pub fn first_candidates<'a>(
+    findings: impl IntoIterator<Item = &'a Finding>,
+    finding: &Finding,
+    n: usize,
+) -> (Vec<(String, Vec<Reason>)>, usize) {
     let key = |text: &str| normalise(text.trim());
     let requirements: Vec<(&str, String)> = finding
         .requirement_list()
@@ -73,16 +85,25 @@ pub fn candidates<'a>(
             (!reasons.is_empty()).then_some((other, reasons))
         })
         .collect();
-    found.sort_by(|(a, ra), (b, rb)| {
+    // A total order (ids are unique), so the first `n` are the same
+    // whichever way they are picked.
+    let order = |(a, ra): &(&Finding, Vec<Reason>), (b, rb): &(&Finding, Vec<Reason>)| {
         rb.len()
             .cmp(&ra.len())
             .then_with(|| natural_cmp(&a.reference, &b.reference))
             .then_with(|| a.id.cmp(&b.id))
-    });
-    found
+    };
+    let total = found.len();
+    if n < total {
+        found.select_nth_unstable_by(n, order);
+        found.truncate(n);
+    }
+    found.sort_by(order);
+    let first = found
         .into_iter()
         .map(|(f, reasons)| (f.id.clone(), reasons))
-        .collect()
+        .collect();
+    (first, total)
 }
 
 #[cfg(test)]
@@ -169,6 +190,33 @@ mod tests {
         me.requirements.insert("A.5.1".into(), false);
         let other = with_requirements(finding("other", "NC-2"), &["A.5.1"]);
         assert!(candidates([&other], &me).is_empty());
+    }
+
+    #[test]
+    fn the_first_few_are_the_start_of_them_all() {
+        let me = with_requirements(finding("me", "NC-1"), &["A.5.1", "A.5.2"]);
+        // Two reasons for every third, and references shared in pairs, so
+        // that every rule of the order decides somewhere.
+        let others: Vec<Finding> = (0..40)
+            .map(|i| {
+                let reqs: &[&str] = if i % 3 == 0 {
+                    &["A.5.1", "A.5.2"]
+                } else {
+                    &["A.5.1"]
+                };
+                with_requirements(
+                    finding(&format!("f{i:02}"), &format!("NC-{}", (40 - i) / 2)),
+                    reqs,
+                )
+            })
+            .collect();
+        let all = candidates(others.iter(), &me);
+        assert_eq!(all.len(), 40);
+        for n in [0, 1, 7, 20, 39, 40, 41, usize::MAX] {
+            let (first, total) = first_candidates(others.iter(), &me, n);
+            assert_eq!(total, 40);
+            assert_eq!(first, all[..n.min(40)].to_vec(), "first {n}");
+        }
     }
 
     #[test]

@@ -715,14 +715,17 @@ impl RegisterDoc {
         self.findings.get(id)
     }
 
-    /// Findings that may be similar to `finding` ([`crate::similar::candidates`]
-    /// over this register), reading only those that share something with it.
+    /// The first `first` findings that may be similar to `finding`
+    /// ([`crate::similar::candidates`] over this register), and how many
+    /// there are, reading only those that share something with it.
     pub fn similar_candidates(
         &self,
         finding: &Finding,
-    ) -> Vec<(String, Vec<crate::similar::Reason>)> {
-        self.relations
-            .with(&self.findings, |r| r.similar(&self.findings, finding))
+        first: usize,
+    ) -> (Vec<(String, Vec<crate::similar::Reason>)>, usize) {
+        self.relations.with(&self.findings, |r| {
+            r.similar(&self.findings, finding, first)
+        })
     }
 
     /// The systemic patterns finding `id` belongs to or answers

@@ -147,11 +147,15 @@ proptest! {
         let relations = Relations::build(all.values());
         let every = patterns::find(&all, &settings);
         for f in all.values() {
+            let every_candidate = similar::candidates(all.values(), f);
             prop_assert_eq!(
-                relations.similar(&all, f),
-                similar::candidates(all.values(), f),
+                relations.similar(&all, f, usize::MAX),
+                (every_candidate.clone(), every_candidate.len()),
                 "similar to {}", f.id
             );
+            let (first, total) = relations.similar(&all, f, 2);
+            prop_assert_eq!(first.as_slice(), &every_candidate[..every_candidate.len().min(2)]);
+            prop_assert_eq!(total, every_candidate.len());
             let expected: Vec<patterns::Pattern> =
                 patterns::of_finding(&every, &f.id).into_iter().cloned().collect();
             prop_assert_eq!(
