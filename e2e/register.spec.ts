@@ -290,6 +290,19 @@ test("a register longer than one page is paged", async ({ page }) => {
   expectClean(w);
 });
 
+/// The demo register, open on its table, once its view is stored (it has
+/// stayed unchanged and stored for two seconds).
+async function demoWithView(page: Page) {
+  await page.goto("./");
+  await setProfile(page);
+  await openDemo(page);
+  await saved(page);
+  const id = registerId(page);
+  await expect
+    .poll(async () => (await storedKeys(page)).some((k) => k[0] === id && k[1] === "view"), { timeout: 30_000 })
+    .toBe(true);
+}
+
 // Issue 13: a register that has stayed unchanged a moment stores a view of
 // its findings beside it (a cache keyed by the document's heads), and the
 // next start takes the findings from it instead of reading every one. An
@@ -297,13 +310,7 @@ test("a register longer than one page is paged", async ({ page }) => {
 // way the register opens.
 test("a quiet register reopens from its stored view, and an edit after it is never hidden by it", async ({ page }) => {
   const w = await watch(page);
-  await page.goto("./");
-  await setProfile(page);
-  await openDemo(page);
-  await saved(page);
-  const id = registerId(page);
-  const hasView = async () => (await storedKeys(page)).some((k) => k[0] === id && k[1] === "view");
-  await expect.poll(hasView, { timeout: 30_000 }).toBe(true);
+  await demoWithView(page);
   const marks = () =>
     page.evaluate(() => ({
       preview: performance.getEntriesByName("ncr-preview-shown").length,
@@ -346,14 +353,7 @@ test.describe("without the service worker", () => {
     page,
   }) => {
     const w = await watch(page);
-    await page.goto("./");
-    await setProfile(page);
-    await openDemo(page);
-    await saved(page);
-    const id = registerId(page);
-    await expect
-      .poll(async () => (await storedKeys(page)).some((k) => k[0] === id && k[1] === "view"), { timeout: 30_000 })
-      .toBe(true);
+    await demoWithView(page);
     // When the first row of the findings table is in the page.
     await page.addInitScript(() => {
       const seen = () => {
