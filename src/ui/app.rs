@@ -247,19 +247,20 @@ async fn preload_screens() -> Result<(), SplitLoaderError> {
     report::__preload_screen().await
 }
 
-/// The module of the screen `route` shows, arriving: at once for the home
-/// screen (in the first module) and in a build without split points. A
-/// failure is said by the screen itself.
+/// The module of the screen `route` shows, arriving, when that screen
+/// shows the register (an opening waits for it, see
+/// `Store::open_register`): at once for the screens that do not, and in a
+/// build without split points. A failure is said by the screen itself.
 async fn module_of(route: Route) {
     let _ = match route {
-        Route::Home => Ok(()),
+        Route::Home | Route::Check | Route::Keys => Ok(()),
         Route::Register(_)
         | Route::Findings(..)
         | Route::Finding(..)
         | Route::DueSoon(_)
         | Route::Deleted(_)
         | Route::Details(_) => dashboard::__preload_screen().await,
-        Route::Report(_) | Route::Check | Route::Keys => report::__preload_screen().await,
+        Route::Report(_) => report::__preload_screen().await,
     };
 }
 

@@ -525,7 +525,7 @@ impl RegisterDoc {
     pub fn prepare_owners(&mut self, slice: usize) -> bool {
         let (stale, more) = self.owners.some_stale(slice);
         if stale.is_empty() {
-            return true;
+            return !more;
         }
         let Ok(findings_obj) = map_id(&self.doc, FINDINGS) else {
             return true;

@@ -457,7 +457,14 @@ fn a_register_opened_from_its_view_finds_what_a_merge_or_another_tab_touched() {
             .unwrap();
         let mut viewed = reload(&storage).doc;
         if idle {
-            while !viewed.prepare_owners(1) {}
+            // One finding a slice, every one of them, and then done.
+            let findings = viewed.findings().len();
+            let mut slices = 1;
+            while !viewed.prepare_owners(1) {
+                slices += 1;
+            }
+            assert_eq!(slices, findings);
+            assert!(viewed.prepare_owners(1));
         }
         let mut tab = reload(&storage).doc;
         viewed.merge_bytes(&peer.save()).unwrap();
