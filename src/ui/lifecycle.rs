@@ -399,16 +399,7 @@ fn SimilarSection(finding: String) -> impl IntoView {
             >
                 <ul class="related" aria-labelledby="similar-candidates">
                     <For
-                        each=move || {
-                            related
-                                .with(|r| {
-                                    r.0
-                                        .iter()
-                                        .take(proposals_shown.get())
-                                        .cloned()
-                                        .collect::<Vec<_>>()
-                                })
-                        }
+                        each=move || related.with(|r| r.0.clone())
                         key=|r| r.clone()
                         children=move |r| {
                             let text_id = format!("similar-{}", r.id);

@@ -77,10 +77,10 @@ const SAVE_RETRY_MS: i32 = 5_000;
 /// serialises every finding, worth doing once a burst of edits is over.
 const VIEW_QUIET_MS: i32 = 2_000;
 /// Findings walked per idle period for the owners' index after opening
-/// from a view: a few milliseconds in the browser, so that a key pressed,
-/// a select changed or a write's completion arriving while one runs waits
-/// little (250 made the worst keystroke after a reload 54 ms at 10,000
-/// findings; at 100 a select's handling still waited 30 ms behind a slice).
+/// from a view: a few milliseconds in the browser, so that a key pressed
+/// or a write's completion arriving while one runs waits little (250 made
+/// the worst keystroke after a reload 54 ms at 10,000 findings; 100 took
+/// about 15 ms a slice).
 const OWNERS_SLICE: usize = 25;
 /// The user-timing marks set when a register opened from its stored view,
 /// and when a preview of it was shown first: for the benchmark and the
