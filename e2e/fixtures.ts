@@ -64,7 +64,11 @@ export async function watch(page: Page, origin?: string): Promise<Watch> {
     if (res.status() >= 400) w.failed.push(`${res.url()}: HTTP ${res.status()}`);
   });
   context.on("console", (msg) => {
-    if (msg.type() === "error") w.errors.push(msg.text());
+    if (msg.type() !== "error") return;
+    // The same favicon fetch as above, cut: the browser also logs it.
+    const favicon = /^Failed to load resource: net::ERR_(INTERNET_DISCONNECTED|CONNECTION_REFUSED)/.test(msg.text())
+      && /\/favicon[^/]*$/.test(new URL(msg.location().url || "about:blank").pathname);
+    if (!favicon) w.errors.push(msg.text());
   });
   context.on("weberror", (err) => w.errors.push(`uncaught: ${err.error().message}`));
   return w;

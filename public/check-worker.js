@@ -30,6 +30,13 @@ self.onmessage = async ({ data }) => {
     if (new URL(data.glue).origin !== self.location.origin) throw new Error("the app's code is not on this site");
     app = await import(data.glue);
     await app.default({ module_or_path: data.module });
+    // The app's checks are its engine's code (src/engine.rs), a module of
+    // its own: fetched here first, so that the check itself runs at once
+    // and a trap in it is caught below. Other modules have no such call.
+    if (typeof app.ncr_engine_ready === "function") {
+      const missing = await app.ncr_engine_ready();
+      if (missing) throw new Error(missing);
+    }
   } catch (e) {
     self.postMessage(failed("start", e));
     return;

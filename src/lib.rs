@@ -7,6 +7,7 @@
 //! - [`platform`]: adapters to the browser (storage, files, service worker).
 //! - [`ui`]: thin Leptos components.
 
+pub mod engine;
 pub mod platform;
 pub mod ui;
 

@@ -246,10 +246,10 @@ for (const n of SIZES) {
 
       // Automerge alone, same page, same files.
       const floor = await page.evaluate(
-        ({ a, b }) => {
+        async ({ a, b }) => {
           const bytes = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
-          const w = window as unknown as { wasmBindings: { ncrBenchLimits(a: Uint8Array, b: Uint8Array): string } };
-          return JSON.parse(w.wasmBindings.ncrBenchLimits(bytes(a), bytes(b)));
+          const w = window as unknown as { wasmBindings: { ncrBenchLimits(a: Uint8Array, b: Uint8Array): Promise<string> } };
+          return JSON.parse(await w.wasmBindings.ncrBenchLimits(bytes(a), bytes(b)));
         },
         { a: readFileSync(register).toString("base64"), b: readFileSync(diverged).toString("base64") },
       );

@@ -29,8 +29,18 @@ fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
 /// columns), `merge` (loading the diverged
 /// copy and merging it in) and `read` (walking every finding's title, the
 /// least a table needs). `error` instead when a file does not load.
+///
+/// Automerge is the engine's (`crate::engine`): the figures are taken in
+/// its module, once it has arrived, so the export answers with a promise.
 #[wasm_bindgen(js_name = ncrBenchLimits)]
-pub fn bench_limits(register: &[u8], diverged: &[u8]) -> String {
+pub async fn bench_limits(register: Vec<u8>, diverged: Vec<u8>) -> String {
+    match crate::engine::ready().await {
+        Ok(engine) => engine.bench_limits(&register, &diverged),
+        Err(e) => format!("{{\"error\":{}}}", serde_json::Value::from(e)),
+    }
+}
+
+pub(crate) fn bench_limits_now(register: &[u8], diverged: &[u8]) -> String {
     let (loaded, load) = timed(|| AutoCommit::load(register));
     let Ok(mut doc) = loaded else {
         return r#"{"error":"the register does not load"}"#.into();

@@ -87,6 +87,35 @@ pub struct Checked {
 /// without harm, by the same code.
 #[wasm_bindgen]
 pub fn ncr_check_file(bytes: &[u8]) -> String {
+    match crate::engine::get() {
+        Some(engine) => engine.check_file(bytes),
+        None => not_started(NO_ENGINE.into()),
+    }
+}
+
+/// Fetches the engine's module in the worker (`crate::engine`), before a
+/// check is called: the checks are Automerge's work, and run at once once
+/// it is here, so a trap in one is the call's own. Empty when it arrived,
+/// else the sentence of why not.
+#[wasm_bindgen]
+pub async fn ncr_engine_ready() -> String {
+    crate::engine::ready().await.err().unwrap_or_default()
+}
+
+const NO_ENGINE: &str = "the app's code for registers is not loaded in the worker";
+
+/// The answer of a worker whose engine module did not arrive.
+fn not_started(message: String) -> String {
+    let answer = Answer::Failed {
+        stage: "start".into(),
+        message,
+    };
+    serde_json::to_string(&answer).unwrap_or_else(|_| r#"{"error":"unreadable answer"}"#.into())
+}
+
+/// [`ncr_check_file`], in the engine's module (`crate::engine`): reading
+/// the file is Automerge's work.
+pub(crate) fn check_file_now(bytes: &[u8]) -> String {
     let unbundled;
     let bytes = if ncr_core::exchange::bundle::is_bundle(bytes) {
         match ncr_core::exchange::bundle::unbundle(bytes) {
@@ -244,6 +273,14 @@ enum ReportAnswer {
 /// the file is kept.
 #[wasm_bindgen]
 pub fn ncr_check_report(bytes: &[u8], typed: &str) -> String {
+    match crate::engine::get() {
+        Some(engine) => engine.check_report(bytes, typed),
+        None => not_started(NO_ENGINE.into()),
+    }
+}
+
+/// [`ncr_check_report`], in the engine's module.
+pub(crate) fn check_report_now(bytes: &[u8], typed: &str) -> String {
     // A bundle's register is what the report was printed from.
     let register = if ncr_core::exchange::bundle::is_bundle(bytes) {
         ncr_core::exchange::bundle::unbundle(bytes).map(|u| u.register)

@@ -49,7 +49,10 @@ pub fn App() -> impl IntoView {
 
     spawn_local(async move {
         store.boot(module_of(store.route.get_untracked())).await;
-        // A failure is said by the screen that needs the module.
+        // The engine first (crate::engine): creating, importing or
+        // opening a register waits for it. A failure is said by what
+        // needs the module.
+        crate::engine::preload_engine().await;
         let _ = preload_screens().await;
     });
 
@@ -61,7 +64,7 @@ pub fn App() -> impl IntoView {
         }
         if let Some(id) = route.register() {
             let id = id.to_owned();
-            if store.with_doc_untracked(|d| d.id()).as_deref() != Some(id.as_str()) {
+            if store.opened.get_untracked().as_deref() != Some(id.as_str()) {
                 spawn_local(async move { store.open_register(&id, module_of(route)).await });
             }
         }
@@ -84,13 +87,7 @@ pub fn App() -> impl IntoView {
         <ExchangePanels />
         <main id="main" class="app-main" tabindex="-1">
             {move || match store.route.get() {
-                Route::Home => {
-                    view! {
-                        <Home />
-                        <OpenRegisterFile />
-                    }
-                        .into_any()
-                }
+                Route::Home => lazily(home::__preload_screen, home::screen),
                 Route::Register(r) => {
                     lazily(dashboard::__preload_screen, move || dashboard::screen(r.clone()))
                 }
@@ -336,4 +333,5 @@ lazy_screen!(other_screens: report::screen(register: String) => view! { <ReportS
 lazy_screen!(register_screens: deleted::screen(register: String) => view! { <DeletedScreen register /> }.into_any());
 lazy_screen!(register_screens: details::screen(register: String) => view! { <DetailsScreen register /> }.into_any());
 lazy_screen!(other_screens: check::screen() => view! { <CheckScreen /> }.into_any());
+lazy_screen!(home_screen: home::screen() => view! { <Home /> <OpenRegisterFile /> }.into_any());
 lazy_screen!(other_screens: keys::screen() => view! { <KeysScreen /> }.into_any());

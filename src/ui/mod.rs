@@ -7,7 +7,7 @@ mod dashboard;
 mod device;
 mod due;
 mod evidence;
-mod exchange;
+pub(crate) mod exchange;
 mod finding;
 mod fingerprint;
 mod form;

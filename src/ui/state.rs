@@ -12,6 +12,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
 
+use crate::engine;
 use crate::platform::clock::system_clock;
 use crate::platform::idb_storage::IdbStorage;
 use crate::platform::profile::{self, LocalDrafts, Profile};
@@ -243,7 +244,7 @@ impl Store {
     /// Opens storage, then the register the URL or the last session names.
     /// `screen` is the first screen's module arriving (see
     /// [`Store::open_register`]).
-    pub async fn boot(self, screen: impl std::future::Future<Output = ()>) {
+    pub async fn boot(self, screen: impl std::future::Future<Output = ()> + 'static) {
         match IdbStorage::open(DATABASE).await {
             // Given to the session in place: saves other tabs announced
             // while storage opened are kept.
@@ -320,12 +321,19 @@ impl Store {
         ncr_core::validate::auditor(auditor).map_err(|e| e.to_string())?;
         let saved = profile::save(auditor)?;
         self.profile.set(Some(saved));
-        let me = auditor.clone();
-        if self.has_register() {
-            self.mutate(|doc| doc.set_me(&me))
-                .map_err(|e| e.to_string())?;
+        // The profile form is on the first screen: the open register (so
+        // the engine, crate::engine) learns the new name through the door.
+        if let Some(engine) = engine::get().filter(|_| self.has_register()) {
+            engine.set_me(*self, auditor)?;
         }
         Ok(())
+    }
+
+    pub(crate) fn set_me_now(&self, auditor: &Auditor) -> Result<(), String> {
+        let me = auditor.clone();
+        self.mutate(|doc| doc.set_me(&me))
+            .map(drop)
+            .map_err(|e| e.to_string())
     }
 
     pub fn has_register_tracked(&self) -> bool {
@@ -333,8 +341,16 @@ impl Store {
         self.has_register()
     }
 
-    /// Merges changes another tab of this browser saved.
+    /// Merges changes another tab of this browser saved. Without the
+    /// engine nothing is open or opening (an opening waits for it), so
+    /// there is nothing to merge into: the save is in storage.
     pub fn receive_from_tab(&self, register: &str, bytes: &[u8]) {
+        if let Some(engine) = engine::get() {
+            engine.receive_from_tab(*self, register, bytes);
+        }
+    }
+
+    pub(crate) fn receive_from_tab_now(&self, register: &str, bytes: &[u8]) {
         let received = self
             .session
             .try_update_value(|s| s.receive_from_tab(register, bytes));
@@ -401,7 +417,7 @@ impl Store {
         let store = *self;
         let guard = Closure::<dyn Fn(web_sys::BeforeUnloadEvent)>::new(
             move |event: web_sys::BeforeUnloadEvent| {
-                if store.session.with_value(Session::at_risk) {
+                if engine::get().is_some_and(|e| e.at_risk(store)) {
                     event.prevent_default();
                     event.set_return_value("");
                 }
@@ -416,8 +432,8 @@ impl Store {
             let hidden = web_sys::window()
                 .and_then(|w| w.document())
                 .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Hidden);
-            if hidden {
-                spawn_local(async move { store.store_view().await });
+            if let Some(engine) = engine::get().filter(|_| hidden) {
+                spawn_local(engine.store_view(store));
             }
         });
         let _ = window
@@ -441,7 +457,7 @@ impl Store {
             if current() {
                 crate::platform::files::idle().await;
                 if current() {
-                    store.store_view().await;
+                    store.store_view_now().await;
                 }
             }
         });
@@ -450,7 +466,11 @@ impl Store {
     /// Stores the open register's view if it is due (everything stored, and
     /// the stored view at other heads). A failure costs the next opening a
     /// full reading, nothing else, so it is not shown.
-    async fn store_view(&self) {
+    pub(crate) fn at_risk_now(&self) -> bool {
+        self.session.with_value(Session::at_risk)
+    }
+
+    pub(crate) async fn store_view_now(&self) {
         let Some(job) = self.session.try_with_value(Session::begin_view).flatten() else {
             return;
         };
@@ -817,7 +837,13 @@ impl Store {
         self.schedule_save();
     }
 
+    /// Creates a register and opens it; waits for the engine
+    /// (`crate::engine`), which the first screen's code does not hold.
     pub async fn create_register(&self, new: NewRegister) -> Result<String, String> {
+        engine::ready().await?.create_register(*self, new).await
+    }
+
+    pub(crate) async fn create_register_now(&self, new: NewRegister) -> Result<String, String> {
         let profile = self
             .profile
             .get_untracked()
@@ -850,7 +876,12 @@ impl Store {
         Ok(id)
     }
 
+    /// Opens the demo register (see [`Store::create_register`]).
     pub async fn open_demo(&self) -> Result<String, String> {
+        engine::ready().await?.open_demo(*self).await
+    }
+
+    pub(crate) async fn open_demo_now(&self) -> Result<String, String> {
         let profile = self
             .profile
             .get_untracked()
@@ -876,7 +907,26 @@ impl Store {
     /// first from its stored view waits for it, [`SCREEN_WAIT_MS`] at
     /// most, so that the view's rows are drawn before Automerge's load
     /// takes the main thread, not after it.
-    pub async fn open_register(&self, id: &str, screen: impl std::future::Future<Output = ()>) {
+    pub async fn open_register(
+        &self,
+        id: &str,
+        screen: impl std::future::Future<Output = ()> + 'static,
+    ) {
+        // `opened`, not the document's id: reading that is the engine's.
+        if self.opened.get_untracked().as_deref() == Some(id) {
+            return;
+        }
+        match engine::ready().await {
+            Ok(engine) => {
+                engine
+                    .open_register(*self, id.to_owned(), Box::pin(screen))
+                    .await
+            }
+            Err(e) => self.error(e),
+        }
+    }
+
+    pub(crate) async fn open_register_now(&self, id: &str, screen: engine::Job<()>) {
         if self.with_doc_untracked(RegisterDoc::id).as_deref() == Some(id) {
             return;
         }

@@ -103,7 +103,12 @@ impl Exchange {
         self.busy.set(true);
         spawn_local(async move {
             match files::read(&file).await {
-                Ok(bytes) => self.receive(store, name, bytes).await,
+                // Routed by the engine (crate::engine): what a file can
+                // lead to (a merge, an import, a register opened) is its.
+                Ok(bytes) => match crate::engine::ready().await {
+                    Ok(engine) => engine.receive_file(self, store, name, bytes).await,
+                    Err(e) => store.error(e),
+                },
                 Err(e) => store.error(format!(
                     "The file could not be read ({e}). Nothing was changed."
                 )),
@@ -112,7 +117,7 @@ impl Exchange {
         });
     }
 
-    async fn receive(self, store: Store, name: String, bytes: Vec<u8>) {
+    pub(crate) async fn receive(self, store: Store, name: String, bytes: Vec<u8>) {
         self.clear();
         store.notice.set(None);
         if store.profile.get_untracked().is_none() {
@@ -256,22 +261,35 @@ pub fn ExchangePanels() -> impl IntoView {
                     "Drop the file to import it"
                 </div>
             </Show>
-            <ForeignChoice />
-            <SealedFilePrompt />
-            // A register's export: not above the screens of no register.
-            <Show when=move || {
-                exchange.sealing.get() && store.route.with(|r| r.register().is_some())
-            }>
-                <SealedExport />
-            </Show>
-            <div class="import-summary" role="status" aria-live="polite">
-                {move || exchange.summary.get().map(|s| view! { <SummaryView summary=s /> })}
-            </div>
+            // Only the engine opens a panel (crate::engine), so they are
+            // its code, drawn once it has arrived.
             {move || {
-                exchange.sheet_import.get().map(|i| view! { <SpreadsheetMapping import=i /> })
+                crate::engine::loaded().then(|| crate::engine::get().map(|e| e.exchange_panels()))
             }}
         </div>
     }
+}
+
+/// The panels of [`ExchangePanels`] that a received file opens, drawn by
+/// the engine's module.
+pub(crate) fn panels() -> AnyView {
+    let store = use_store();
+    let exchange = use_exchange();
+    view! {
+        <ForeignChoice />
+        <SealedFilePrompt />
+        // A register's export: not above the screens of no register.
+        <Show when=move || {
+            exchange.sealing.get() && store.route.with(|r| r.register().is_some())
+        }>
+            <SealedExport />
+        </Show>
+        <div class="import-summary" role="status" aria-live="polite">
+            {move || exchange.summary.get().map(|s| view! { <SummaryView summary=s /> })}
+        </div>
+        {move || { exchange.sheet_import.get().map(|i| view! { <SpreadsheetMapping import=i /> }) }}
+    }
+    .into_any()
 }
 
 #[component]
