@@ -399,4 +399,39 @@ test.describe("without the service worker", () => {
     await saved(page);
     expectClean(w);
   });
+
+  // The opening now first waits for the engine's module (src/engine.rs):
+  // a link to the same register followed meanwhile (here, while its
+  // preview waits for the table's code) must not start a second opening,
+  // which would read the register again and replace the first copy.
+  test("a link to a register followed while it opens does not open it a second time", async ({ page }) => {
+    const w = await watch(page);
+    await demoWithView(page);
+    const id = registerId(page);
+    // A start on the home screen with no register to reopen: the register
+    // is then opened by following links, not by the start.
+    await page.evaluate(() => localStorage.removeItem("ncr.last-register"));
+    await page.goto("./#/");
+    await page.reload();
+    await expect(page.getByRole("button", { name: "Open demo register" })).toBeVisible();
+    await page.route(/\.split_register_screens[^/]*\.wasm$/, async (route) => {
+      await new Promise((r) => setTimeout(r, 250));
+      await route.continue();
+    });
+    await page.evaluate((r) => (location.hash = `#/r/${r}/findings`), id);
+    await page.waitForFunction(() => performance.getEntriesByName("ncr-preview-shown").length > 0);
+    await page.evaluate((r) => (location.hash = `#/r/${r}`), id);
+    await expect(page).toHaveURL(new RegExp(`#/r/${id}$`));
+    await expect(page.getByRole("heading", { level: 2, name: /Northwind/ })).toBeVisible();
+    await saved(page);
+    const marks = () =>
+      page.evaluate(() => ({
+        preview: performance.getEntriesByName("ncr-preview-shown").length,
+        fromView: performance.getEntriesByName("ncr-opened-from-view").length,
+      }));
+    await expect.poll(async () => (await marks()).fromView).toBeGreaterThan(0);
+    // A second opening would have shown the view again at once.
+    expect(await marks(), "one opening, from the view").toEqual({ preview: 1, fromView: 1 });
+    expectClean(w);
+  });
 });

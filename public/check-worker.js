@@ -12,7 +12,8 @@
 //      the name of the exported function to call (ncr_…), the file (an
 //      ArrayBuffer, transferred), and a string the call takes second (the
 //      fingerprint to check; ignored by the calls that take only the file).
-// Out: the function's answer: a JSON string, {"ok": ...} or {"error": "..."},
+// Out: { started: true } once the module (and the app's engine) is up,
+//      then the function's answer: a JSON string, {"ok": ...} or {"error": "..."},
 //      or bytes (a Uint8Array, from the encryption module's seal and open,
 //      passed on without a copy); or {"failed": {"stage": "start" | "read",
 //      "message": "..."}} when the module did not start here or the call
@@ -37,6 +38,9 @@ self.onmessage = async ({ data }) => {
       const missing = await app.ncr_engine_ready();
       if (missing) throw new Error(missing);
     }
+    // The page's time limit for the file starts now (its first one covers
+    // this start).
+    self.postMessage({ started: true });
   } catch (e) {
     self.postMessage(failed("start", e));
     return;

@@ -62,6 +62,8 @@ const ms = (x: number) => `${x < 10 ? x.toFixed(1) : Math.round(x).toLocaleStrin
 
 /// Automerge's own figures (`ncrBenchLimits`, src/platform/bench.rs).
 const LIMITS = ["load", "save", "read", "edit", "first edit", "merge"];
+/// The browser's own figure: an IndexedDB write of an edit's size.
+const IDB_WRITE = "IndexedDB write, 2 kB";
 
 async function timed(act: () => Promise<void>): Promise<number> {
   const start = performance.now();
@@ -254,6 +256,37 @@ for (const n of SIZES) {
         { a: readFileSync(register).toString("base64"), b: readFileSync(diverged).toString("base64") },
       );
       for (const k of LIMITS) add(`limit: ${k}`, floor[k]);
+      // The browser alone: one write of an edit's size (the app stores an
+      // edit's chunk, a few hundred bytes to 2 kB) into IndexedDB, with
+      // the app's transaction options, until its `complete` event: the
+      // floor of "persisted" besides Automerge's edit. Median of 21, on
+      // the same page, idle.
+      add(
+        `limit: ${IDB_WRITE}`,
+        await page.evaluate(async () => {
+          const name = "ncr-bench-floor";
+          const open = indexedDB.open(name, 1);
+          open.onupgradeneeded = () => open.result.createObjectStore("s");
+          const db: IDBDatabase = await new Promise((ok, ko) => {
+            open.onsuccess = () => ok(open.result);
+            open.onerror = () => ko(open.error);
+          });
+          const times: number[] = [];
+          for (let i = 0; i < 21; i++) {
+            const t0 = performance.now();
+            await new Promise<void>((ok, ko) => {
+              const tx = db.transaction("s", "readwrite");
+              tx.objectStore("s").put(new Uint8Array(2048).fill(i), i);
+              tx.oncomplete = () => ok();
+              tx.onerror = () => ko(tx.error);
+            });
+            times.push(performance.now() - t0);
+          }
+          db.close();
+          indexedDB.deleteDatabase(name);
+          return times.sort((x, y) => x - y)[10];
+        }),
+      );
       await context.close();
     }
 
@@ -286,6 +319,7 @@ for (const n of SIZES) {
     for (const k of LIMITS) {
       if (limits[k] !== undefined) lines.push(`| Automerge alone: ${k} | | ${ms(limits[k])} | |`);
     }
+    if (limits[IDB_WRITE] !== undefined) lines.push(`| the browser alone: ${IDB_WRITE}, committed | | ${ms(limits[IDB_WRITE])} | |`);
     lines.push(`| first load, gzipped (wasm + JS + CSS + HTML) | ${Math.round(firstLoad / 1000).toLocaleString("en")} kB | | |`);
     const table = lines.join("\n");
     console.log(table);

@@ -99,7 +99,11 @@ pub fn ncr_check_file(bytes: &[u8]) -> String {
 /// else the sentence of why not.
 #[wasm_bindgen]
 pub async fn ncr_engine_ready() -> String {
-    crate::engine::ready().await.err().unwrap_or_default()
+    match crate::engine::ready().await {
+        Ok(_) => String::new(),
+        // Said in the page's sentence about a reader that did not start.
+        Err(_) => "its code did not arrive".into(),
+    }
 }
 
 const NO_ENGINE: &str = "the app's code for registers is not loaded in the worker";
@@ -528,10 +532,34 @@ async fn ask(
 
     // Every way out settles the promise: the answer (a string), or
     // anything else (null for a failure, undefined for the time limit).
+    // The limit runs first for the worker's start, then again from its
+    // `started` message for the call itself: the app's checks fetch the
+    // engine's module first (crate::engine), which on a slow first visit
+    // is the network's time, not the file's.
+    let timer = std::rc::Rc::new(std::cell::Cell::new(
+        window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&settle, TIME_LIMIT_MS)
+            .ok()?,
+    ));
     let on_message = {
         let settle = settle.clone();
+        let timer = timer.clone();
+        let window = window.clone();
         Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
-            let _ = settle.call1(&JsValue::NULL, &e.data());
+            let data = e.data();
+            let started = data.is_object()
+                && js_sys::Reflect::get(&data, &JsValue::from_str("started"))
+                    .is_ok_and(|v| v.is_truthy());
+            if started {
+                window.clear_timeout_with_handle(timer.get());
+                if let Ok(t) = window
+                    .set_timeout_with_callback_and_timeout_and_arguments_0(&settle, TIME_LIMIT_MS)
+                {
+                    timer.set(t);
+                }
+                return;
+            }
+            let _ = settle.call1(&JsValue::NULL, &data);
         })
     };
     let on_failure = {
@@ -545,9 +573,6 @@ async fn ask(
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     worker.set_onerror(Some(on_failure.as_ref().unchecked_ref()));
     worker.set_onmessageerror(Some(on_failure.as_ref().unchecked_ref()));
-    let timer = window
-        .set_timeout_with_callback_and_timeout_and_arguments_0(&settle, TIME_LIMIT_MS)
-        .ok()?;
 
     let copy = js_sys::Uint8Array::from(bytes).buffer();
     let message = js_sys::Object::new();
@@ -569,7 +594,7 @@ async fn ask(
         None
     };
 
-    window.clear_timeout_with_handle(timer);
+    window.clear_timeout_with_handle(timer.get());
     worker.set_onmessage(None);
     worker.set_onerror(None);
     worker.set_onmessageerror(None);

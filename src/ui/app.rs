@@ -239,8 +239,11 @@ fn not_loaded(retry: impl Fn() + Send + Sync + 'static) -> AnyView {
 async fn preload_screens() -> Result<(), SplitLoaderError> {
     crate::platform::files::sleep(1_500).await;
     // One preload per module (`lazy_screen!`): the register's screens
-    // first, then the rarer ones.
+    // first, then the home screen (a start that opened a register did not
+    // need it, and going home offline must not wait on the network), then
+    // the rarer ones.
     dashboard::__preload_screen().await?;
+    home::__preload_screen().await?;
     report::__preload_screen().await
 }
 

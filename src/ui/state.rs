@@ -152,6 +152,11 @@ pub struct Store {
     /// (`RegisterDoc::preview`), which the readers show until the
     /// register itself is open. Never in the session: nothing writes to it.
     preview: StoredValue<Option<RegisterDoc>, LocalStorage>,
+    /// The register an opening is under way for, from before the engine
+    /// is awaited until the opening ends: a second request for it (a link
+    /// followed while its preview shows) is not a second opening, which
+    /// would read it again and replace the first copy, edits and all.
+    opening: StoredValue<Option<String>>,
 }
 
 fn load_index() -> Vec<RegisterEntry> {
@@ -184,6 +189,7 @@ impl Store {
             stored_attachments: RwSignal::new(0),
             view_requests: StoredValue::new(0),
             preview: StoredValue::new_local(None),
+            opening: StoredValue::new(None),
         }
     }
 
@@ -913,9 +919,12 @@ impl Store {
         screen: impl std::future::Future<Output = ()> + 'static,
     ) {
         // `opened`, not the document's id: reading that is the engine's.
-        if self.opened.get_untracked().as_deref() == Some(id) {
+        if self.opened.get_untracked().as_deref() == Some(id)
+            || self.opening.get_value().as_deref() == Some(id)
+        {
             return;
         }
+        self.opening.set_value(Some(id.to_owned()));
         match engine::ready().await {
             Ok(engine) => {
                 engine
@@ -923,6 +932,10 @@ impl Store {
                     .await
             }
             Err(e) => self.error(e),
+        }
+        // Another register asked for meanwhile has taken the mark: its own.
+        if self.opening.get_value().as_deref() == Some(id) {
+            self.opening.set_value(None);
         }
     }
 

@@ -261,8 +261,9 @@ pub fn ExchangePanels() -> impl IntoView {
                     "Drop the file to import it"
                 </div>
             </Show>
-            // Only the engine opens a panel (crate::engine), so they are
-            // its code, drawn once it has arrived.
+            // The panels are the engine's code (crate::engine), drawn once
+            // it has arrived: a received file is routed by it, and "Export
+            // encrypted…" exports an open register, which only it opens.
             {move || {
                 crate::engine::loaded().then(|| crate::engine::get().map(|e| e.exchange_panels()))
             }}
