@@ -633,4 +633,40 @@ test.describe("without the service worker", () => {
       w.errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch|integrity|split_register_screens|TypeError/.test(e)),
     ).toEqual([]);
   });
+
+  // The engine (Automerge and the document layer, src/engine.rs) is a
+  // module of its own, fetched once the first screen is up. A first visit
+  // whose connection drops before it arrived can still fill in the forms;
+  // creating the register says why it cannot yet, stores nothing, and
+  // works once the module arrives.
+  test("a register created before the engine's code arrived is refused with a sentence and created on the next try", async ({
+    page,
+  }) => {
+    const w = await watch(page);
+    let blocked = true;
+    let refused = 0;
+    await page.route(/\.split_engine[^/]*\.wasm$/, (route) => {
+      if (!blocked) return route.continue();
+      refused += 1;
+      return route.abort("internetdisconnected");
+    });
+    await page.goto("./");
+    await setProfile(page);
+    await page.getByLabel("Register name").fill("Site audit");
+    await page.getByLabel("Organisation").fill("ACME Ltd");
+    await page.getByLabel("Scope").fill("Head office");
+    await page.getByRole("button", { name: "Create register" }).click();
+    await expect(page.getByText(/The app's code for registers did not arrive.*Nothing was changed/)).toBeVisible();
+    expect(refused, "the engine's module was asked for").toBeGreaterThanOrEqual(1);
+    await expect(page.getByRole("heading", { level: 2, name: "Site audit" })).toHaveCount(0);
+    expect(await page.evaluate(() => JSON.parse(localStorage.getItem("ncr.registers") ?? "[]")), "no register recorded").toEqual([]);
+
+    blocked = false;
+    await page.getByRole("button", { name: "Create register" }).click();
+    await expect(page.getByRole("heading", { level: 2, name: "Site audit" })).toBeVisible();
+    await saved(page);
+    await toFindings(page);
+    for (const failed of w.failed) expect(failed).toMatch(/split_engine/);
+    expect(w.errors.filter((e) => /uncaught|panicked|RuntimeError|unreachable/i.test(e))).toEqual([]);
+  });
 });

@@ -18,7 +18,6 @@
 //! writes or loads the document links the engine back into the first
 //! load (`docs/BENCHMARKS.md`, "The engine split", says how to check).
 
-use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -146,15 +145,15 @@ async fn door() -> Result<&'static dyn Engine, SplitLoaderError> {
 }
 
 thread_local! {
-    static LOADED: Cell<Option<&'static dyn Engine>> = const { Cell::new(None) };
-    /// For readers: whether the engine has arrived (see [`loaded`]). Owned
-    /// by no component, so no screen's disposal takes it away.
-    static ARRIVED: ArcRwSignal<bool> = ArcRwSignal::new(false);
+    /// The engine once its module is here. A signal, for the reader that
+    /// draws what only the engine draws ([`loaded`]); owned by no
+    /// component, so no screen's disposal takes it away.
+    static LOADED: ArcRwSignal<Option<&'static dyn Engine>> = ArcRwSignal::new(None);
 }
 
 /// The engine if its module is here.
 pub fn get() -> Option<&'static dyn Engine> {
-    LOADED.with(Cell::get)
+    LOADED.with(|l| l.get_untracked())
 }
 
 /// The engine, its module fetched (from the service worker's cache when
@@ -168,17 +167,11 @@ pub async fn ready() -> Result<&'static dyn Engine, String> {
         "The app's code for registers did not arrive: the connection dropped before this version of NC Register was stored for offline use. Nothing was changed; try again once online.".to_owned()
     })?;
     LOADED.with(|l| l.set(Some(engine)));
-    ARRIVED.with(|a| a.set(true));
     Ok(engine)
 }
 
-/// Tracks whether the engine has arrived, for a reader that shows what
-/// only the engine draws.
-pub fn loaded() -> bool {
-    ARRIVED.with(|a| a.get())
-}
-
-/// Fetches the engine's module without waiting for it to be used.
-pub async fn preload_engine() {
-    let _ = ready().await;
+/// The engine if its module is here, tracked: the reader runs again when
+/// it arrives.
+pub fn loaded() -> Option<&'static dyn Engine> {
+    LOADED.with(|l| l.get())
 }

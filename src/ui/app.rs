@@ -51,8 +51,8 @@ pub fn App() -> impl IntoView {
         store.boot(module_of(store.route.get_untracked())).await;
         // The engine first (crate::engine): creating, importing or
         // opening a register waits for it. A failure is said by what
-        // needs the module.
-        crate::engine::preload_engine().await;
+        // needs the module, which asks for it again.
+        let _ = crate::engine::ready().await;
         let _ = preload_screens().await;
     });
 

@@ -469,13 +469,15 @@ impl Store {
         });
     }
 
-    /// Stores the open register's view if it is due (everything stored, and
-    /// the stored view at other heads). A failure costs the next opening a
-    /// full reading, nothing else, so it is not shown.
+    /// Whether closing the tab now would lose changes (the unload guard,
+    /// through the engine).
     pub(crate) fn at_risk_now(&self) -> bool {
         self.session.with_value(Session::at_risk)
     }
 
+    /// Stores the open register's view if it is due (everything stored, and
+    /// the stored view at other heads). A failure costs the next opening a
+    /// full reading, nothing else, so it is not shown.
     pub(crate) async fn store_view_now(&self) {
         let Some(job) = self.session.try_with_value(Session::begin_view).flatten() else {
             return;

@@ -264,9 +264,7 @@ pub fn ExchangePanels() -> impl IntoView {
             // The panels are the engine's code (crate::engine), drawn once
             // it has arrived: a received file is routed by it, and "Export
             // encrypted…" exports an open register, which only it opens.
-            {move || {
-                crate::engine::loaded().then(|| crate::engine::get().map(|e| e.exchange_panels()))
-            }}
+            {move || { crate::engine::loaded().map(|e| e.exchange_panels()) }}
         </div>
     }
 }
